@@ -70,3 +70,30 @@ class SimulationOutput:
     @property
     def years(self) -> list[int]:
         return list(range(self.start_year, self.end_year + 1))
+
+
+def output_to_bytes(output: SimulationOutput) -> bytes:
+    """The simulation stage's artifact: an uncompressed .npz (fast to write and load, no pickle)."""
+    import io
+
+    buffer = io.BytesIO()
+    columns = {f"snapshot.{k}": v for k, v in output.snapshot.items()}
+    columns.update({f"events.{k}": v for k, v in output.events.items()})
+    years = np.array([output.start_year, output.end_year, output.seed], dtype=np.int64)
+    np.savez(buffer, employee_ids=np.asarray(output.employee_ids, dtype=np.str_), years=years, **columns)
+    return buffer.getvalue()
+
+
+def output_from_bytes(data: bytes) -> SimulationOutput:
+    import io
+
+    with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+        start_year, end_year, seed = (int(v) for v in archive["years"])
+        return SimulationOutput(
+            start_year=start_year,
+            end_year=end_year,
+            seed=seed,
+            employee_ids=archive["employee_ids"],
+            snapshot={name: archive[f"snapshot.{name}"] for name in SNAPSHOT_COLUMNS},
+            events={name: archive[f"events.{name}"] for name in EVENT_COLUMNS},
+        )

@@ -1,0 +1,92 @@
+"""S3 artifacts: census uploads, normalized datasets, run outputs and the presigned URLs to them."""
+
+from collections.abc import Iterator
+from typing import Any
+
+from planalign.adapters.clients import aws_client
+from planalign.settings import get_settings
+
+PRESIGNED_URL_SECONDS = 900
+
+
+def upload_key(workspace_id: str, upload_id: str, filename: str) -> str:
+    return f"uploads/{workspace_id}/{upload_id}/{filename}"
+
+
+def dataset_prefix(tenant_id: str, sha256: str) -> str:
+    """Normalized censuses are content-addressed per tenant, so the same bytes import once."""
+    return f"tenants/{tenant_id}/datasets/{sha256}/"
+
+
+def workspace_prefix(tenant_id: str, workspace_id: str) -> str:
+    return f"tenants/{tenant_id}/workspaces/{workspace_id}/"
+
+
+def run_prefix(tenant_id: str, workspace_id: str, run_id: str) -> str:
+    return f"{workspace_prefix(tenant_id, workspace_id)}runs/{run_id}/"
+
+
+class Artifacts:
+    """The artifact bucket."""
+
+    def __init__(self, bucket: str | None = None) -> None:
+        self._bucket = bucket
+
+    @property
+    def bucket(self) -> str:
+        return self._bucket or get_settings().bucket_name
+
+    @property
+    def s3(self) -> Any:
+        return aws_client("s3")
+
+    def put(self, key: str, body: bytes, content_type: str = "application/octet-stream") -> None:
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
+
+    def get(self, key: str) -> bytes:
+        body: bytes = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        return body
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.s3.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+        return True
+
+    def list(self, prefix: str) -> Iterator[dict[str, Any]]:
+        paginator = self.s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+            yield from page.get("Contents", [])
+
+    def delete_prefix(self, prefix: str) -> int:
+        keys = [{"Key": obj["Key"]} for obj in self.list(prefix)]
+        for start in range(0, len(keys), 1000):
+            self.s3.delete_objects(Bucket=self.bucket, Delete={"Objects": keys[start : start + 1000]})
+        return len(keys)
+
+    def presigned_get(self, key: str, filename: str | None = None) -> str:
+        params: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
+        if filename:
+            params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
+        url: str = self.s3.generate_presigned_url("get_object", Params=params, ExpiresIn=PRESIGNED_URL_SECONDS)
+        return url
+
+    def presigned_post(self, key: str, content_type: str, max_bytes: int, expires_in: int) -> dict[str, Any]:
+        """A form the browser posts straight to S3; its policy caps the size and fixes type and key."""
+        post: dict[str, Any] = self.s3.generate_presigned_post(
+            Bucket=self.bucket,
+            Key=key,
+            Fields={"Content-Type": content_type},
+            Conditions=[["content-length-range", 1, max_bytes], {"Content-Type": content_type}],
+            ExpiresIn=expires_in,
+        )
+        return post
+
+    def reachable(self) -> bool:
+        self.s3.head_bucket(Bucket=self.bucket)
+        return True

@@ -1,0 +1,280 @@
+"""The DynamoDB store: one table, every item keyed by its own id (`pk = KIND#id`), owned by a tenant
+(`tenant_id`), listed through the sparse index `gsi1` (`gsi1pk` = the list it belongs to, `gsi1sk`
+= its time-sortable id). Conditional writes carry the optimistic locking."""
+
+import base64
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from planalign.adapters.clients import dynamodb_table
+from planalign.domain.run_status import ALLOWED_FROM, TERMINAL
+from planalign.errors import NotFound, RunConflict
+from planalign.settings import get_settings
+
+ITEM_SK = "A"
+KEY_FIELDS = ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "tenant_id", "expires_at")
+
+
+class TransientStoreError(Exception):
+    """DynamoDB throttled or failed in a way a retry can fix (the state machine retries on this name)."""
+
+
+def plain(value: Any) -> Any:
+    """DynamoDB's Decimals back to int/float, recursively."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def to_dynamo(value: Any) -> Any:
+    """floats to Decimals (DynamoDB refuses floats), recursively."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, Mapping):
+        return {k: to_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_dynamo(v) for v in value]
+    return value
+
+
+def public(item: Mapping[str, Any]) -> dict[str, Any]:
+    """The item without its key attributes."""
+    return {k: v for k, v in item.items() if k not in KEY_FIELDS}
+
+
+def encode_cursor(key: Mapping[str, Any] | None) -> str | None:
+    if not key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(plain(key)).encode()).decode()
+
+
+def decode_cursor(cursor: str) -> dict[str, Any]:
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except ValueError as error:
+        from planalign.errors import InvalidRequest
+
+        raise InvalidRequest("cursor: not a cursor this API returned") from error
+    if not isinstance(key, dict):
+        from planalign.errors import InvalidRequest
+
+        raise InvalidRequest("cursor: not a cursor this API returned")
+    return key
+
+
+def _is_condition_failure(error: Exception) -> bool:
+    code = getattr(error, "response", {}).get("Error", {}).get("Code", "")
+    return code in ("ConditionalCheckFailedException", "TransactionCanceledException")
+
+
+def _is_throttle(error: Exception) -> bool:
+    code = getattr(error, "response", {}).get("Error", {}).get("Code", "")
+    return code in ("ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded")
+
+
+class Store:
+    """Items of the run table. Methods raise NotFound, RunConflict or TransientStoreError."""
+
+    def __init__(self, table: Any | None = None) -> None:
+        self._table = table
+
+    @property
+    def table(self) -> Any:
+        if self._table is None:
+            self._table = dynamodb_table(get_settings().table_name)
+        return self._table
+
+    def _call(self, operation: str, **kwargs: Any) -> Any:
+        from botocore.exceptions import ClientError
+
+        try:
+            return getattr(self.table, operation)(**kwargs)
+        except ClientError as error:
+            if _is_throttle(error):
+                raise TransientStoreError(str(error)) from error
+            raise
+
+    # ------------------------------------------------------------------ items
+    def get(self, kind: str, item_id: str, tenant_id: str | None = None) -> dict[str, Any]:
+        """The item, or NotFound if it does not exist or belongs to another tenant."""
+        response = self._call("get_item", Key={"pk": f"{kind}#{item_id}", "sk": ITEM_SK}, ConsistentRead=True)
+        item = response.get("Item")
+        if item is None or (tenant_id is not None and item.get("tenant_id") != tenant_id):
+            raise NotFound(f"{kind.lower()} {item_id} not found")
+        return plain(item)
+
+    def create(self, kind: str, item_id: str, item: Mapping[str, Any]) -> None:
+        """Put a new item; RunConflict if the id exists already."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self._call(
+                "put_item",
+                Item=to_dynamo({**item, "pk": f"{kind}#{item_id}", "sk": ITEM_SK}),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as error:
+            if _is_condition_failure(error):
+                raise RunConflict(f"{kind.lower()} {item_id} exists already") from error
+            raise
+
+    def update(
+        self,
+        kind: str,
+        item_id: str,
+        values: Mapping[str, Any],
+        *,
+        remove: tuple[str, ...] = (),
+        condition: str = "attribute_exists(pk)",
+        condition_values: Mapping[str, Any] | None = None,
+        condition_names: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Set `values` (and remove `remove`) if `condition` holds; returns the new item.
+        A failed condition is RunConflict."""
+        from botocore.exceptions import ClientError
+
+        names = {f"#f{i}": name for i, name in enumerate(values)}
+        names.update({f"#r{i}": name for i, name in enumerate(remove)})
+        names.update(condition_names or {})
+        expression_values = {f":v{i}": to_dynamo(value) for i, value in enumerate(values.values())}
+        expression_values.update({k: to_dynamo(v) for k, v in (condition_values or {}).items()})
+        expression = ""
+        if values:
+            expression = "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(values)))
+        if remove:
+            expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(remove)))
+        kwargs: dict[str, Any] = {
+            "Key": {"pk": f"{kind}#{item_id}", "sk": ITEM_SK},
+            "UpdateExpression": expression.strip(),
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ReturnValues": "ALL_NEW",
+        }
+        if expression_values:
+            kwargs["ExpressionAttributeValues"] = expression_values
+        try:
+            return plain(self._call("update_item", **kwargs)["Attributes"])
+        except ClientError as error:
+            if _is_condition_failure(error):
+                raise RunConflict(f"{kind.lower()} {item_id} changed or does not allow this now") from error
+            raise
+
+    def delete(self, kind: str, item_id: str) -> None:
+        self._call("delete_item", Key={"pk": f"{kind}#{item_id}", "sk": ITEM_SK})
+
+    def list(
+        self, list_key: str, *, limit: int = 50, cursor: str | None = None, newest_first: bool = True
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of a list (`gsi1pk`), and the cursor of the next page if more remain."""
+        from boto3.dynamodb.conditions import Key
+
+        kwargs: dict[str, Any] = {
+            "IndexName": "gsi1",
+            "KeyConditionExpression": Key("gsi1pk").eq(list_key),
+            "ScanIndexForward": not newest_first,
+            "Limit": limit,
+        }
+        if cursor:
+            kwargs["ExclusiveStartKey"] = decode_cursor(cursor)
+        response = self._call("query", **kwargs)
+        return [plain(i) for i in response.get("Items", [])], encode_cursor(response.get("LastEvaluatedKey"))
+
+    def list_all(self, list_key: str, *, newest_first: bool = True) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        cursor: str | None = None
+        while True:
+            page, cursor = self.list(list_key, limit=200, cursor=cursor, newest_first=newest_first)
+            items.extend(page)
+            if cursor is None:
+                return items
+
+    def count_active(self, tenant_id: str) -> dict[str, int]:
+        """Non-terminal runs of a tenant by status (the sparse index gsi2 holds only those)."""
+        from boto3.dynamodb.conditions import Key
+
+        counts: dict[str, int] = {}
+        kwargs: dict[str, Any] = {"IndexName": "gsi2", "KeyConditionExpression": Key("gsi2pk").eq(f"ACTIVE#{tenant_id}")}
+        while True:
+            response = self._call("query", **kwargs)
+            for item in response.get("Items", []):
+                counts[item["status"]] = counts.get(item["status"], 0) + 1
+            if "LastEvaluatedKey" not in response:
+                return counts
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    # ------------------------------------------------------------------ runs
+    def transition_run(self, run_id: str, status: str, values: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The one place a run's status changes: allowed only from the statuses of ALLOWED_FROM, so a
+        terminal run never goes back. RunConflict when the run is not in an allowed status."""
+        allowed = sorted(ALLOWED_FROM[status])
+        placeholders = {f":from{i}": s for i, s in enumerate(allowed)}
+        remove: tuple[str, ...] = ("gsi2pk", "gsi2sk") if status in TERMINAL else ()
+        return self.update(
+            "RUN",
+            run_id,
+            {**(values or {}), "status": status},
+            remove=remove,
+            condition=f"attribute_exists(pk) AND #status IN ({', '.join(placeholders)})",
+            condition_values=placeholders,
+            condition_names={"#status": "status"},
+        )
+
+    def append_run_event(self, run_id: str, event: Mapping[str, Any]) -> int:
+        """Add a progress event to the run's history with the next sequence number."""
+        counter = self._call(
+            "update_item",
+            Key={"pk": f"RUN#{run_id}", "sk": "SEQ"},
+            UpdateExpression="ADD seq :one",
+            ExpressionAttributeValues={":one": 1},
+            ReturnValues="UPDATED_NEW",
+        )
+        seq = int(counter["Attributes"]["seq"])
+        self._call("put_item", Item=to_dynamo({**event, "seq": seq, "pk": f"RUN#{run_id}", "sk": f"EV#{seq:08d}"}))
+        return seq
+
+    def run_events(self, run_id: str) -> list[dict[str, Any]]:
+        from boto3.dynamodb.conditions import Key
+
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("pk").eq(f"RUN#{run_id}") & Key("sk").begins_with("EV#"),
+            "ConsistentRead": True,
+        }
+        events: list[dict[str, Any]] = []
+        while True:
+            response = self._call("query", **kwargs)
+            events.extend(public(plain(i)) for i in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return events
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def delete_run_events(self, run_id: str) -> None:
+        with self.table.batch_writer() as batch:
+            for event in self.run_events(run_id):
+                batch.delete_item(Key={"pk": f"RUN#{run_id}", "sk": f"EV#{event['seq']:08d}"})
+            batch.delete_item(Key={"pk": f"RUN#{run_id}", "sk": "SEQ"})
+
+    def claim(self, key: str, item: Mapping[str, Any], ttl_epoch: int) -> bool:
+        """Record `key` once (idempotency of at-least-once deliveries): False if it was seen before."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self._call(
+                "put_item",
+                Item=to_dynamo({**item, "pk": key, "sk": "CLAIM", "expires_at": ttl_epoch}),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
+
+    def reachable(self) -> bool:
+        self._call("get_item", Key={"pk": "HEALTH", "sk": ITEM_SK})
+        return True

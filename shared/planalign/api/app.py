@@ -1,0 +1,57 @@
+"""FastAPI apps for the HTTP API functions, and the Lambda handler around them (Mangum)."""
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from planalign import __version__
+from planalign.api.errors import install_error_handlers
+
+LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+class StageRootPath:
+    """Behind a named API Gateway stage the path starts with `/{stage}`: making it the ASGI root path
+    lets routing ignore it and gives the docs page the right OpenAPI URL."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            stage = (scope.get("aws.event") or {}).get("requestContext", {}).get("stage", "$default")
+            if stage and stage != "$default" and scope["path"].startswith(f"/{stage}/"):
+                scope = {**scope, "root_path": f"/{stage}"}
+        await self.app(scope, receive, send)
+
+
+def create_app(*routers: APIRouter) -> FastAPI:
+    app = FastAPI(
+        title="PlanAlign API",
+        version=__version__,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    for router in routers:
+        app.include_router(router)
+    install_error_handlers(app)
+    return app
+
+
+def lambda_handler(app: FastAPI) -> LambdaHandler:
+    """The Lambda entry point: Powertools logging (request id on every line) around Mangum."""
+    from aws_lambda_powertools import Logger
+    from mangum import Mangum
+
+    logger = Logger()
+    mangum = Mangum(StageRootPath(app), lifespan="off")
+
+    @logger.inject_lambda_context(clear_state=True)
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        response: dict[str, Any] = mangum(event, context)
+        return response
+
+    return handler

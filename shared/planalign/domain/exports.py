@@ -1,0 +1,422 @@
+"""The files a run hands to people: the snapshot and events as gzip CSV, the per-year metrics and bands as
+CSV, and the XLSX workbook. Cells are formatted a column at a time with Arrow compute, never row by row,
+so that exporting a 1,000,000-employee projection takes seconds."""
+
+import io
+import json
+import zipfile
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+from xml.sax.saxutils import escape, quoteattr
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from planalign.domain.results import DC_PLAN_FIELDS, WORKFORCE_FIELDS
+from planalign.domain.simulation_output import EVENT_TYPES, STATUSES, SimulationOutput
+
+Kind = Literal["text", "int", "number", "fraction", "money", "date", "bool"]
+
+MONEY = frozenset(
+    {
+        "pay",
+        "prorated_pay",
+        "employee_contribution",
+        "match",
+        "core",
+        "avg_compensation",
+        "total_compensation",
+        "total_employee_contributions",
+        "total_employer_match",
+        "total_employer_core",
+        "total_employer_cost",
+    }
+)
+FRACTIONS = frozenset({"deferral_rate", "avg_deferral_rate"})
+# Rows formatted at a time: bounds the memory of a 1,000,000-employee export to a chunk of text.
+CHUNK_ROWS = 100_000
+# Level 1 deflates several times faster than the default 6 for a few percent more bytes.
+COMPRESS_LEVEL = 1
+# Excel's last row is 1,048,576 and the header takes one.
+XLSX_MAX_ROWS = 1_048_575
+# Days from Excel's day 0 (1899-12-30 in the 1900 date system) to 1970-01-01.
+EXCEL_EPOCH_DAYS = 25_569
+# A fixed timestamp in the zip entries keeps equal workbooks byte-identical.
+ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
+# Characters XML 1.0 cannot carry at all, then those it must escape.
+XML_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
+XML_SPECIAL = r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]"
+
+# Cell styles, by their index in STYLES_XML's cellXfs.
+STYLE = {"date": 1, "money": 2, "fraction": 3, "header": 4}
+STYLES_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy\\-mm\\-dd"/></numFmts>'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="10" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>"
+)
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+
+@dataclass(frozen=True)
+class Column:
+    """One exported column: its header, its values and how to print them."""
+
+    name: str
+    values: pa.Array
+    kind: Kind
+
+    @classmethod
+    def of(cls, name: str, values: np.ndarray | list[Any], kind: Kind) -> "Column":
+        """A column from NumPy or Python values; NaN and NaT become empty cells."""
+        return cls(name, pa.array(values, from_pandas=True), kind)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A worksheet: its name, its columns and how many of their rows it shows at most."""
+
+    name: str
+    columns: list[Column]
+    limit: int = XLSX_MAX_ROWS
+
+    @property
+    def note(self) -> str | None:
+        """What a capped sheet leaves out, shown next to its header."""
+        total = len(self.columns[0].values)
+        if total <= self.limit:
+            return None
+        return f"Capped: showing the first {self.limit:,} of {total:,} rows; the CSV export has them all."
+
+
+def _kind_of(name: str, dtype: np.dtype) -> Kind:
+    if name in MONEY:
+        return "money"
+    if name in FRACTIONS:
+        return "fraction"
+    if dtype.kind == "b":
+        return "bool"
+    if dtype.kind == "M":
+        return "date"
+    if dtype.kind in "iu":
+        return "int"
+    return "number" if dtype.kind == "f" else "text"
+
+
+def _table_columns(
+    output: SimulationOutput, table: Mapping[str, np.ndarray], coded: str, names: tuple[str, ...]
+) -> list[Column]:
+    """employee_id in place of employee_index, the coded column (status, event_type) as names."""
+    columns = [
+        Column("employee_id", pa.array(output.employee_ids).take(pa.array(table["employee_index"])), "text")
+    ]
+    for name, values in table.items():
+        if name == coded:
+            columns.append(Column(name, pa.array(names).take(pa.array(values)), "text"))
+        elif name != "employee_index":
+            columns.append(Column.of(name, values, _kind_of(name, values.dtype)))
+    return columns
+
+
+def _snapshot_columns(output: SimulationOutput, rows: np.ndarray | slice = slice(None)) -> list[Column]:
+    table = {name: values[rows] for name, values in output.snapshot.items()}
+    return _table_columns(output, table, "status", STATUSES)
+
+
+def _event_columns(output: SimulationOutput) -> list[Column]:
+    return _table_columns(output, output.events, "event_type", EVENT_TYPES)
+
+
+def _metric_kind(name: str) -> Kind:
+    if name in MONEY:
+        return "money"
+    if name in FRACTIONS:
+        return "fraction"
+    return "number" if name.endswith(("_pct", "_rate")) else "int"
+
+
+def _metric_columns(results: Mapping[str, Any]) -> list[Column]:
+    """workforce_progression and dc_plan merged by year, in api.md's field order."""
+    dc_plan = {row["simulation_year"]: row for row in results["dc_plan"]}
+    rows = [{**row, **dc_plan[row["simulation_year"]]} for row in results["workforce_progression"]]
+    names = [*WORKFORCE_FIELDS, *DC_PLAN_FIELDS[1:]]
+    return [Column.of(name, [row[name] for row in rows], _metric_kind(name)) for name in names]
+
+
+def _bands_columns(bands: Mapping[str, Mapping[str, Mapping[str, float]]]) -> list[Column]:
+    rows = [(metric, int(year), q) for metric, by_year in bands.items() for year, q in by_year.items()]
+    return [
+        Column.of("metric", [metric for metric, _, _ in rows], "text"),
+        Column.of("simulation_year", [year for _, year, _ in rows], "int"),
+        *(Column.of(p, [q[p] for _, _, q in rows], "number") for p in ("p5", "p50", "p95")),
+    ]
+
+
+def _event_summary_columns(results: Mapping[str, Any]) -> list[Column]:
+    """One row per year, one count column per event type."""
+    years = list(range(results["start_year"], results["end_year"] + 1))
+    trends = results["event_trends"]
+    return [
+        Column.of("simulation_year", years, "int"),
+        *(Column.of(kind, [trends[kind][str(year)] for year in years], "int") for kind in trends),
+    ]
+
+
+def _metadata_columns(metadata: Mapping[str, Any]) -> list[Column]:
+    def text(value: Any) -> str:
+        return value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+
+    return [
+        Column.of("key", list(metadata), "text"),
+        Column.of("value", [text(value) for value in metadata.values()], "text"),
+    ]
+
+
+def _rounded(values: pa.Array, decimals: int) -> pa.Array:
+    # Spreadsheet rounding; adding 0.0 turns -0.0 into 0 so that no cell prints as "-0".
+    return pc.add(pc.round(values, decimals, round_mode="half_towards_infinity"), 0.0)
+
+
+def _number_text(column: Column) -> pa.Array:
+    """Numbers as text: money with 2 decimals at most, other floats with 4, integers as they are."""
+    if column.kind == "money":
+        return pc.cast(_rounded(column.values, 2), pa.string())
+    if column.kind in ("number", "fraction"):
+        return pc.cast(_rounded(column.values, 4), pa.string())
+    return pc.cast(column.values, pa.string())
+
+
+def _csv_field(column: Column) -> pa.Array:
+    """The CSV field of every value: ISO dates, true/false, money with exactly 2 decimals, text quoted only
+    where it must be; null (printed empty) for NaN and NaT."""
+    values = column.values
+    if column.kind == "text":
+        needs_quotes = pc.match_substring_regex(values, '[",\r\n]')
+        if not pc.any(needs_quotes).as_py():
+            return values
+        quoted = pc.binary_join_element_wise('"', pc.replace_substring(values, '"', '""'), '"', "")
+        return pc.if_else(needs_quotes, quoted, values)
+    if column.kind == "bool":
+        return pc.if_else(values, "true", "false")
+    if column.kind == "money":
+        cents = pc.cast(_rounded(values, 2), pa.decimal128(38, 2), safe=False)
+        return pc.cast(cents, pa.string())
+    return _number_text(column)
+
+
+def _xml_text(values: pa.Array) -> pa.Array:
+    if not pc.any(pc.match_substring_regex(values, XML_SPECIAL)).as_py():
+        return values
+    values = pc.replace_substring_regex(values, XML_ILLEGAL, "")
+    for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+        values = pc.replace_substring(values, char, entity)
+    return values
+
+
+def _xlsx_cell(column: Column) -> pa.Array:
+    """The <c> element of every value: inline strings, booleans, dates as Excel serial days with a date
+    style, numbers with the column's style; an empty <c/> for NaN and NaT."""
+    values = column.values
+    if column.kind == "text":
+        text = pc.cast(values, pa.string())
+        cells = pc.binary_join_element_wise(
+            '<c t="inlineStr"><is><t xml:space="preserve">', _xml_text(text), "</t></is></c>", ""
+        )
+    elif column.kind == "bool":
+        cells = pc.if_else(values, '<c t="b"><v>1</v></c>', '<c t="b"><v>0</v></c>')
+    else:
+        if column.kind == "date":
+            number = pc.cast(pc.add(pc.cast(values, pa.int32()), EXCEL_EPOCH_DAYS), pa.string())
+        else:
+            number = _number_text(column)
+        style = STYLE.get(column.kind)
+        opening = "<c><v>" if style is None else f'<c s="{style}"><v>'
+        cells = pc.binary_join_element_wise(opening, number, "</v></c>", "")
+    return pc.fill_null(cells, "<c/>")
+
+
+def _concatenated(parts: list[pa.Array | str]) -> memoryview:
+    """The parts joined element-wise, all rows back to back. Arrow's string data buffer is exactly that
+    concatenation, so no Python string per row is ever made."""
+    rows = pc.binary_join_element_wise(*parts, "")
+    _, offsets, data = rows.buffers()
+    if data is None:
+        return memoryview(b"")
+    bounds = np.frombuffer(offsets, dtype=np.int32)[[rows.offset, rows.offset + len(rows)]]
+    return memoryview(data)[bounds[0] : bounds[1]]
+
+
+def _chunks(columns: list[Column], limit: int | None = None) -> Iterator[list[Column]]:
+    rows = len(columns[0].values) if limit is None else min(limit, len(columns[0].values))
+    for start in range(0, rows, CHUNK_ROWS):
+        length = min(CHUNK_ROWS, rows - start)
+        yield [Column(c.name, c.values.slice(start, length), c.kind) for c in columns]
+
+
+def _csv_lines(columns: list[Column]) -> Iterator[bytes | memoryview]:
+    yield (",".join(column.name for column in columns) + "\n").encode()
+    for chunk in _chunks(columns):
+        fields = [pc.fill_null(_csv_field(column), "") for column in chunk]
+        separators = [","] * (len(fields) - 1) + ["\n"]
+        yield _concatenated([part for pair in zip(fields, separators, strict=True) for part in pair])
+
+
+def _gzip(parts: Iterable[bytes | memoryview]) -> bytes:
+    # The zlib gzip header carries no time stamp, so equal data give equal bytes.
+    compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, 31)
+    compressed = [compressor.compress(part) for part in parts]
+    compressed.append(compressor.flush())
+    return b"".join(compressed)
+
+
+def csv_bytes(columns: list[Column]) -> bytes:
+    """The columns as CSV with a header line."""
+    return b"".join(bytes(part) for part in _csv_lines(columns))
+
+
+def snapshot_csv_gz(output: SimulationOutput) -> bytes:
+    """Every snapshot row as gzip CSV: employee_id, then SNAPSHOT_COLUMNS with status names."""
+    return _gzip(_csv_lines(_snapshot_columns(output)))
+
+
+def events_csv_gz(output: SimulationOutput) -> bytes:
+    """Every event as gzip CSV: employee_id, simulation_year, event_type name, effective_date, old and
+    new value (empty where they mean nothing)."""
+    return _gzip(_csv_lines(_event_columns(output)))
+
+
+def metrics_csv(results: Mapping[str, Any]) -> bytes:
+    """The per-year metrics of a Results document (workforce_progression and dc_plan merged by year)."""
+    return csv_bytes(_metric_columns(results))
+
+
+def bands_csv(bands: Mapping[str, Mapping[str, Mapping[str, float]]]) -> bytes:
+    """An ensemble's percentile bands, one row per metric and year: metric, simulation_year, p5, p50, p95."""
+    return csv_bytes(_bands_columns(bands))
+
+
+def _sheet_xml(sheet: Sheet) -> Iterator[bytes | memoryview]:
+    """A worksheet with a bold frozen header row; the sheet's note, if any, in the cell after the header."""
+    widths = "".join(
+        f'<col min="{i}" max="{i}" width="{max(12, len(c.name) + 2)}" customWidth="1"/>'
+        for i, c in enumerate(sheet.columns, start=1)
+    )
+    note = sheet.note
+    names = [c.name for c in sheet.columns] + ([note] if note else [])
+    header = "".join(
+        f'<c t="inlineStr" s="{STYLE["header"]}"><is><t>{escape(name)}</t></is></c>' for name in names
+    )
+    yield (
+        f'{XML_HEAD}<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><sheetViews>'
+        '<sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft"'
+        ' state="frozen"/></sheetView></sheetViews>'
+        f"<cols>{widths}</cols><sheetData><row>{header}</row>"
+    ).encode()
+    for chunk in _chunks(sheet.columns, sheet.limit):
+        yield _concatenated(["<row>", *(_xlsx_cell(column) for column in chunk), "</row>"])
+    yield b"</sheetData></worksheet>"
+
+
+def _package_parts(sheets: list[Sheet]) -> dict[str, str]:
+    """The workbook's fixed parts: content types, relationships, the sheet list and the styles."""
+    numbers = range(1, len(sheets) + 1)
+    worksheet_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+    overrides = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="{worksheet_type}"/>' for n in numbers
+    )
+    sheet_list = "".join(
+        f'<sheet name={quoteattr(sheet.name)} sheetId="{n}" r:id="rId{n}"/>'
+        for n, sheet in zip(numbers, sheets, strict=True)
+    )
+    sheet_rels = "".join(
+        f'<Relationship Id="rId{n}" Type="{REL_NS}/worksheet" Target="worksheets/sheet{n}.xml"/>'
+        for n in numbers
+    )
+    spreadsheet = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    return {
+        "[Content_Types].xml": (
+            f'{XML_HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{spreadsheet}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/styles.xml" ContentType="{spreadsheet}.styles+xml"/>{overrides}</Types>'
+        ),
+        "_rels/.rels": (
+            f'{XML_HEAD}<Relationships xmlns="{PACKAGE_REL_NS}"><Relationship Id="rId1" '
+            f'Type="{REL_NS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'{XML_HEAD}<workbook xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
+            f"<sheets>{sheet_list}</sheets></workbook>"
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            f'{XML_HEAD}<Relationships xmlns="{PACKAGE_REL_NS}">{sheet_rels}'
+            f'<Relationship Id="rId{len(sheets) + 1}" Type="{REL_NS}/styles" Target="styles.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/styles.xml": STYLES_XML,
+    }
+
+
+def _workbook(sheets: list[Sheet]) -> bytes:
+    """The sheets as an XLSX package, each streamed into the zip chunk by chunk."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+
+        def add(name: str, parts: Iterable[bytes | memoryview]) -> None:
+            info = zipfile.ZipInfo(name, ZIP_TIMESTAMP)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            # ZipFile's own compresslevel only reaches entries it dates itself, which would break
+            # byte-identical output; Python 3.13 keeps this name as an alias of compress_level.
+            info._compresslevel = COMPRESS_LEVEL  # type: ignore[attr-defined]
+            with archive.open(info, "w", force_zip64=True) as stream:
+                for part in parts:
+                    stream.write(part)
+
+        for name, text in _package_parts(sheets).items():
+            add(name, [text.encode()])
+        for n, sheet in enumerate(sheets, start=1):
+            add(f"xl/worksheets/sheet{n}.xml", _sheet_xml(sheet))
+    return buffer.getvalue()
+
+
+def results_xlsx(
+    results: Mapping[str, Any],
+    output: SimulationOutput,
+    metadata: Mapping[str, Any],
+    *,
+    detail_row_cap: int = 50_000,
+) -> bytes:
+    """The results workbook: Summary_Metrics, Workforce_Snapshot (final year), Events_Summary,
+    Events_Detail (the first `detail_row_cap` events, with a note giving the total when capped),
+    Metadata (nested values as JSON) and, for an ensemble, Bands."""
+    final_year = output.snapshot["simulation_year"] == output.end_year
+    sheets = [
+        Sheet("Summary_Metrics", _metric_columns(results)),
+        Sheet("Workforce_Snapshot", _snapshot_columns(output, final_year)),
+        Sheet("Events_Summary", _event_summary_columns(results)),
+        Sheet("Events_Detail", _event_columns(output), min(detail_row_cap, XLSX_MAX_ROWS)),
+        Sheet("Metadata", _metadata_columns(metadata)),
+    ]
+    if results.get("bands") is not None:
+        sheets.append(Sheet("Bands", _bands_columns(results["bands"])))
+    return _workbook(sheets)

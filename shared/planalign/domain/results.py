@@ -1,0 +1,346 @@
+"""What a run reports: per-year metrics, the Results document of the API, the invariant checks of the
+pipeline stage and the percentile bands of an ensemble, all computed column-wise from a SimulationOutput."""
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from planalign.domain.simulation_output import EVENT_TYPES, STATUSES, SimulationOutput
+
+CONTINUOUS_ACTIVE, NEW_HIRE_ACTIVE, EXPERIENCED_TERMINATION, NEW_HIRE_TERMINATION = range(len(STATUSES))
+
+WORKFORCE_FIELDS = (
+    "simulation_year",
+    "headcount",
+    "hires",
+    "experienced_terminations",
+    "new_hire_terminations",
+    "growth_pct",
+    "avg_compensation",
+    "total_compensation",
+)
+DC_PLAN_FIELDS = (
+    "simulation_year",
+    "eligible_count",
+    "participant_count",
+    "participation_rate",
+    "avg_deferral_rate",
+    "total_employee_contributions",
+    "total_employer_match",
+    "total_employer_core",
+    "total_employer_cost",
+    "employer_cost_rate",
+)
+COUNT_FIELDS = frozenset(
+    {
+        "simulation_year",
+        "headcount",
+        "hires",
+        "experienced_terminations",
+        "new_hire_terminations",
+        "eligible_count",
+        "participant_count",
+    }
+)
+MAX_DEFERRAL_RATE = 0.75
+# Contributions are money rounded to cents by the engine; a limit is met, not exceeded, within a cent.
+LIMIT_TOLERANCE = 0.01
+CATCH_UP_AGE = 50
+# How many offending rows a failed check names.
+EXAMPLES = 5
+
+
+def round_half_up(values: np.ndarray | float, decimals: int) -> np.ndarray:
+    """Spreadsheet rounding (half away from zero: 6952.5 -> 6953), not numpy's half to even.
+
+    The scaled value is first rounded to 6 decimals so that a binary near-miss such as
+    1.005 * 100 = 100.49999999999999 rounds as the decimal number it stands for, as a spreadsheet does.
+    """
+    scaled = np.round(np.asarray(values, dtype=np.float64) * 10.0**decimals, 6)
+    return np.sign(scaled) * np.floor(np.abs(scaled) + 0.5) / 10.0**decimals
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """numerator / denominator, 0 where the denominator is 0 (an empty year has no rate)."""
+    safe = np.where(denominator == 0, 1, denominator)
+    return np.where(denominator == 0, 0.0, numerator / safe)
+
+
+def _year_index(output: SimulationOutput, years: np.ndarray) -> np.ndarray:
+    return years.astype(np.intp) - output.start_year
+
+
+def _start_headcount(output: SimulationOutput) -> int:
+    """Those active on Jan 1 of the first year: who stayed plus who left as experienced terminations."""
+    snapshot = output.snapshot
+    first = snapshot["simulation_year"] == output.start_year
+    status = snapshot["status"][first]
+    return int(np.count_nonzero((status == CONTINUOUS_ACTIVE) | (status == EXPERIENCED_TERMINATION)))
+
+
+def year_metrics(output: SimulationOutput) -> list[dict[str, Any]]:
+    """One dict per simulated year with the fields of WORKFORCE_FIELDS and DC_PLAN_FIELDS.
+
+    Headcount, pay and plan counts are of the year-end actives (continuous_active or new_hire_active);
+    hires count every hire of the year, terminated or not; a participant is an eligible active who is
+    enrolled. Contributions and the prorated pay behind employer_cost_rate are of all the year's rows.
+    Money is rounded to cents; participation_rate, growth_pct and employer_cost_rate are percents and
+    avg_deferral_rate a fraction, all rounded to 4 decimals. total_employer_cost is the sum of the
+    rounded match and core so that the columns add up.
+    """
+    snapshot = output.snapshot
+    n_years = len(output.years)
+    year = _year_index(output, snapshot["simulation_year"])
+    status = snapshot["status"]
+
+    def total(mask: np.ndarray, values: np.ndarray | None = None) -> np.ndarray:
+        weights = mask if values is None else np.where(mask, values, 0.0)
+        return np.bincount(year, weights=weights, minlength=n_years)
+
+    everyone = np.ones(len(year), dtype=bool)
+    active = (status == CONTINUOUS_ACTIVE) | (status == NEW_HIRE_ACTIVE)
+    eligible = active & snapshot["eligible"]
+    participant = eligible & snapshot["enrolled"]
+
+    headcount = total(active)
+    previous = np.concatenate(([_start_headcount(output)], headcount[:-1]))
+    total_compensation = total(active, snapshot["pay"])
+    eligible_count = total(eligible)
+    participant_count = total(participant)
+    match = round_half_up(total(everyone, snapshot["match"]), 2)
+    core = round_half_up(total(everyone, snapshot["core"]), 2)
+    employer_cost = round_half_up(match + core, 2)
+
+    columns: dict[str, np.ndarray] = {
+        "simulation_year": np.arange(output.start_year, output.end_year + 1),
+        "headcount": headcount,
+        "hires": total((status == NEW_HIRE_ACTIVE) | (status == NEW_HIRE_TERMINATION)),
+        "experienced_terminations": total(status == EXPERIENCED_TERMINATION),
+        "new_hire_terminations": total(status == NEW_HIRE_TERMINATION),
+        "growth_pct": round_half_up(_ratio(100.0 * (headcount - previous), previous), 4),
+        "avg_compensation": round_half_up(_ratio(total_compensation, headcount), 2),
+        "total_compensation": round_half_up(total_compensation, 2),
+        "eligible_count": eligible_count,
+        "participant_count": participant_count,
+        "participation_rate": round_half_up(_ratio(100.0 * participant_count, eligible_count), 4),
+        "avg_deferral_rate": round_half_up(
+            _ratio(total(participant, snapshot["deferral_rate"]), participant_count), 4
+        ),
+        "total_employee_contributions": round_half_up(total(everyone, snapshot["employee_contribution"]), 2),
+        "total_employer_match": match,
+        "total_employer_core": core,
+        "total_employer_cost": employer_cost,
+        "employer_cost_rate": round_half_up(
+            _ratio(100.0 * employer_cost, total(everyone, snapshot["prorated_pay"])), 4
+        ),
+    }
+    as_python = {
+        name: [int(v) for v in values] if name in COUNT_FIELDS else [float(v) for v in values]
+        for name, values in columns.items()
+    }
+    return [{name: values[i] for name, values in as_python.items()} for i in range(n_years)]
+
+
+def event_trends(output: SimulationOutput) -> dict[str, dict[str, int]]:
+    """{event_type: {year: count}} for every event type and year, zeros included, so charts line up."""
+    events = output.events
+    n_years, n_types = len(output.years), len(EVENT_TYPES)
+    cell = _year_index(output, events["simulation_year"]) * n_types + events["event_type"].astype(np.intp)
+    counts = np.bincount(cell, minlength=n_years * n_types).reshape(n_years, n_types)
+    return {
+        event_type: {str(year): int(counts[y, t]) for y, year in enumerate(output.years)}
+        for t, event_type in enumerate(EVENT_TYPES)
+    }
+
+
+def build_results(
+    output: SimulationOutput,
+    metrics: list[dict[str, Any]] | None = None,
+    *,
+    irs_limits: Mapping[str, float],
+    bands: dict[str, dict[str, dict[str, float]]] | None = None,
+) -> dict[str, Any]:
+    """The api.md Results document without run_id and scenario_id.
+
+    total_growth_pct is the growth from the Jan 1 headcount of the first year to the final headcount and
+    cagr its compound yearly rate, both in percent with 2 decimals; participation_rate and
+    final_employer_cost are the final year's. `irs_limits` is the config's irs_limits section (for the
+    quality checks); `bands` is compute_bands' answer for an ensemble, else None.
+    """
+    metrics = year_metrics(output) if metrics is None else metrics
+    final = metrics[-1]
+    initial = _start_headcount(output)
+    growth = final["headcount"] / initial if initial else 1.0
+    return {
+        "start_year": output.start_year,
+        "end_year": output.end_year,
+        "final_headcount": final["headcount"],
+        "total_growth_pct": float(round_half_up(100.0 * (growth - 1.0), 2)),
+        "cagr": float(round_half_up(100.0 * (growth ** (1.0 / len(metrics)) - 1.0), 2)),
+        "participation_rate": final["participation_rate"],
+        "final_employer_cost": final["total_employer_cost"],
+        "workforce_progression": [{name: row[name] for name in WORKFORCE_FIELDS} for row in metrics],
+        "dc_plan": [{name: row[name] for name in DC_PLAN_FIELDS} for row in metrics],
+        "event_trends": event_trends(output),
+        "quality": quality_checks(output, metrics, irs_limits),
+        "bands": bands,
+    }
+
+
+def _examples(output: SimulationOutput, employee_index: np.ndarray, years: np.ndarray) -> str:
+    """The first offending rows as `E000012 (2026)`, so a failed check points at data to look at."""
+    names = output.employee_ids[employee_index[:EXAMPLES]]
+    return ", ".join(f"{name} ({year})" for name, year in zip(names, years[:EXAMPLES], strict=True))
+
+
+def _check(name: str, failures: list[str], ok: str) -> dict[str, Any]:
+    return {"name": name, "passed": not failures, "detail": "; ".join(failures) if failures else ok}
+
+
+def _rows_failing(
+    output: SimulationOutput, table: Mapping[str, np.ndarray], bad: np.ndarray, what: str
+) -> list[str]:
+    """['3 rows with <what>: E1 (2025), ...'] when `bad` marks rows of `table`, else []."""
+    count = int(np.count_nonzero(bad))
+    if not count:
+        return []
+    rows = np.flatnonzero(bad)
+    examples = _examples(output, table["employee_index"][rows], table["simulation_year"][rows])
+    return [f"{count} rows with {what}: {examples}"]
+
+
+def _headcount_recurrence(output: SimulationOutput, metrics: list[dict[str, Any]]) -> dict[str, Any]:
+    failures = []
+    previous = _start_headcount(output)
+    for row in metrics:
+        expected = previous - row["experienced_terminations"] + row["hires"] - row["new_hire_terminations"]
+        if expected != row["headcount"]:
+            failures.append(
+                f"{row['simulation_year']}: {previous} - {row['experienced_terminations']} + {row['hires']}"
+                f" - {row['new_hire_terminations']} = {expected}, but the headcount is {row['headcount']}"
+            )
+        previous = row["headcount"]
+    return _check("headcount_recurrence", failures, f"{len(metrics)} years consistent")
+
+
+def _no_negative_pay(output: SimulationOutput) -> dict[str, Any]:
+    snapshot = output.snapshot
+    # `not >= 0` also catches NaN pay.
+    bad = ~(snapshot["pay"] >= 0) | ~(snapshot["prorated_pay"] >= 0)
+    failures = _rows_failing(output, snapshot, bad, "negative or missing pay")
+    return _check("no_negative_pay", failures, f"{len(bad)} rows checked")
+
+
+def _deferral_rate_in_range(output: SimulationOutput) -> dict[str, Any]:
+    rate = output.snapshot["deferral_rate"]
+    bad = ~((rate >= 0) & (rate <= MAX_DEFERRAL_RATE))
+    failures = _rows_failing(
+        output, output.snapshot, bad, f"a deferral rate outside [0, {MAX_DEFERRAL_RATE}]"
+    )
+    return _check("deferral_rate_in_range", failures, f"{len(rate)} rows checked")
+
+
+def _contributions_within_irs_limits(
+    output: SimulationOutput, irs_limits: Mapping[str, float]
+) -> dict[str, Any]:
+    """402(g) (+ catch-up from age 50) on the employee deferral and 415(c) on all additions, with the
+    limits grown from the first year by limit_growth_rate."""
+    snapshot = output.snapshot
+    growth = (1.0 + irs_limits.get("limit_growth_rate", 0.0)) ** _year_index(
+        output, snapshot["simulation_year"]
+    )
+    catch_up = np.where(snapshot["age"] >= CATCH_UP_AGE, irs_limits["catch_up_50_plus"], 0.0)
+    deferral_limit = (irs_limits["deferral_402g"] + catch_up) * growth
+    additions = snapshot["employee_contribution"] + snapshot["match"] + snapshot["core"]
+    failures = _rows_failing(
+        output,
+        snapshot,
+        snapshot["employee_contribution"] > deferral_limit + LIMIT_TOLERANCE,
+        "an employee deferral above 402(g)",
+    )
+    failures += _rows_failing(
+        output,
+        snapshot,
+        additions > irs_limits["annual_additions_415c"] * growth + LIMIT_TOLERANCE,
+        "annual additions above 415(c)",
+    )
+    return _check("contributions_within_irs_limits", failures, f"{len(additions)} rows checked")
+
+
+def _unique_employee_ids_per_year(output: SimulationOutput) -> dict[str, Any]:
+    snapshot = output.snapshot
+    # Two indexes may carry the same id string, so compare the strings' ranks, not the indexes.
+    _, id_rank = np.unique(output.employee_ids, return_inverse=True)
+    year = _year_index(output, snapshot["simulation_year"]).astype(np.int64)
+    key = year * len(output.employee_ids) + id_rank[snapshot["employee_index"]]
+    order = np.argsort(key, kind="stable")
+    repeated = np.zeros(len(key), dtype=bool)
+    repeated[order[1:]] = key[order[1:]] == key[order[:-1]]
+    failures = _rows_failing(output, snapshot, repeated, "an employee id already in that year")
+    return _check("unique_employee_ids_per_year", failures, f"{len(key)} rows checked")
+
+
+def _no_events_after_termination(output: SimulationOutput) -> dict[str, Any]:
+    """No event dated after the employee's termination date and no snapshot row for a later year."""
+    snapshot, events = output.snapshot, output.events
+    terminated = ~np.isnat(snapshot["termination_date"])
+    never = np.iinfo(np.int64).max
+    termination_day = np.full(len(output.employee_ids), never, dtype=np.int64)
+    np.minimum.at(
+        termination_day,
+        snapshot["employee_index"][terminated],
+        snapshot["termination_date"][terminated].astype(np.int64),
+    )
+    event_day = events["effective_date"].astype(np.int64)
+    year_start_day = (
+        (snapshot["simulation_year"].astype(np.int64) - 1970).astype("datetime64[Y]").astype("datetime64[D]")
+    ).astype(np.int64)
+    late_events = event_day > termination_day[events["employee_index"]]
+    late_rows = year_start_day > termination_day[snapshot["employee_index"]]
+    failures = _rows_failing(output, events, late_events, "an event after the termination date")
+    failures += _rows_failing(output, snapshot, late_rows, "a snapshot row for a year after the termination")
+    checked = int(np.count_nonzero(termination_day != never))
+    return _check("no_events_after_termination", failures, f"{checked} terminated employees checked")
+
+
+def quality_checks(
+    output: SimulationOutput, metrics: list[dict[str, Any]], irs_limits: Mapping[str, float]
+) -> dict[str, Any]:
+    """The invariants of simulation.md as named checks: `{passed, checks[{name, passed, detail}]}`.
+
+    `irs_limits` is the config's irs_limits section (deferral_402g, catch_up_50_plus,
+    annual_additions_415c, limit_growth_rate); a failed check's detail gives counts and the first
+    offending employee ids with their year.
+    """
+    checks = [
+        _headcount_recurrence(output, metrics),
+        _no_negative_pay(output),
+        _deferral_rate_in_range(output),
+        _contributions_within_irs_limits(output, irs_limits),
+        _unique_employee_ids_per_year(output),
+        _no_events_after_termination(output),
+    ]
+    return {"passed": all(check["passed"] for check in checks), "checks": checks}
+
+
+def compute_bands(members: list[list[dict[str, Any]]]) -> dict[str, dict[str, dict[str, float]]]:
+    """p5 / p50 / p95 (linear interpolation, 4 decimals) of every numeric metric per year over the
+    ensemble members' year_metrics: `{metric: {year: {p5, p50, p95}}}`."""
+    if not members or any(len(member) != len(members[0]) for member in members):
+        raise ValueError("compute_bands needs at least one member and the same years in every member")
+    years = [row["simulation_year"] for row in members[0]]
+    names = [
+        name
+        for name, value in members[0][0].items()
+        if name != "simulation_year" and isinstance(value, int | float) and not isinstance(value, bool)
+    ]
+    values = np.array([[[row[name] for name in names] for row in member] for member in members], dtype=float)
+    p5, p50, p95 = round_half_up(np.percentile(values, [5, 50, 95], axis=0, method="linear"), 4)
+    return {
+        name: {
+            str(year): {"p5": float(p5[y, k]), "p50": float(p50[y, k]), "p95": float(p95[y, k])}
+            for y, year in enumerate(years)
+        }
+        for k, name in enumerate(names)
+    }

@@ -1,0 +1,20 @@
+"""Ids that sort by creation time (so "newest first" is a key order) and leak nothing."""
+
+import secrets
+import time
+
+_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+
+
+def new_id(prefix: str) -> str:
+    """`{prefix}_` + 10 characters of milliseconds + 12 random characters (Crockford base32)."""
+    millis = int(time.time() * 1000)
+    stamp = "".join(_ALPHABET[(millis >> shift) & 31] for shift in range(45, -1, -5))
+    tail = "".join(secrets.choice(_ALPHABET) for _ in range(12))
+    return f"{prefix}_{stamp}{tail}"
+
+
+def utc_now() -> str:
+    """ISO 8601 in UTC with milliseconds and the offset, as the API promises."""
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"

@@ -1,0 +1,1 @@
+"""The logic layer: what each route, trigger and stage does, in terms of the domain and the adapters."""

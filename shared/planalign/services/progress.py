@@ -1,0 +1,60 @@
+"""Progress of a running run: written to the run item (which the table stream pushes to WebSocket
+subscribers) and appended to the run's history. Writes are conditional on the run still running,
+so a cancelled run stops at its next progress write."""
+
+from typing import Any
+
+from planalign.adapters.store import Store
+from planalign.domain import run_status
+from planalign.ids import utc_now
+
+# Overall percent at which each stage starts and ends.
+STAGE_SPAN = {"import": (0.0, 10.0), "simulation": (10.0, 85.0), "pipeline": (85.0, 100.0)}
+
+
+def overall_percent(stage: str, fraction: float) -> float:
+    start, end = STAGE_SPAN[stage]
+    return round(start + (end - start) * min(max(fraction, 0.0), 1.0), 1)
+
+
+class RunProgress:
+    def __init__(self, store: Store, run: dict[str, Any]) -> None:
+        self.store = store
+        self.run_id: str = run["id"]
+        self.percent = float(run.get("progress") or 0)
+
+    def report(
+        self,
+        stage: str,
+        fraction: float,
+        message: str,
+        *,
+        kind: str = "progress",
+        year: int | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> None:
+        """Write the run's progress (never lower than before) and append one history event."""
+        self.percent = max(self.percent, overall_percent(stage, fraction))
+        timestamp = utc_now()
+        fields: dict[str, Any] = {
+            "current_stage": stage,
+            "progress": self.percent,
+            "message": message,
+            "updated_at": timestamp,
+            **(values or {}),
+        }
+        if year is not None:
+            fields["current_year"] = year
+        self.store.update(
+            "RUN",
+            self.run_id,
+            fields,
+            condition="#status = :running",
+            condition_values={":running": run_status.RUNNING},
+            condition_names={"#status": "status"},
+        )
+        self.store.append_run_event(
+            self.run_id,
+            {"timestamp": timestamp, "stage": stage, "percent": self.percent, "message": message, "kind": kind,
+             "year": year},
+        )

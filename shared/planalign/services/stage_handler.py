@@ -1,0 +1,35 @@
+"""The Lambda entry point shared by the stage functions: logging with the run id on every line,
+EMF metrics, and errors re-raised by name so the state machine's Retry/Catch can match them."""
+
+from collections.abc import Callable
+from typing import Any
+
+from planalign.adapters.artifacts import Artifacts
+from planalign.adapters.store import Store
+
+Stage = Callable[[Store, Artifacts, dict[str, Any]], dict[str, Any]]
+
+
+def stage_handler(stage_name: str, stage: Stage) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    from aws_lambda_powertools import Logger, Metrics
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    logger = Logger()
+    metrics = Metrics()
+
+    @metrics.log_metrics(raise_on_empty_metrics=False)
+    @logger.inject_lambda_context(clear_state=True)
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        logger.append_keys(run_id=event.get("run_id"), dataset_id=event.get("dataset_id"), stage=stage_name)
+        metrics.add_dimension(name="stage", value=stage_name)
+        try:
+            result = stage(Store(), Artifacts(), event)
+        except Exception:
+            logger.exception("stage failed")
+            metrics.add_metric(name="StageFailures", unit=MetricUnit.Count, value=1)
+            raise
+        metrics.add_metric(name="StageCompletions", unit=MetricUnit.Count, value=1)
+        logger.info("stage completed", extra={"result": result})
+        return result
+
+    return handler

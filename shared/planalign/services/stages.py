@@ -1,0 +1,240 @@
+"""The three stages of a run, as the state machine calls them. Each takes the execution's state,
+does its work against S3 and DynamoDB, and returns S3 keys (never data) for the next state."""
+
+import hashlib
+import json
+import logging
+import time
+from typing import Any
+
+from planalign import __version__
+from planalign.adapters.artifacts import Artifacts, dataset_prefix, run_prefix
+from planalign.adapters.store import Store
+from planalign.domain import run_status
+from planalign.domain.census import Census
+from planalign.domain.census_reader import read_census
+from planalign.domain.config import resolve_config
+from planalign.domain.exports import events_csv_gz, metrics_csv, results_xlsx, snapshot_csv_gz
+from planalign.domain.results import build_results, quality_checks, year_metrics
+from planalign.domain.simulation import YearProgress, simulate
+from planalign.domain.simulation_output import output_from_bytes, output_to_bytes
+from planalign.errors import CensusRejected, RunConflict
+from planalign.ids import utc_now
+from planalign.services.progress import RunProgress
+from planalign.services.runs import finish_run
+
+logger = logging.getLogger(__name__)
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _record_timing(store: Store, run_id: str, stage: str, seconds: float) -> None:
+    run = store.get("RUN", run_id)
+    timings = {**(run.get("stage_timings") or {}), stage: round(seconds, 3)}
+    store.update("RUN", run_id, {"stage_timings": timings})
+
+
+def import_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) -> dict[str, Any]:
+    """Parse the upload into the normalized census, or reuse the one made from the same bytes."""
+    began = time.perf_counter()
+    run_id = state.get("run_id")
+    progress: RunProgress | None = None
+    if run_id:
+        run = store.transition_run(run_id, run_status.RUNNING, {"started_at": utc_now(), "current_stage": "import"})
+        progress = RunProgress(store, run)
+        progress.report("import", 0.0, "run started", kind="run_started")
+        progress.report("import", 0.0, "import started", kind="stage_started")
+    dataset = store.get("DS", state["dataset_id"], state["tenant_id"])
+    census_key, report, cache_hit = _import_dataset(store, artifacts, dataset)
+    if progress is not None and run_id:
+        warnings = list(report.get("warnings") or [])
+        if warnings:
+            store.update("RUN", run_id, {"warnings": [f"census: {w}" for w in warnings]})
+        note = " (cache hit)" if cache_hit else ""
+        progress.report(
+            "import", 1.0, f"census imported: {report.get('rows_accepted')} employees{note}", kind="stage_completed"
+        )
+        _record_timing(store, run_id, "import", time.perf_counter() - began)
+    return {"census_key": census_key, "dataset_id": dataset["id"], "cache_hit": cache_hit}
+
+
+def _import_dataset(store: Store, artifacts: Artifacts, dataset: dict[str, Any]) -> tuple[str, dict[str, Any], bool]:
+    if dataset["status"] == "failed":
+        raise CensusRejected(dataset.get("error") or "census import failed")
+    if dataset["status"] == "imported":
+        return dataset["census_key"], json.loads(artifacts.get(dataset["report_key"])), True
+    data = artifacts.get(dataset["upload_key"])
+    sha256 = hashlib.sha256(data).hexdigest()
+    prefix = dataset_prefix(dataset["tenant_id"], sha256)
+    census_key, report_key = prefix + "census.npz", prefix + "report.json"
+    cache_hit = artifacts.exists(census_key) and artifacts.exists(report_key)
+    if cache_hit:
+        report = json.loads(artifacts.get(report_key))
+    else:
+        try:
+            imported = read_census(data, dataset["filename"])
+        except CensusRejected as error:
+            artifacts.put(report_key + ".failed", json.dumps(error.report).encode(), "application/json")
+            store.update(
+                "DS",
+                dataset["id"],
+                {"status": "failed", "sha256": sha256, "error": str(error), "report_key": report_key + ".failed",
+                 **_report_counts(error.report)},
+            )
+            raise
+        report = imported.report
+        artifacts.put(census_key, imported.census.to_bytes())
+        artifacts.put(report_key, json.dumps(report).encode(), "application/json")
+    store.update(
+        "DS",
+        dataset["id"],
+        {"status": "imported", "sha256": sha256, "census_key": census_key, "report_key": report_key,
+         **_report_counts(report)},
+    )
+    _mark_latest_dataset(store, dataset)
+    return census_key, report, cache_hit
+
+
+def _report_counts(report: dict[str, Any]) -> dict[str, Any]:
+    keys = ("rows_read", "rows_accepted", "rows_rejected", "duplicates")
+    counts = {key: report.get(key) for key in keys}
+    counts["columns"] = sorted(set((report.get("columns") or {}).values()))
+    return counts
+
+
+def _mark_latest_dataset(store: Store, dataset: dict[str, Any]) -> None:
+    """The workspace's newest imported dataset (ids sort by time) is the one runs default to."""
+    try:
+        store.update(
+            "WS",
+            dataset["workspace_id"],
+            {"latest_dataset_id": dataset["id"]},
+            condition="attribute_exists(pk) AND (attribute_not_exists(latest_dataset_id) OR "
+            "latest_dataset_id = :none OR latest_dataset_id < :id)",
+            condition_values={":id": dataset["id"], ":none": None},
+        )
+    except RunConflict:
+        pass  # a newer dataset is the latest already, or the workspace was deleted
+
+
+def simulation_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) -> dict[str, Any]:
+    """Run the model year by year, reporting each completed year."""
+    began = time.perf_counter()
+    run = store.get("RUN", state["run_id"], state["tenant_id"])
+    progress = RunProgress(store, run)
+    progress.report("simulation", 0.0, "simulation started", kind="stage_started")
+    census = Census.from_bytes(artifacts.get(state["import"]["census_key"]))
+    config = resolve_config(run["config"])
+
+    def on_year(year: YearProgress) -> None:
+        progress.report(
+            "simulation",
+            year.years_done / year.total_years,
+            f"year {year.year} simulated ({year.years_done}/{year.total_years})",
+            kind="year_completed",
+            year=year.year,
+            values={"events_generated": year.events_generated},
+        )
+
+    output = simulate(census, config, on_year=on_year)
+    key = run_prefix(run["tenant_id"], run["workspace_id"], run["id"]) + "simulation/output.npz"
+    artifacts.put(key, output_to_bytes(output))
+    progress.report("simulation", 1.0, "simulation completed", kind="stage_completed")
+    _record_timing(store, run["id"], "simulation", time.perf_counter() - began)
+    return {"output_key": key}
+
+
+def pipeline_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) -> dict[str, Any]:
+    """Metrics, quality checks, results.json, the exports and the run.json manifest; ends the run."""
+    began = time.perf_counter()
+    run = store.get("RUN", state["run_id"], state["tenant_id"])
+    progress = RunProgress(store, run)
+    progress.report("pipeline", 0.0, "pipeline started", kind="stage_started")
+    output = output_from_bytes(artifacts.get(state["simulation"]["output_key"]))
+    config = resolve_config(run["config"])
+    metrics = year_metrics(output)
+    results = build_results(output, metrics)
+    results["quality"] = quality_checks(output, metrics, config.irs_limits.model_dump())
+    results = {"run_id": run["id"], "scenario_id": run["scenario_id"], **results}
+    prefix = run_prefix(run["tenant_id"], run["workspace_id"], run["id"])
+    dataset = store.get("DS", run["dataset_id"])
+    manifest = {
+        "run_id": run["id"],
+        "scenario_id": run["scenario_id"],
+        "workspace_id": run["workspace_id"],
+        "dataset_id": run["dataset_id"],
+        "census_sha256": dataset.get("sha256"),
+        "seed": output.seed,
+        "config": run["config"],
+        "versions": {"planalign": __version__, "engine": __version__},
+        "created_at": run.get("created_at"),
+    }
+    artifacts.put(prefix + "results.json", json.dumps(results).encode(), "application/json")
+    artifacts.put(prefix + "metrics.csv", metrics_csv(results), "text/csv")
+    progress.report("pipeline", 0.3, "results and metrics written")
+    artifacts.put(prefix + "snapshot.csv.gz", snapshot_csv_gz(output), "application/gzip")
+    artifacts.put(prefix + "events.csv.gz", events_csv_gz(output), "application/gzip")
+    progress.report("pipeline", 0.6, "snapshot and events exported")
+    artifacts.put(prefix + "results.xlsx", results_xlsx(results, output, manifest), XLSX_TYPE)
+    timings = {**(store.get("RUN", run["id"]).get("stage_timings") or {}),
+               "pipeline": round(time.perf_counter() - began, 3)}
+    artifacts.put(prefix + "run.json", json.dumps({**manifest, "stage_timings": timings}).encode(),
+                  "application/json")
+    progress.report("pipeline", 1.0, "exports written", kind="stage_completed")
+    warnings = list(store.get("RUN", run["id"]).get("warnings") or [])
+    warnings += [f"quality check {c['name']} failed: {c['detail']}" for c in results["quality"]["checks"]
+                 if not c["passed"]]
+    status = run_status.COMPLETED_WITH_WARNINGS if warnings else run_status.COMPLETED
+    summary = {key: results[key] for key in ("final_headcount", "total_growth_pct", "cagr", "participation_rate",
+                                             "final_employer_cost")}
+    finished = finish_run(store, run["id"], status, {"progress": 100.0, "warnings": warnings,
+                                                     "stage_timings": timings, "message": "run completed"})
+    if finished is None:
+        raise RunConflict(f"run {run['id']} ended before its pipeline finished")
+    store.append_run_event(run["id"], {"timestamp": finished["completed_at"], "stage": "pipeline", "percent": 100.0,
+                                       "message": f"run {status}", "kind": "terminal", "year": None})
+    _record_summary(store, run, summary, finished["completed_at"])
+    return {"results_key": prefix + "results.json", "status": status}
+
+
+def _record_summary(store: Store, run: dict[str, Any], summary: dict[str, Any], completed_at: str) -> None:
+    for kind, item_id, values in (
+        ("SC", run["scenario_id"], {"results_summary": summary}),
+        ("WS", run["workspace_id"], {"last_run_at": completed_at}),
+    ):
+        try:
+            store.update(kind, item_id, values)
+        except RunConflict:
+            logger.info("scenario or workspace deleted while its run finished", extra={"run_id": run["id"]})
+
+
+def mark_failed(store: Store, state: dict[str, Any]) -> dict[str, Any]:
+    """The Catch target: the run ends failed with the stage's error (unless it ended already, e.g.
+    cancelled), and an import-only execution's dataset is marked failed."""
+    message = error_message(state.get("error") or {})
+    run_id = state.get("run_id")
+    if run_id:
+        run = store.get("RUN", run_id)
+        stage = run.get("current_stage") or "import"
+        failed = finish_run(store, run_id, run_status.FAILED, {"error_message": f"{stage}: {message}"})
+        if failed is not None:
+            store.append_run_event(run_id, {"timestamp": failed["completed_at"], "stage": stage,
+                                            "percent": failed.get("progress") or 0, "message": message,
+                                            "kind": "error", "year": None})
+        return {"run_id": run_id, "marked_failed": failed is not None}
+    dataset = store.get("DS", state["dataset_id"])
+    if dataset["status"] == "importing":
+        store.update("DS", dataset["id"], {"status": "failed", "error": message})
+    return {"dataset_id": dataset["id"], "marked_failed": True}
+
+
+def error_message(error: dict[str, Any]) -> str:
+    """The readable message of a Catch's error: a Lambda error's Cause is its JSON payload."""
+    cause = error.get("Cause") or ""
+    try:
+        payload = json.loads(cause)
+    except ValueError:
+        payload = None
+    if isinstance(payload, dict) and payload.get("errorMessage"):
+        return f"{payload.get('errorType', error.get('Error', 'Error'))}: {payload['errorMessage']}"
+    return f"{error.get('Error', 'Error')}: {cause}".strip(": ")

@@ -101,15 +101,15 @@ def census_csv(census: Census) -> bytes:
     """The census as CSV with the canonical headers of simulation.md."""
     return csv_bytes(
         [
-            Column.of("employee_id", census.employee_id, "text"),
-            Column.of("employee_birth_date", census.birth_date, "date"),
-            Column.of("employee_hire_date", census.hire_date, "date"),
+            Column.of("employee_id", census.employee_id),
+            Column.of("employee_birth_date", census.birth_date),
+            Column.of("employee_hire_date", census.hire_date),
             Column.of("employee_gross_compensation", census.gross_compensation, "money"),
-            Column.of("active", census.active, "bool"),
-            Column.of("employee_termination_date", census.termination_date, "date"),
-            Column.of("employee_deferral_rate", census.deferral_rate, "number"),
-            Column.of("scheduled_hours_per_week", census.scheduled_hours_per_week, "number"),
-            Column.of("auto_escalation_opt_out", census.auto_escalation_opt_out, "bool"),
-            Column.of("eligibility_override", census.eligibility_override, "bool"),
+            Column.of("active", census.active),
+            Column.of("employee_termination_date", census.termination_date),
+            Column.of("employee_deferral_rate", census.deferral_rate),
+            Column.of("scheduled_hours_per_week", census.scheduled_hours_per_week),
+            Column.of("auto_escalation_opt_out", census.auto_escalation_opt_out),
+            Column.of("eligibility_override", census.eligibility_override),
         ]
     )

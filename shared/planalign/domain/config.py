@@ -3,6 +3,7 @@ config layers (defaults <- workspace base <- scenario overrides) and validation 
 the path of what is wrong."""
 
 import copy
+import itertools
 import json
 from typing import Annotated, Any, Literal
 
@@ -71,8 +72,13 @@ class JobLevel(_Section):
 
 
 def _default_job_levels() -> list[JobLevel]:
-    bands = [("Staff", 0, 80000), ("Manager", 80000, 120000), ("Senior Manager", 120000, 160000)]
-    bands += [("Director", 160000, 300000), ("VP", 300000, None)]
+    bands: list[tuple[str, float, float | None]] = [
+        ("Staff", 0, 80000),
+        ("Manager", 80000, 120000),
+        ("Senior Manager", 120000, 160000),
+        ("Director", 160000, 300000),
+        ("VP", 300000, None),
+    ]
     return [JobLevel(level=i, name=name, min=low, max=high) for i, (name, low, high) in enumerate(bands, 1)]
 
 
@@ -159,7 +165,7 @@ class EmployerMatchSettings(_Section):
         if self.formula == "custom" and not self.tiers:
             raise _invalid("the custom formula needs tiers")
         bounds = [tier.up_to for tier in self.tiers]
-        if any(low >= high for low, high in zip(bounds, bounds[1:], strict=False)):
+        if any(low >= high for low, high in itertools.pairwise(bounds)):
             raise _invalid("tiers must be listed with up_to strictly increasing")
         return self
 
@@ -218,7 +224,7 @@ class SimulationConfig(_Section):
             raise _invalid("at least one level is needed")
         if [band.level for band in levels] != list(range(1, len(levels) + 1)):
             raise _invalid("levels must be numbered 1, 2, 3, ... in order")
-        for band, above in zip(levels, levels[1:], strict=False):
+        for band, above in itertools.pairwise(levels):
             if band.max is None or band.max != above.min:
                 raise _invalid(f"level {band.level} must end where level {above.level} starts")
         for band in levels:

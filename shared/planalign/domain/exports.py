@@ -52,9 +52,12 @@ XML_SPECIAL = r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]"
 
 # Cell styles, by their index in STYLES_XML's cellXfs.
 STYLE = {"date": 1, "money": 2, "fraction": 3, "header": 4}
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 STYLES_XML = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    f'{XML_HEAD}<styleSheet xmlns="{MAIN_NS}">'
     '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy\\-mm\\-dd"/></numFmts>'
     '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
     '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
@@ -70,10 +73,6 @@ STYLES_XML = (
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
 )
-MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 
 @dataclass(frozen=True)
@@ -85,9 +84,11 @@ class Column:
     kind: Kind
 
     @classmethod
-    def of(cls, name: str, values: np.ndarray | list[Any], kind: Kind) -> "Column":
-        """A column from NumPy or Python values; NaN and NaT become empty cells."""
-        return cls(name, pa.array(values, from_pandas=True), kind)
+    def of(cls, name: str, values: np.ndarray | list[Any], kind: Kind | None = None) -> "Column":
+        """A column from NumPy or Python values, of the kind its name and dtype say unless `kind` is
+        given; NaN and NaT become empty cells."""
+        array = np.asarray(values)
+        return cls(name, pa.array(array, from_pandas=True), kind or _kind_of(name, array.dtype))
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ def _table_columns(
         if name == coded:
             columns.append(Column(name, pa.array(names).take(pa.array(values)), "text"))
         elif name != "employee_index":
-            columns.append(Column.of(name, values, _kind_of(name, values.dtype)))
+            columns.append(Column.of(name, values))
     return columns
 
 
@@ -145,28 +146,20 @@ def _event_columns(output: SimulationOutput) -> list[Column]:
     return _table_columns(output, output.events, "event_type", EVENT_TYPES)
 
 
-def _metric_kind(name: str) -> Kind:
-    if name in MONEY:
-        return "money"
-    if name in FRACTIONS:
-        return "fraction"
-    return "number" if name.endswith(("_pct", "_rate")) else "int"
-
-
 def _metric_columns(results: Mapping[str, Any]) -> list[Column]:
     """workforce_progression and dc_plan merged by year, in api.md's field order."""
     dc_plan = {row["simulation_year"]: row for row in results["dc_plan"]}
     rows = [{**row, **dc_plan[row["simulation_year"]]} for row in results["workforce_progression"]]
     names = [*WORKFORCE_FIELDS, *DC_PLAN_FIELDS[1:]]
-    return [Column.of(name, [row[name] for row in rows], _metric_kind(name)) for name in names]
+    return [Column.of(name, [row[name] for row in rows]) for name in names]
 
 
 def _bands_columns(bands: Mapping[str, Mapping[str, Mapping[str, float]]]) -> list[Column]:
     rows = [(metric, int(year), q) for metric, by_year in bands.items() for year, q in by_year.items()]
     return [
-        Column.of("metric", [metric for metric, _, _ in rows], "text"),
-        Column.of("simulation_year", [year for _, year, _ in rows], "int"),
-        *(Column.of(p, [q[p] for _, _, q in rows], "number") for p in ("p5", "p50", "p95")),
+        Column.of("metric", [metric for metric, _, _ in rows]),
+        Column.of("simulation_year", [year for _, year, _ in rows]),
+        *(Column.of(p, [q[p] for _, _, q in rows]) for p in ("p5", "p50", "p95")),
     ]
 
 
@@ -175,8 +168,8 @@ def _event_summary_columns(results: Mapping[str, Any]) -> list[Column]:
     years = list(range(results["start_year"], results["end_year"] + 1))
     trends = results["event_trends"]
     return [
-        Column.of("simulation_year", years, "int"),
-        *(Column.of(kind, [trends[kind][str(year)] for year in years], "int") for kind in trends),
+        Column.of("simulation_year", years),
+        *(Column.of(kind, [trends[kind][str(year)] for year in years]) for kind in trends),
     ]
 
 
@@ -231,26 +224,37 @@ def _xml_text(values: pa.Array) -> pa.Array:
     return values
 
 
-def _xlsx_cell(column: Column) -> pa.Array:
-    """The <c> element of every value: inline strings, booleans, dates as Excel serial days with a date
-    style, numbers with the column's style; an empty <c/> for NaN and NaT."""
+def _column_letter(index: int) -> str:
+    """A, B, ..., Z, AA, ... for the 0-based column index."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def _xlsx_cells(column: Column, letter: str, row_numbers: pa.Array) -> pa.Array:
+    """The <c> element of every value, with its reference (some readers need it): inline strings,
+    booleans, dates as Excel serial days with a date style, numbers with the column's style; no element
+    at all for NaN and NaT."""
     values = column.values
     if column.kind == "text":
-        text = pc.cast(values, pa.string())
-        cells = pc.binary_join_element_wise(
-            '<c t="inlineStr"><is><t xml:space="preserve">', _xml_text(text), "</t></is></c>", ""
-        )
-    elif column.kind == "bool":
-        cells = pc.if_else(values, '<c t="b"><v>1</v></c>', '<c t="b"><v>0</v></c>')
+        attributes, opening, closing = ' t="inlineStr"', '<is><t xml:space="preserve">', "</t></is>"
+        text = _xml_text(pc.cast(values, pa.string()))
     else:
-        if column.kind == "date":
-            number = pc.cast(pc.add(pc.cast(values, pa.int32()), EXCEL_EPOCH_DAYS), pa.string())
-        else:
-            number = _number_text(column)
         style = STYLE.get(column.kind)
-        opening = "<c><v>" if style is None else f'<c s="{style}"><v>'
-        cells = pc.binary_join_element_wise(opening, number, "</v></c>", "")
-    return pc.fill_null(cells, "<c/>")
+        attributes, opening, closing = ("" if style is None else f' s="{style}"'), "<v>", "</v>"
+        if column.kind == "bool":
+            attributes, text = ' t="b"', pc.if_else(values, "1", "0")
+        elif column.kind == "date":
+            text = pc.cast(pc.add(pc.cast(values, pa.int32()), EXCEL_EPOCH_DAYS), pa.string())
+        else:
+            text = _number_text(column)
+    cells = pc.binary_join_element_wise(
+        f'<c r="{letter}', row_numbers, f'"{attributes}>{opening}', text, f"{closing}</c>", ""
+    )
+    return pc.fill_null(cells, "")
 
 
 def _concatenated(parts: list[pa.Array | str]) -> memoryview:
@@ -264,16 +268,17 @@ def _concatenated(parts: list[pa.Array | str]) -> memoryview:
     return memoryview(data)[bounds[0] : bounds[1]]
 
 
-def _chunks(columns: list[Column], limit: int | None = None) -> Iterator[list[Column]]:
+def _chunks(columns: list[Column], limit: int | None = None) -> Iterator[tuple[int, list[Column]]]:
+    """(first row, the columns' slices) for every CHUNK_ROWS rows, up to `limit` rows."""
     rows = len(columns[0].values) if limit is None else min(limit, len(columns[0].values))
     for start in range(0, rows, CHUNK_ROWS):
         length = min(CHUNK_ROWS, rows - start)
-        yield [Column(c.name, c.values.slice(start, length), c.kind) for c in columns]
+        yield start, [Column(c.name, c.values.slice(start, length), c.kind) for c in columns]
 
 
 def _csv_lines(columns: list[Column]) -> Iterator[bytes | memoryview]:
     yield (",".join(column.name for column in columns) + "\n").encode()
-    for chunk in _chunks(columns):
+    for _, chunk in _chunks(columns):
         fields = [pc.fill_null(_csv_field(column), "") for column in chunk]
         separators = [","] * (len(fields) - 1) + ["\n"]
         yield _concatenated([part for pair in zip(fields, separators, strict=True) for part in pair])
@@ -322,16 +327,21 @@ def _sheet_xml(sheet: Sheet) -> Iterator[bytes | memoryview]:
     note = sheet.note
     names = [c.name for c in sheet.columns] + ([note] if note else [])
     header = "".join(
-        f'<c t="inlineStr" s="{STYLE["header"]}"><is><t>{escape(name)}</t></is></c>' for name in names
+        f'<c r="{_column_letter(i)}1" t="inlineStr" s="{STYLE["header"]}"><is><t>{escape(name)}</t></is></c>'
+        for i, name in enumerate(names)
     )
     yield (
         f'{XML_HEAD}<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><sheetViews>'
         '<sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft"'
         ' state="frozen"/></sheetView></sheetViews>'
-        f"<cols>{widths}</cols><sheetData><row>{header}</row>"
+        f'<cols>{widths}</cols><sheetData><row r="1">{header}</row>'
     ).encode()
-    for chunk in _chunks(sheet.columns, sheet.limit):
-        yield _concatenated(["<row>", *(_xlsx_cell(column) for column in chunk), "</row>"])
+    letters = [_column_letter(i) for i in range(len(sheet.columns))]
+    # Row 1 is the header, so data row i (0-based) is row i + 2.
+    for start, chunk in _chunks(sheet.columns, sheet.limit):
+        numbers = pc.cast(pa.array(np.arange(start + 2, start + 2 + len(chunk[0].values))), pa.string())
+        cells = [_xlsx_cells(column, letter, numbers) for column, letter in zip(chunk, letters, strict=True)]
+        yield _concatenated(['<row r="', numbers, '">', *cells, "</row>"])
     yield b"</sheetData></worksheet>"
 
 

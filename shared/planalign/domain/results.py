@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from planalign.domain.config import IrsLimits
 from planalign.domain.simulation_output import EVENT_TYPES, STATUSES, SimulationOutput
 
 CONTINUOUS_ACTIVE, NEW_HIRE_ACTIVE, EXPERIENCED_TERMINATION, NEW_HIRE_TERMINATION = range(len(STATUSES))
@@ -158,15 +159,16 @@ def build_results(
     output: SimulationOutput,
     metrics: list[dict[str, Any]] | None = None,
     *,
-    irs_limits: Mapping[str, float],
+    irs_limits: Mapping[str, float] | None = None,
     bands: dict[str, dict[str, dict[str, float]]] | None = None,
 ) -> dict[str, Any]:
     """The api.md Results document without run_id and scenario_id.
 
     total_growth_pct is the growth from the Jan 1 headcount of the first year to the final headcount and
     cagr its compound yearly rate, both in percent with 2 decimals; participation_rate and
-    final_employer_cost are the final year's. `irs_limits` is the config's irs_limits section (for the
-    quality checks); `bands` is compute_bands' answer for an ensemble, else None.
+    final_employer_cost are the final year's. `irs_limits` is the run config's irs_limits section for
+    the quality checks (the built-in defaults when None); `bands` is compute_bands' answer for an
+    ensemble, else None.
     """
     metrics = year_metrics(output) if metrics is None else metrics
     final = metrics[-1]
@@ -183,7 +185,9 @@ def build_results(
         "workforce_progression": [{name: row[name] for name in WORKFORCE_FIELDS} for row in metrics],
         "dc_plan": [{name: row[name] for name in DC_PLAN_FIELDS} for row in metrics],
         "event_trends": event_trends(output),
-        "quality": quality_checks(output, metrics, irs_limits),
+        "quality": quality_checks(
+            output, metrics, IrsLimits().model_dump() if irs_limits is None else irs_limits
+        ),
         "bands": bands,
     }
 

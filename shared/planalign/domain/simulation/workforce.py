@@ -1,0 +1,267 @@
+"""The employees the model carries from year to year (one NumPy column per attribute) and the
+workforce moves of a year: the headcount plan, terminations, hires, promotions and merit raises."""
+
+import math
+from dataclasses import dataclass, fields
+
+import numpy as np
+from planalign.domain.census import Census
+from planalign.domain.config import MAX_DEFERRAL_RATE, JobLevel, SimulationConfig, WorkforceSettings
+from planalign.domain.simulation.dates import DAY, days_in_year, year_end, year_of, year_start
+from planalign.domain.simulation.draws import DrawKind, draw_bits, draw_uniform, hash_ids
+from planalign.domain.simulation.plan import eligibility_dates
+from planalign.domain.simulation.quotas import apportion, exact, pick_by_rank, quota, round_half_up
+from planalign.errors import SimulationRejected
+
+PROMOTION_RAISE_SPREAD = 0.05
+PROMOTION_RAISE_CAP = 0.30
+PROMOTION_PAY_CAP = 500_000.0
+NEW_HIRE_HOURS_PER_WEEK = 40.0
+MAX_HIRE_SHARE = 0.5
+DAYS_PER_YEAR = 365.25
+
+
+@dataclass
+class Workforce:
+    """Employees as equal-length columns, in ascending `index` (the output's employee_index)."""
+
+    index: np.ndarray  # int32
+    id_hash: np.ndarray  # uint64, hash_ids of the employee id
+    birth_date: np.ndarray  # datetime64[D]
+    hire_date: np.ndarray  # datetime64[D]
+    eligibility_date: np.ndarray  # datetime64[D]
+    pay: np.ndarray  # float64 annual rate
+    level: np.ndarray  # int8, 1-based job level
+    hours_per_week: np.ndarray  # float64
+    deferral_rate: np.ndarray  # float64, 0 = not enrolled
+    enrollment_year: np.ndarray  # int16, year the current enrollment started
+    auto_enrollment_decided: np.ndarray  # bool: auto-enrolled or opted out once, never asked again
+    escalation_opt_out: np.ndarray  # bool
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def take(self, rows: np.ndarray) -> "Workforce":
+        return Workforce(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
+
+    @classmethod
+    def concat(cls, first: "Workforce", second: "Workforce") -> "Workforce":
+        return cls(
+            **{f.name: np.concatenate([getattr(first, f.name), getattr(second, f.name)]) for f in fields(cls)}
+        )
+
+
+def level_of(pay: np.ndarray, job_levels: list[JobLevel]) -> np.ndarray:
+    """The job level whose band [min, max) holds each pay (below the first band: level 1)."""
+    starts = np.asarray([band.min for band in job_levels[1:]])
+    return (np.searchsorted(starts, pay, side="right") + 1).astype(np.int8)
+
+
+def workforce_from_census(census: Census, config: SimulationConfig) -> tuple[Workforce, np.ndarray]:
+    """The employees the projection starts from, in id order, and their ids.
+
+    Rows that are inactive, or that ended before the start year, are not projected. A termination date
+    on an active row from the start year on is not used: the model decides who leaves.
+    """
+    start_year = config.simulation.start_year
+    kept = census.active & ~(census.termination_date < year_start(start_year))
+    rows = np.flatnonzero(kept)
+    rows = rows[np.argsort(census.employee_id[rows], kind="stable")]
+    ids = census.employee_id[rows]
+    repeated = np.flatnonzero(ids[1:] == ids[:-1])
+    if len(repeated):
+        raise SimulationRejected(f"employee id {ids[repeated[0]]} appears more than once in the census")
+    people = census.take(rows)
+    deferral_rate = np.clip(people.deferral_rate, 0.0, MAX_DEFERRAL_RATE)
+    enrolled = deferral_rate > 0
+    # A census participant is eligible: the census is the fact, whatever the configured rules say.
+    eligibility_date = eligibility_dates(
+        people.birth_date, people.hire_date, people.eligibility_override | enrolled, config.eligibility
+    )
+    # A census participant joined before the projection, or when hired during its first year.
+    enrollment_year = np.where(enrolled, np.maximum(year_of(people.hire_date), start_year - 1), 0)
+    workforce = Workforce(
+        index=np.arange(len(rows), dtype=np.int32),
+        id_hash=hash_ids(ids),
+        birth_date=people.birth_date,
+        hire_date=people.hire_date,
+        eligibility_date=eligibility_date,
+        pay=people.gross_compensation.astype(np.float64),
+        level=level_of(people.gross_compensation, config.job_levels),
+        hours_per_week=people.scheduled_hours_per_week.astype(np.float64),
+        deferral_rate=deferral_rate,
+        enrollment_year=enrollment_year.astype(np.int16),
+        auto_enrollment_decided=np.zeros(len(rows), dtype=bool),
+        escalation_opt_out=people.auto_escalation_opt_out.astype(bool),
+    )
+    return workforce, ids
+
+
+@dataclass(frozen=True)
+class HeadcountPlan:
+    """The exact counts of a year (simulation.md steps 1-3)."""
+
+    experienced_terminations: int
+    hires: int
+    new_hire_terminations: int
+
+
+def plan_headcount(n_start: int, settings: WorkforceSettings, year: int) -> HeadcountPlan:
+    """The hiring solver: target = round(N x (1 + growth)); net = target - (N - terminations);
+    hires = ceil(net / (1 - new_hire_termination_rate)); a net <= 0 becomes |net| more terminations."""
+    growth = exact(settings.target_growth_rate)
+    if abs(growth) > 1:
+        raise SimulationRejected(f"target_growth_rate {growth} is beyond +/-100% a year")
+    terminations = quota(n_start, settings.total_termination_rate)
+    target = round_half_up(n_start * (1 + growth))
+    net = target - (n_start - terminations)
+    if net <= 0:
+        return HeadcountPlan(experienced_terminations=terminations - net, hires=0, new_hire_terminations=0)
+    hires = math.ceil(net / (1 - exact(settings.new_hire_termination_rate)))
+    if hires > MAX_HIRE_SHARE * n_start:
+        raise SimulationRejected(
+            f"{year} would need {hires} hires for {n_start} employees at its start, more than 50%: "
+            "lower the growth or the termination rates"
+        )
+    return HeadcountPlan(
+        experienced_terminations=terminations,
+        hires=hires,
+        new_hire_terminations=quota(hires, settings.new_hire_termination_rate),
+    )
+
+
+def choose_experienced_leavers(
+    workforce: Workforce, count: int, level_mix: np.ndarray, year: int, seed: int
+) -> np.ndarray:
+    """Exactly `count` leavers, apportioned to levels by largest remainder, by hash rank within a level."""
+    bits = draw_bits(seed, workforce.id_hash, year, DrawKind.EXPERIENCED_TERMINATION)
+    return pick_by_rank(bits, workforce.level - 1, apportion(count, level_mix))
+
+
+def choose_new_hire_leavers(hires: Workforce, count: int, year: int, seed: int) -> np.ndarray:
+    bits = draw_bits(seed, hires.id_hash, year, DrawKind.NEW_HIRE_TERMINATION)
+    return pick_by_rank(bits, np.zeros(len(hires), dtype=np.int8), np.array([count]))
+
+
+def termination_dates(roster: Workforce, leaving: np.ndarray, year: int, seed: int) -> np.ndarray:
+    """A seeded day between Jan 1 (or the hire date, if later) and Dec 31 for each leaver; NaT otherwise."""
+    first = np.maximum(roster.hire_date[leaving], year_start(year))
+    span = (year_end(year) - first) // DAY + 1
+    offset = draw_uniform(seed, roster.id_hash[leaving], year, DrawKind.TERMINATION_DATE) * span
+    dates = np.full(len(roster), np.datetime64("NaT"), dtype="datetime64[D]")
+    dates[leaving] = first + offset.astype(np.int64) * DAY
+    return dates
+
+
+def hire_ids(year: int, count: int, reserved: np.ndarray) -> np.ndarray:
+    """`count` ids NH<year>_<ordinal> (ordinals 000001...), skipping any that a census id already uses
+    (`reserved` is sorted)."""
+    ids = np.empty(0, dtype=np.str_)
+    next_ordinal = 1
+    while len(ids) < count:
+        ordinals = np.arange(next_ordinal, next_ordinal + count - len(ids))
+        next_ordinal += len(ordinals)
+        batch = np.strings.add(f"NH{year}_", np.strings.zfill(ordinals.astype(np.str_), 6))
+        at = np.minimum(np.searchsorted(reserved, batch), max(len(reserved) - 1, 0))
+        taken = reserved[at] == batch if len(reserved) else np.zeros(len(batch), dtype=bool)
+        ids = np.concatenate([ids, batch[~taken]])
+    return ids.astype(f"U{max(1, int(np.strings.str_len(ids).max(initial=1)))}")
+
+
+def hire_pay_by_level(workforce: Workforce, config: SimulationConfig) -> np.ndarray:
+    """A hire's pay at each level: pay_percentile of the level's band; for an open-ended top band, that
+    percentile of its current employees' pay (never below the band's min)."""
+    percentile = config.new_hires.pay_percentile
+    pay = np.empty(len(config.job_levels))
+    for i, band in enumerate(config.job_levels):
+        if band.max is not None:
+            pay[i] = band.min + percentile * (band.max - band.min)
+        else:
+            current = workforce.pay[workforce.level == band.level]
+            pay[i] = max(band.min, float(np.quantile(current, percentile))) if len(current) else band.min
+    return pay
+
+
+def triangular(u: np.ndarray, low: float, mode: float, high: float) -> np.ndarray:
+    """Inverse CDF of the triangular distribution, so an age comes from a single uniform draw."""
+    if high == low:
+        return np.full(len(u), float(low))
+    split = (mode - low) / (high - low)
+    rising = low + np.sqrt(u * (high - low) * (mode - low))
+    falling = high - np.sqrt((1 - u) * (high - low) * (high - mode))
+    return np.where(u < split, rising, falling)
+
+
+def hire_employees(
+    *,
+    count: int,
+    year: int,
+    seed: int,
+    first_index: int,
+    level_mix: np.ndarray,
+    level_pay: np.ndarray,
+    config: SimulationConfig,
+    reserved_ids: np.ndarray,
+) -> tuple[Workforce, np.ndarray]:
+    """This year's hires and their ids: a seeded hire date in the year, an age from the triangular
+    new-hire distribution, levels apportioned to the Jan 1 mix (by hash rank) and pay from the band."""
+    ids = hire_ids(year, count, reserved_ids)
+    id_hash = hash_ids(ids)
+    days = days_in_year(year)
+    hire_day = (draw_uniform(seed, id_hash, year, DrawKind.HIRE_DATE) * days).astype(np.int64)
+    hire_date = year_start(year) + hire_day * DAY
+    ages = config.new_hires
+    age = triangular(
+        draw_uniform(seed, id_hash, year, DrawKind.HIRE_AGE), ages.age_min, ages.age_mode, ages.age_max
+    )
+    birth_date = hire_date - (age * DAYS_PER_YEAR).astype(np.int64) * DAY
+    level = np.empty(count, dtype=np.int8)
+    by_rank = np.argsort(draw_bits(seed, id_hash, year, DrawKind.HIRE_LEVEL))
+    per_level = apportion(count, level_mix)
+    level[by_rank] = np.repeat(np.arange(1, len(per_level) + 1, dtype=np.int8), per_level)
+    hires = Workforce(
+        index=np.arange(first_index, first_index + count, dtype=np.int32),
+        id_hash=id_hash,
+        birth_date=birth_date,
+        hire_date=hire_date,
+        eligibility_date=eligibility_dates(birth_date, hire_date, np.zeros(count, bool), config.eligibility),
+        pay=level_pay[level - 1],
+        level=level,
+        hours_per_week=np.full(count, NEW_HIRE_HOURS_PER_WEEK),
+        deferral_rate=np.zeros(count),
+        enrollment_year=np.zeros(count, dtype=np.int16),
+        auto_enrollment_decided=np.zeros(count, dtype=bool),
+        escalation_opt_out=np.zeros(count, dtype=bool),
+    )
+    return hires, ids
+
+
+def promote(
+    roster: Workforce,
+    experienced: np.ndarray,
+    level_mix: np.ndarray,
+    year: int,
+    seed: int,
+    config: SimulationConfig,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Promote, in place, round(N_level x rate) of the experienced employees of each level below the top,
+    by hash rank: level + 1 and a raise of promotion_raise +/- 0.05 (uniform, at most 30%, never taking
+    pay above 500,000). Returns (rows promoted, their pay before)."""
+    comp = config.compensation
+    top = len(config.job_levels)
+    counts = np.array(
+        [
+            quota(int(n), comp.promotion_rates.get(level, 0.0)) if level < top else 0
+            for level, n in enumerate(level_mix, 1)
+        ]
+    )
+    group = np.where(experienced, roster.level - 1, -1)
+    rows = np.flatnonzero(
+        pick_by_rank(draw_bits(seed, roster.id_hash, year, DrawKind.PROMOTION), group, counts)
+    )
+    spread = draw_uniform(seed, roster.id_hash[rows], year, DrawKind.PROMOTION_RAISE) * 2 - 1
+    raise_rate = np.clip(comp.promotion_raise + PROMOTION_RAISE_SPREAD * spread, 0.0, PROMOTION_RAISE_CAP)
+    before = roster.pay[rows]
+    roster.pay[rows] = np.maximum(before, np.minimum(before * (1 + raise_rate), PROMOTION_PAY_CAP))
+    roster.level[rows] += 1
+    return rows, before

@@ -1,0 +1,85 @@
+"""The moto server on loopback, executing state machines for real. It sits behind a small WSGI layer
+that enforces what moto skips and S3 enforces: a presigned POST's policy (size range, expiry)."""
+
+import base64
+import io
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+def _s3_error(start_response: StartResponse, status: str, code: str, message: str) -> list[bytes]:
+    body = f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message></Error>'
+    start_response(status, [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))])
+    return [body.encode()]
+
+
+class PresignedPostPolicy:
+    """Checks the `policy` of multipart POST uploads before moto stores the object."""
+
+    def __init__(self, app: WSGIApp) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        content_type = environ.get("CONTENT_TYPE", "")
+        if environ.get("REQUEST_METHOD") != "POST" or not content_type.startswith("multipart/form-data"):
+            return self.app(environ, start_response)
+        from werkzeug.formparser import parse_form_data
+
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length)
+        probe = {**environ, "wsgi.input": io.BytesIO(body)}
+        _, form, files = parse_form_data(probe)
+        policy_text = form.get("policy") or form.get("Policy")
+        upload = files.get("file")
+        if policy_text and upload is not None:
+            problem = self._violation(policy_text, len(upload.read()))
+            if problem:
+                return _s3_error(start_response, "400 Bad Request", *problem)
+        environ["wsgi.input"] = io.BytesIO(body)
+        return self.app(environ, start_response)
+
+    @staticmethod
+    def _violation(policy_text: str, size: int) -> tuple[str, str] | None:
+        policy = json.loads(base64.b64decode(policy_text))
+        expiration = policy.get("expiration")
+        if expiration and time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()) > expiration[:19] + "Z":
+            return "AccessDenied", "Invalid according to Policy: Policy expired."
+        for condition in policy.get("conditions", []):
+            if isinstance(condition, list) and condition[0] == "content-length-range":
+                low, high = int(condition[1]), int(condition[2])
+                if size > high:
+                    return "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size"
+                if size < low:
+                    return "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size"
+        return None
+
+
+class MotoServer:
+    def __init__(self, host: str, port: int) -> None:
+        from moto.core.config import default_user_config
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+
+        default_user_config["stepfunctions"] = {"execute_state_machine": True}
+        app = PresignedPostPolicy(DomainDispatcherApplication(create_backend_app))
+        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+        self._server.server_close()

@@ -1,0 +1,269 @@
+"""The local stack of local.md, started in this process: moto on a free loopback port, the template's
+resources created in it, handlers run in-process, and the local gateway in front."""
+
+import io
+import json
+import logging
+import os
+import secrets
+import socket
+import threading
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from planalign.local.gateway import HttpGateway, build_app
+from planalign.local.lambda_runner import LambdaRunner
+from planalign.local.moto_backend import MotoServer
+from planalign.local.persistence import DataDir
+from planalign.local.template import ACCOUNT_ID, REGION, LocalTemplate, load_template
+
+logger = logging.getLogger(__name__)
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+LOCAL_STAGE = "local"
+FLUSH_SECONDS = 5.0
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def parse_tokens(text: str) -> dict[str, str]:
+    """`tenant-a:token-a,tenant-b:token-b` -> {token: tenant}."""
+    tokens: dict[str, str] = {}
+    for pair in filter(None, (p.strip() for p in text.split(","))):
+        tenant, _, token = pair.partition(":")
+        if not tenant or not token:
+            raise ValueError(f"PLANALIGN_API_TOKENS: {pair!r} is not tenant:token")
+        tokens[token] = tenant
+    return tokens
+
+
+class LocalStack:
+    def __init__(
+        self,
+        *,
+        root: Path = PROJECT_ROOT,
+        data_dir: Path | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tokens: dict[str, str] | None = None,
+    ) -> None:
+        self.root = root
+        self.data = DataDir(data_dir) if data_dir else None
+        self.host = host
+        self.port = port or free_port(host)
+        env_tokens = os.environ.get("PLANALIGN_API_TOKENS", "")
+        self.tokens = tokens or parse_tokens(env_tokens) or {f"local-{secrets.token_urlsafe(16)}": "local"}
+        self.moto = MotoServer(host, free_port(host))
+        self.template: LocalTemplate | None = None
+        self.runner: LambdaRunner | None = None
+        self._server: Any = None
+        self._threads: list[threading.Thread] = []
+        self._stopping = threading.Event()
+
+    # ------------------------------------------------------------------ addresses
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://{self.host}:{self.port}"
+
+    @property
+    def aws_endpoint(self) -> str:
+        return f"http://{self.host}:{self.moto.port}"
+
+    def token_for(self, tenant: str) -> str:
+        return next(token for token, owner in self.tokens.items() if owner == tenant)
+
+    @property
+    def table_name(self) -> str:
+        assert self.template is not None
+        return self.template.physical_name("RunTable")
+
+    @property
+    def bucket_name(self) -> str:
+        assert self.template is not None
+        return self.template.physical_name("ArtifactBucket")
+
+    def client(self, service: str) -> Any:
+        import boto3
+
+        return boto3.client(service, endpoint_url=self.aws_endpoint, region_name=REGION)
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> "LocalStack":
+        self.moto.start()
+        self._set_environment()
+        self.template = load_template(self.root, {"StageName": LOCAL_STAGE})
+        for spec in self.template.functions.values():
+            os.environ.update(spec.environment)
+        os.environ.update(self._quiet_powertools())
+        self.runner = LambdaRunner(self.template.functions)
+        self.runner.install_moto_patch()
+        self._provision()
+        if self.data is not None:
+            self.data.restore(self.client("dynamodb"), self.client("s3"), self.table_name, self.bucket_name)
+            self._fail_interrupted_runs()
+        self._subscribe_triggers()
+        self._start_gateway()
+        if self.data is not None:
+            self._spawn(self._flush_loop, "flush")
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._server is not None:
+            self._server.should_exit = True
+        for thread in self._threads:
+            thread.join(timeout=10)
+        self.save()
+        self.moto.stop()
+        from moto.core.models import base_decorator  # noqa: F401  (backends are module state)
+        from moto.backends import get_backend
+
+        for service in ("dynamodb", "s3", "stepfunctions", "lambda"):
+            for account in get_backend(service).values():  # type: ignore[call-overload]
+                for region_backend in account.values():
+                    region_backend.reset()
+
+    def save(self) -> None:
+        if self.data is not None:
+            self.data.save(self.client("dynamodb"), self.client("s3"), self.table_name, self.bucket_name)
+
+    def __enter__(self) -> "LocalStack":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ pieces
+    def _set_environment(self) -> None:
+        os.environ.update(
+            {
+                "AWS_ENDPOINT_URL": self.aws_endpoint,
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_SESSION_TOKEN": "testing",
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_REGION": REGION,
+                "MOTO_PORT": str(self.moto.port),
+                "MOTO_HOST": self.host,
+                "WEBSOCKET_URL": self.ws_url,
+            }
+        )
+        from planalign.adapters.clients import aws_client, dynamodb_table
+        from planalign.settings import get_settings
+
+        # Clients and settings are per container; a new stack is a new container.
+        for cached in (aws_client, dynamodb_table, get_settings):
+            cached.cache_clear()
+
+    @staticmethod
+    def _quiet_powertools() -> dict[str, str]:
+        level = os.environ.get("PLANALIGN_LOCAL_LOG_LEVEL", "WARNING")
+        return {"POWERTOOLS_LOG_LEVEL": level, "POWERTOOLS_METRICS_DISABLED": "true",
+                "POWERTOOLS_TRACE_DISABLED": "true"}
+
+    def _provision(self) -> None:
+        assert self.template is not None
+        template = self.template
+        table = template.resolve(template.resources["RunTable"]["Properties"])
+        dynamodb = self.client("dynamodb")
+        dynamodb.create_table(
+            TableName=table["TableName"],
+            AttributeDefinitions=table["AttributeDefinitions"],
+            KeySchema=table["KeySchema"],
+            GlobalSecondaryIndexes=table["GlobalSecondaryIndexes"],
+            BillingMode=table["BillingMode"],
+            StreamSpecification={"StreamEnabled": True, **table["StreamSpecification"]},
+        )
+        dynamodb.update_time_to_live(TableName=table["TableName"], TimeToLiveSpecification={
+            "AttributeName": table["TimeToLiveSpecification"]["AttributeName"], "Enabled": True})
+        self.client("s3").create_bucket(Bucket=self.bucket_name)
+        lambda_client = self.client("lambda")
+        role = f"arn:aws:iam::{ACCOUNT_ID}:role/planalign-local"
+        self.client("iam").create_role(RoleName="planalign-local", AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                                   "Action": "sts:AssumeRole"}]}))
+        for spec in template.functions.values():
+            lambda_client.create_function(
+                FunctionName=spec.logical_id,
+                Runtime="python3.12",
+                Role=role,
+                Handler=spec.handler,
+                Code={"ZipFile": _placeholder_zip()},
+                Timeout=spec.timeout,
+                Environment={"Variables": spec.environment},
+            )
+        name, definition, _ = template.state_machine()
+        self.client("stepfunctions").create_state_machine(name=name, definition=definition, roleArn=role)
+
+    def _subscribe_triggers(self) -> None:
+        assert self.template is not None
+        configurations = [
+            {
+                "LambdaFunctionArn": self.template.functions[trigger.function].arn,
+                "Events": trigger.events,
+                "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": trigger.prefix}]}},
+            }
+            for trigger in self.template.s3_triggers
+        ]
+        self.client("s3").put_bucket_notification_configuration(
+            Bucket=self.bucket_name, NotificationConfiguration={"LambdaFunctionConfigurations": configurations}
+        )
+
+    def _fail_interrupted_runs(self) -> None:
+        """Executions do not survive a restart (moto keeps none): their runs end failed, saying why."""
+        from planalign.adapters.store import Store
+        from planalign.services.runs import finish_run
+
+        store = Store()
+        for page in self.client("dynamodb").get_paginator("scan").paginate(
+            TableName=self.table_name, FilterExpression="begins_with(pk, :run) AND #s IN (:q, :r)",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":run": {"S": "RUN#"}, ":q": {"S": "queued"}, ":r": {"S": "running"}},
+        ):
+            for item in page.get("Items", []):
+                finish_run(store, item["id"]["S"], "failed",
+                           {"error_message": "interrupted: the local stack stopped while the run was in progress"})
+
+    def _start_gateway(self) -> None:
+        import uvicorn
+
+        assert self.template is not None and self.runner is not None
+        http = HttpGateway(self.template.routes, self.runner, self.tokens)
+        config = uvicorn.Config(build_app(http), host=self.host, port=self.port, log_level="warning",
+                                lifespan="off", ws_ping_interval=None)
+        self._server = uvicorn.Server(config)
+        self._spawn(self._server.run, "gateway")
+        deadline = time.monotonic() + 15
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the local gateway did not start on {self.host}:{self.port}")
+            time.sleep(0.02)
+
+    def _flush_loop(self) -> None:
+        while not self._stopping.wait(FLUSH_SECONDS):
+            try:
+                self.save()
+            except Exception:
+                logger.exception("saving the local stack's data failed")
+
+    def _spawn(self, target: Any, name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+
+def _placeholder_zip() -> bytes:
+    """moto wants code to create a function; the real code runs in-process from CodeUri."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("placeholder.py", "")
+    return buffer.getvalue()

@@ -1,0 +1,188 @@
+"""Reads template.yaml into what the local stack needs: functions (code, handler, environment),
+HTTP routes, S3 triggers and the state machine with its substitutions resolved."""
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str  # GET, POST, ... or ANY
+    path: str  # /api/workspaces/{proxy+}
+    function: str  # logical id
+    public: bool  # Auth: NONE
+    pattern: re.Pattern[str] = field(compare=False)
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    logical_id: str
+    code_dir: Path
+    handler: str  # module.attribute
+    environment: dict[str, str]
+    timeout: int
+
+    @property
+    def name(self) -> str:
+        return self.logical_id
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.logical_id}"
+
+
+@dataclass(frozen=True)
+class S3Trigger:
+    function: str
+    bucket_resource: str
+    events: list[str]
+    prefix: str
+
+
+@dataclass
+class LocalTemplate:
+    root: Path
+    parameters: dict[str, str]
+    resources: dict[str, Any]
+    functions: dict[str, FunctionSpec]
+    routes: list[Route]
+    s3_triggers: list[S3Trigger]
+    websocket_routes: dict[str, str]
+
+    def physical_name(self, logical_id: str) -> str:
+        """What !Ref of a resource gives on the local stack."""
+        resource = self.resources[logical_id]
+        kind = resource["Type"]
+        props = resource.get("Properties", {})
+        if kind == "AWS::DynamoDB::Table":
+            return str(self.resolve(props["TableName"]))
+        if kind == "AWS::S3::Bucket":
+            return str(self.resolve(props["BucketName"]))
+        if kind == "AWS::Serverless::StateMachine":
+            return f"arn:aws:states:{REGION}:{ACCOUNT_ID}:stateMachine:{self.resolve(props['Name'])}"
+        if kind == "AWS::Serverless::Function":
+            return logical_id
+        return logical_id
+
+    def resolve(self, value: Any) -> Any:
+        """Resolve the intrinsics this template uses (Ref, Sub, GetAtt .Arn/.Name, If is not needed)."""
+        if isinstance(value, dict) and len(value) == 1:
+            (name, arg), = value.items()
+            if name == "Ref":
+                return self._ref(arg)
+            if name == "Fn::Sub":
+                text, extra = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
+                return re.sub(r"\$\{([^}]+)\}", lambda m: str(self._sub_var(m.group(1), extra)), text)
+            if name == "Fn::GetAtt":
+                logical_id, attribute = arg if isinstance(arg, list) else arg.split(".", 1)
+                if attribute == "Arn":
+                    spec = self.functions.get(logical_id)
+                    return spec.arn if spec else self.physical_name(logical_id)
+                if attribute == "Name":
+                    return self.physical_name(logical_id).rsplit(":", 1)[-1]
+                raise ValueError(f"unsupported GetAtt {logical_id}.{attribute}")
+        if isinstance(value, dict):
+            return {k: self.resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        return value
+
+    def _ref(self, name: str) -> str:
+        pseudo = {"AWS::AccountId": ACCOUNT_ID, "AWS::Region": REGION, "AWS::Partition": "aws",
+                  "AWS::URLSuffix": "amazonaws.com"}
+        if name in pseudo:
+            return pseudo[name]
+        if name in self.parameters:
+            return self.parameters[name]
+        return self.physical_name(name)
+
+    def _sub_var(self, name: str, extra: dict[str, Any]) -> Any:
+        if name in extra:
+            return self.resolve(extra[name])
+        if "." in name:
+            return self.resolve({"Fn::GetAtt": name.split(".", 1)})
+        return self._ref(name)
+
+    def state_machine(self, logical_id: str = "RunStateMachine") -> tuple[str, str, str]:
+        """(name, definition JSON with DefinitionSubstitutions applied, role ARN)."""
+        props = self.resources[logical_id]["Properties"]
+        text = (self.root / props["DefinitionUri"]).read_text()
+        for key, value in self.resolve(props.get("DefinitionSubstitutions", {})).items():
+            text = text.replace("${" + key + "}", str(value))
+        json.loads(text)  # a substitution must leave valid JSON
+        return str(self.resolve(props["Name"])), text, f"arn:aws:iam::{ACCOUNT_ID}:role/{logical_id}Role"
+
+
+def _route_pattern(path: str) -> re.Pattern[str]:
+    regex = re.sub(r"\{[^}/]+\+\}", r"(?P<proxy>.+)", path)
+    regex = re.sub(r"\{([^}/]+)\}", r"(?P<\1>[^/]+)", regex)
+    return re.compile(f"^{regex}$")
+
+
+def load_template(root: Path, parameter_overrides: dict[str, str] | None = None) -> LocalTemplate:
+    from cfn_flip import load_yaml
+
+    document = json.loads(json.dumps(load_yaml((root / "template.yaml").read_text())))
+    parameters = {name: str(p.get("Default", "")) for name, p in document.get("Parameters", {}).items()}
+    parameters.update(parameter_overrides or {})
+    resources: dict[str, Any] = document["Resources"]
+    template = LocalTemplate(root, parameters, resources, {}, [], [], {})
+    globals_ = document.get("Globals", {}).get("Function", {})
+    for logical_id, resource in resources.items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        props = resource["Properties"]
+        template.functions[logical_id] = FunctionSpec(
+            logical_id=logical_id,
+            code_dir=root / props["CodeUri"],
+            handler=props["Handler"],
+            environment={},
+            timeout=int(props.get("Timeout", globals_.get("Timeout", 3))),
+        )
+    # Environments are resolved once every function (and so every ARN) is known.
+    for logical_id, spec in list(template.functions.items()):
+        props = resources[logical_id]["Properties"]
+        variables = {**globals_.get("Environment", {}).get("Variables", {}),
+                     **props.get("Environment", {}).get("Variables", {})}
+        environment = {k: str(template.resolve(v)) for k, v in variables.items()}
+        template.functions[logical_id] = FunctionSpec(spec.logical_id, spec.code_dir, spec.handler, environment,
+                                                      spec.timeout)
+        for event in props.get("Events", {}).values():
+            event_props = event.get("Properties", {})
+            if event["Type"] == "HttpApi":
+                public = event_props.get("Auth", {}).get("Authorizer") == "NONE"
+                path = event_props["Path"]
+                template.routes.append(Route(event_props["Method"].upper(), path, logical_id, public,
+                                             _route_pattern(path)))
+            elif event["Type"] == "S3":
+                rules = event_props.get("Filter", {}).get("S3Key", {}).get("Rules", [])
+                prefix = next((r["Value"] for r in rules if r["Name"].lower() == "prefix"), "")
+                events = event_props["Events"]
+                template.s3_triggers.append(S3Trigger(logical_id, event_props["Bucket"]["Ref"],
+                                                      events if isinstance(events, list) else [events], prefix))
+    for logical_id, resource in resources.items():
+        if resource["Type"] == "AWS::ApiGatewayV2::Route" and "RouteKey" in resource["Properties"]:
+            target = resource["Properties"].get("Target")
+            integration_id = json.dumps(target) if target else ""
+            function = _websocket_function(resources, integration_id)
+            if function:
+                template.websocket_routes[resource["Properties"]["RouteKey"]] = function
+    # The most specific route first, as API Gateway matches.
+    template.routes.sort(key=lambda r: (r.path.count("{"), -len(r.path)))
+    return template
+
+
+def _websocket_function(resources: dict[str, Any], target: str) -> str | None:
+    match = re.search(r"integrations/\$\{(\w+)\}|\"Ref\": \"(\w+)\"", target)
+    if not match:
+        return None
+    integration = resources.get(match.group(1) or match.group(2) or "", {})
+    uri = json.dumps(integration.get("Properties", {}).get("IntegrationUri", ""))
+    function = re.search(r"\$\{(\w+)\.Arn\}|\"(\w+)\", \"Arn\"|(\w+)\.Arn", uri)
+    return next((g for g in (function.groups() if function else ()) if g), None)

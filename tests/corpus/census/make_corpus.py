@@ -1,0 +1,532 @@
+"""Writes the messy census files of this folder and `expected.json`, what reading each one must give.
+
+Run it from anywhere (`python tests/corpus/census/make_corpus.py`); the files are committed, so only a
+change to the corpus needs a rerun."""
+
+import datetime
+import io
+import json
+import random
+import struct
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import xlsxwriter
+
+HERE = Path(__file__).parent
+FIXED_TIME = datetime.datetime(2024, 1, 2, 3, 4, 5)
+ZIP_TIME = (2024, 1, 2, 3, 4, 6)
+CANONICAL = [
+    "employee_id",
+    "employee_birth_date",
+    "employee_hire_date",
+    "employee_gross_compensation",
+    "active",
+    "employee_termination_date",
+    "employee_deferral_rate",
+]
+# id, birth, hire, pay, active, termination, deferral rate
+Employee = tuple[str, datetime.date, datetime.date, float, bool, datetime.date | None, float]
+EMPLOYEES: list[Employee] = [
+    ("E001", datetime.date(1980, 2, 3), datetime.date(2015, 6, 1), 85000.0, True, None, 0.06),
+    ("E002", datetime.date(1975, 11, 20), datetime.date(2010, 3, 15), 120000.5, True, None, 0.10),
+    ("E003", datetime.date(1990, 7, 4), datetime.date(2020, 1, 6), 52000.0, True, None, 0.0),
+    (
+        "E004",
+        datetime.date(1968, 1, 31),
+        datetime.date(1999, 9, 1),
+        150000.0,
+        False,
+        datetime.date(2023, 5, 31),
+        0.05,
+    ),
+    ("E005", datetime.date(1995, 12, 25), datetime.date(2022, 8, 15), 48000.0, True, None, 0.03),
+    ("E006", datetime.date(1985, 4, 10), datetime.date(2012, 11, 30), 97500.0, True, None, 0.08),
+]
+EXPECTED: dict[str, dict[str, object]] = {}
+
+
+def ok(rows_accepted: int, rows_rejected: int = 0, duplicates: int = 0) -> dict[str, object]:
+    return {
+        "ok": True,
+        "rows_accepted": rows_accepted,
+        "rows_rejected": rows_rejected,
+        "duplicates": duplicates,
+    }
+
+
+def fails(error_contains: str) -> dict[str, object]:
+    return {"ok": False, "error_contains": error_contains}
+
+
+def corpus_file(name: str, expected: dict[str, object]) -> Callable[[Callable[[], bytes]], None]:
+    """Registers a file of the corpus: the decorated function returns its bytes."""
+
+    def write(make: Callable[[], bytes]) -> None:
+        (HERE / name).write_bytes(make())
+        EXPECTED[name] = expected
+
+    return write
+
+
+def iso_rows(employees: list[Employee] = EMPLOYEES) -> list[list[str]]:
+    return [
+        [
+            employee_id,
+            birth.isoformat(),
+            hire.isoformat(),
+            f"{pay:g}",
+            "true" if active else "false",
+            termination.isoformat() if termination else "",
+            f"{rate:g}",
+        ]
+        for employee_id, birth, hire, pay, active, termination, rate in employees
+    ]
+
+
+def delimited(rows: list[list[str]], delimiter: str = ",", newline: str = "\n") -> str:
+    """Rows joined by hand: every cell here is free of delimiters and quotes, unless a test quotes it."""
+    return "".join(delimiter.join(row) + newline for row in rows)
+
+
+@corpus_file("utf8_bom.csv", ok(6))
+def utf8_bom() -> bytes:
+    names = ["José Núñez", "Zoë Ångström", "李雷", "Ana", "Bo", "Cy"]
+    rows = [[*row, name] for row, name in zip(iso_rows(), names, strict=True)]
+    return delimited([[*CANONICAL, "full_name"], *rows]).encode("utf-8-sig")
+
+
+@corpus_file("utf16le_bom_tab.txt", ok(6))
+def utf16_little_endian() -> bytes:
+    """Excel's "Unicode Text" export: UTF-16 LE with a BOM, tab-delimited, CRLF."""
+    return delimited([CANONICAL, *iso_rows()], "\t", "\r\n").encode("utf-16")
+
+
+@corpus_file("utf16be_bom.csv", ok(6))
+def utf16_big_endian() -> bytes:
+    return b"\xfe\xff" + delimited([CANONICAL, *iso_rows()]).encode("utf-16-be")
+
+
+@corpus_file("latin1_semicolon.csv", ok(6))
+def latin1_semicolon() -> bytes:
+    names = ["Müller", "Zoë", "Façade", "Señor", "Øyvind", "Renée"]
+    rows = [[*row, name] for row, name in zip(iso_rows(), names, strict=True)]
+    return delimited([[*CANONICAL, "Name"], *rows], ";").encode("latin-1")
+
+
+@corpus_file("tab_delimited.tsv", ok(6))
+def tab_delimited() -> bytes:
+    return delimited([CANONICAL, *iso_rows()], "\t").encode()
+
+
+@corpus_file("odd_headers.csv", ok(6))
+def odd_headers() -> bytes:
+    """Title rows above the header, aliases with spaces and symbols, a status column, an extra column."""
+    header = [
+        " Emp ID ",
+        "Date of Birth",
+        "Hire Date",
+        "Annual Salary ($)",
+        "Employment Status",
+        "Term Date",
+        "Deferral %",
+        "Scheduled Hours",
+        "Department",
+    ]
+    rows = [
+        [
+            employee_id,
+            birth.isoformat(),
+            hire.isoformat(),
+            f"{pay:.2f}",
+            "Active" if active else "Terminated",
+            termination.isoformat() if termination else "",
+            f"{rate * 100:g}%",
+            "37.5",
+            "Sales",
+        ]
+        for employee_id, birth, hire, pay, active, termination, rate in EMPLOYEES
+    ]
+    return delimited([["Acme Employee Census"], ["Exported 2024-12-31"], header, *rows]).encode()
+
+
+@corpus_file("excel_serial_dates.csv", ok(6))
+def excel_serial_dates() -> bytes:
+    def serial(day: datetime.date) -> str:
+        return str((day - datetime.date(1899, 12, 30)).days)
+
+    rows = [
+        [employee_id, serial(birth), serial(hire) + ".5", f"{pay:g}", "1" if active else "0", "", f"{rate:g}"]
+        for employee_id, birth, hire, pay, active, _, rate in EMPLOYEES
+    ]
+    return delimited([CANONICAL, *rows]).encode()
+
+
+@corpus_file("us_dates.csv", ok(6, rows_rejected=1))
+def us_dates() -> bytes:
+    """M/D/YYYY, M/D/YY, a time part, a month name; the last row's 13/45/1990 is no date."""
+    births = [
+        "2/3/1980",
+        "11/20/75",
+        "7/4/1990 0:00",
+        "31-Jan-1968",
+        "12/25/1995",
+        "04/10/1985",
+        "13/45/1990",
+    ]
+    hires = ["6/1/2015", "3/15/10", "1/6/2020 12:00 AM", "Sep 1, 1999", "08/15/2022", "11/30/12", "1/1/2020"]
+    rows = [
+        [f"E00{i + 1}", birth, hire, "50000", "Y", "", "0"]
+        for i, (birth, hire) in enumerate(zip(births, hires, strict=True))
+    ]
+    return delimited([CANONICAL, *rows]).encode()
+
+
+@corpus_file("money_formats.csv", ok(6, rows_rejected=3))
+def money_formats() -> bytes:
+    """Pay with currency signs and thousands commas; (1,000) is negative, n/a and 0 are no pay."""
+    pays = ["$85,000.00", "120000.50", "52,000", " $ 150,000 ", "48000", '"97,500.00"', "(1,000)", "n/a", "0"]
+    rows = [[f"E{i + 1:03d}", "1980-01-01", "2015-01-01", pay, "yes", "", ""] for i, pay in enumerate(pays)]
+    return delimited([CANONICAL, *rows]).encode()
+
+
+@corpus_file("percent_rates.csv", ok(8, rows_rejected=1))
+def percent_rates() -> bytes:
+    """Deferral as 6%, 10, 0.05, 3 %, 7.5; 80 is capped at 0.75, -2% is rejected, blank is 0."""
+    rates = ["6%", "10", "0", "0.05", "3 %", "7.5", "80", "-2%", ""]
+    rows = [
+        [f"E{i + 1:03d}", "1980-01-01", "2015-01-01", "60000", "yes", "", rate]
+        for i, rate in enumerate(rates)
+    ]
+    return delimited([CANONICAL, *rows]).encode()
+
+
+@corpus_file("boolean_spellings.csv", ok(13, rows_rejected=2))
+def boolean_spellings() -> bytes:
+    """Every spelling of yes and no; "maybe" and a blank active are rejected."""
+    actives = ["TRUE", "false", "Yes", "no", "Y", "n", "1", "0", "T", "f", "Active", "Terminated", "Inactive"]
+    actives += ["maybe", ""]
+    opt_outs = ["yes", "N", "", "0", "1"] * 3
+    header = ["employee_id", "dob", "hire_date", "salary", "Active?", "Auto Escalation Opt Out"]
+    rows = [
+        [f"E{i + 1:03d}", "1980-01-01", "2015-01-01", "60000", active, opt_out]
+        for i, (active, opt_out) in enumerate(zip(actives, opt_outs, strict=True))
+    ]
+    return delimited([header, *rows]).encode()
+
+
+@corpus_file("duplicate_ids.csv", ok(5, rows_rejected=1, duplicates=4))
+def duplicate_ids() -> bytes:
+    """E001 twice (the later hire wins), E002 twice with one hire date (the later row wins), E003 three
+    times, and E005 twice where one copy is invalid (a rejected row is no duplicate)."""
+    rows = [
+        ["E001", "1980-02-03", "2015-06-01", "85000"],
+        ["E001", "1980-02-03", "2018-06-01", "90000"],
+        ["E002", "1975-11-20", "2010-03-15", "120000"],
+        ["E002", "1975-11-20", "2010-03-15", "125000"],
+        ["E003", "1990-07-04", "2020-01-06", "52000"],
+        ["E003", "1990-07-04", "2010-01-06", "51000"],
+        ["E003", "1990-07-04", "2019-01-06", "50000"],
+        ["E004", "1968-01-31", "1999-09-01", "150000"],
+        ["E005", "1995-12-25", "2022-08-15", "abc"],
+        ["E005", "1995-12-25", "2021-08-15", "48000"],
+    ]
+    return delimited([CANONICAL[:5], *[[*row, "true"] for row in rows]]).encode()
+
+
+@corpus_file("blank_rows.csv", ok(6))
+def blank_rows() -> bytes:
+    """Empty lines, a line of only commas and one of spaces between rows, CRLF endings."""
+    lines = [",".join(CANONICAL), ""]
+    rows = [",".join(row) for row in iso_rows()]
+    lines += [*rows[:3], ",,,,,,", "   ", *rows[3:], "", ""]
+    return "\r\n".join(lines).encode()
+
+
+@corpus_file("sep_hint.csv", ok(6))
+def sep_hint() -> bytes:
+    """Excel's `sep=;` line above the header."""
+    return ("sep=;\n" + delimited([CANONICAL, *iso_rows()], ";")).encode()
+
+
+@corpus_file("quoted_multiline.csv", ok(6, rows_rejected=1))
+def quoted_multiline() -> bytes:
+    """Quoted cells holding commas, quotes and a line break; the row after them is born after its hire."""
+    rows = [[*row, "note"] for row in iso_rows()]
+    rows[1][-1] = '"first line\nsecond line"'
+    rows[2][-1] = '"Smith, John ""JJ"""'
+    bad = ["E007", "2001-01-01", "2000-01-01", "50000", "true", "", "0", "born after hire"]
+    return delimited([[*CANONICAL, "notes"], *rows[:3], bad, *rows[3:]]).encode()
+
+
+def workbook_bytes(
+    write: Callable[[xlsxwriter.Workbook], None], options: dict[str, object] | None = None
+) -> bytes:
+    output = io.BytesIO()
+    workbook = xlsxwriter.Workbook(output, {"in_memory": True, **(options or {})})
+    workbook.set_properties({"created": FIXED_TIME})
+    write(workbook)
+    workbook.close()
+    return output.getvalue()
+
+
+def census_sheet(workbook: xlsxwriter.Workbook, name: str) -> None:
+    """Typed cells: Excel dates, numbers, booleans, a percent-formatted rate, one date typed as text."""
+    sheet = workbook.add_worksheet(name)
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    percent_format = workbook.add_format({"num_format": "0%"})
+    sheet.write_row(
+        0, 0, ["Employee ID", "Birth Date", "Hire Date", "Salary", "Active", "Termination Date", "Deferral"]
+    )
+    for r, (employee_id, birth, hire, pay, active, termination, rate) in enumerate(EMPLOYEES, 1):
+        sheet.write_string(r, 0, employee_id)
+        sheet.write_datetime(r, 1, datetime.datetime.combine(birth, datetime.time()), date_format)
+        sheet.write_datetime(r, 2, datetime.datetime.combine(hire, datetime.time()), date_format)
+        sheet.write_number(r, 3, pay)
+        sheet.write_boolean(r, 4, active)
+        if termination:
+            sheet.write_datetime(r, 5, datetime.datetime.combine(termination, datetime.time()), date_format)
+        sheet.write_number(r, 6, rate, percent_format)
+    sheet.write_string(len(EMPLOYEES), 1, EMPLOYEES[-1][1].strftime("%m/%d/%Y"))
+
+
+@corpus_file("census.xlsx", ok(6))
+def census_xlsx() -> bytes:
+    return workbook_bytes(lambda workbook: census_sheet(workbook, "Sheet1"))
+
+
+@corpus_file("second_sheet.xlsx", ok(6))
+def second_sheet_xlsx() -> bytes:
+    """An instructions sheet first; the data is on the sheet named Census."""
+
+    def write(workbook: xlsxwriter.Workbook) -> None:
+        notes = workbook.add_worksheet("Instructions")
+        notes.write_column(
+            0, 0, ["Fill in one row per employee on the Census sheet.", "Dates as YYYY-MM-DD."]
+        )
+        census_sheet(workbook, "Census")
+
+    return workbook_bytes(write)
+
+
+@corpus_file("census.ods", ok(6))
+def census_ods() -> bytes:
+    """A hand-written OpenDocument spreadsheet (no ODS writer is installed): typed date, float,
+    percentage and boolean cells."""
+
+    def cell(value_type: str, value: str, text: str) -> str:
+        attribute = {"date": "date-value", "boolean": "boolean-value"}.get(value_type, "value")
+        if value_type == "string":
+            return f'<table:table-cell office:value-type="string"><text:p>{text}</text:p></table:table-cell>'
+        return (
+            f'<table:table-cell office:value-type="{value_type}" office:{attribute}="{value}">'
+            f"<text:p>{text}</text:p></table:table-cell>"
+        )
+
+    def row(cells: list[str]) -> str:
+        return f"<table:table-row>{''.join(cells)}</table:table-row>"
+
+    header = row(
+        [cell("string", "", name) for name in ["ID", "DOB", "Date of Hire", "Annual Salary", "Status"]]
+    )
+    rows = [
+        row(
+            [
+                cell("string", "", employee_id),
+                cell("date", birth.isoformat(), birth.isoformat()),
+                cell("date", hire.isoformat(), hire.isoformat()),
+                cell("float", f"{pay:g}", f"{pay:g}"),
+                cell("boolean", "true" if active else "false", "TRUE" if active else "FALSE"),
+            ]
+        )
+        for employee_id, birth, hire, pay, active, _, _ in EMPLOYEES
+    ]
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+        ' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+        ' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        f'<office:body><office:spreadsheet><table:table table:name="Census">{header}{"".join(rows)}'
+        "</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"'
+        ' manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/"'
+        ' manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w") as archive:
+        # The mimetype entry comes first and stored, as the OpenDocument spec requires.
+        archive.writestr(
+            zipfile.ZipInfo("mimetype", ZIP_TIME), "application/vnd.oasis.opendocument.spreadsheet"
+        )
+        for name, text in (("META-INF/manifest.xml", manifest), ("content.xml", content)):
+            archive.writestr(zipfile.ZipInfo(name, ZIP_TIME), text, compress_type=zipfile.ZIP_DEFLATED)
+    return output.getvalue()
+
+
+@corpus_file("census.parquet", ok(6))
+def census_parquet() -> bytes:
+    columns = list(zip(*EMPLOYEES, strict=True))
+    table = pa.table(
+        {
+            "employee_id": pa.array(columns[0], pa.string()),
+            "employee_birth_date": pa.array(columns[1], pa.date32()),
+            "employee_hire_date": pa.array(columns[2], pa.date32()),
+            "employee_gross_compensation": pa.array(columns[3], pa.float64()),
+            "active": pa.array(columns[4], pa.bool_()),
+            "employee_termination_date": pa.array(columns[5], pa.date32()),
+            "employee_deferral_rate": pa.array(columns[6], pa.float64()),
+            "scheduled_hours_per_week": pa.array([40, 40, 20, 40, 32, 40], pa.int32()),
+        }
+    )
+    output = io.BytesIO()
+    pq.write_table(table, output)
+    return output.getvalue()
+
+
+@corpus_file("mislabeled_csv.xlsx", ok(6))
+def mislabeled() -> bytes:
+    """A CSV saved under an .xlsx name: read by its content, with a warning."""
+    return delimited([CANONICAL, *iso_rows()]).encode()
+
+
+@corpus_file("row_errors.csv", ok(2, rows_rejected=9))
+def row_errors() -> bytes:
+    """One rejected row per reason, around two good rows."""
+    header = [*CANONICAL, "scheduled_hours_per_week"]
+    good = ["1980-01-01", "2015-01-01", "60000", "true", "", "0.05", "40"]
+    rows = [
+        ["G001", *good],
+        ["", *good],
+        ["B002", "1980-02-30", *good[1:]],
+        ["B003", "2016-01-01", *good[1:]],
+        ["B004", good[0], "", *good[2:]],
+        ["B005", *good[:2], "0", *good[3:]],
+        ["B006", *good[:2], "sixty thousand", *good[3:]],
+        ["B007", *good[:3], "maybe", *good[4:]],
+        ["B008", *good[:4], "someday", *good[5:]],
+        ["B009", *good[:6], "forty"],
+        ["G010", *good],
+    ]
+    return delimited([header, *rows]).encode()
+
+
+@corpus_file("missing_hire_date.csv", fails("missing required column employee_hire_date"))
+def missing_hire_date() -> bytes:
+    rows = [[row[0], row[1], *row[3:]] for row in [CANONICAL, *iso_rows()]]
+    return delimited(rows).encode()
+
+
+@corpus_file("ambiguous_salary.csv", fails("ambiguous columns 'Salary' (column 4) and 'Annual Salary'"))
+def ambiguous_salary() -> bytes:
+    header = ["ID", "DOB", "Hire Date", "Salary", "Active", "Annual Salary"]
+    rows = [[*row[:5], row[3]] for row in iso_rows()]
+    return delimited([header, *rows]).encode()
+
+
+@corpus_file("no_usable_row.csv", fails("no usable row: 3 rows rejected"))
+def no_usable_row() -> bytes:
+    rows = [
+        ["E001", "not a date", "2015-01-01", "60000", "true"],
+        ["E002", "1980-01-01", "2015-01-01", "-5", "true"],
+        ["", "1980-01-01", "2015-01-01", "60000", "true"],
+    ]
+    return delimited([CANONICAL[:5], *rows]).encode()
+
+
+@corpus_file("header_only.csv", fails("no usable row: nothing below the header"))
+def header_only() -> bytes:
+    return delimited([CANONICAL, [""] * len(CANONICAL)]).encode()
+
+
+@corpus_file("macro_enabled.xlsm", fails("macro-enabled workbook rejected"))
+def macro_enabled() -> bytes:
+    """A workbook with a VBA project (a stand-in blob: the reader refuses it before looking inside)."""
+
+    def write(workbook: xlsxwriter.Workbook) -> None:
+        census_sheet(workbook, "Sheet1")
+        workbook.add_vba_project(io.BytesIO(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)), is_stream=True)
+
+    return workbook_bytes(write)
+
+
+@corpus_file("encrypted.xlsx", fails("encrypted file rejected"))
+def encrypted() -> bytes:
+    """What Excel writes for a password-protected workbook: an OLE2 compound file whose directory holds
+    EncryptionInfo and EncryptedPackage streams (empty here: only the directory is read)."""
+    free, end_of_chain, fat_sector, no_stream = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
+    header = bytearray(512)
+    header[0:8] = bytes.fromhex("d0cf11e0a1b11ae1")
+    struct.pack_into("<HHHHH", header, 24, 0x3E, 3, 0xFFFE, 9, 6)
+    # FAT sectors, first directory sector, transaction, mini cutoff, mini FAT, DIFAT start and count.
+    struct.pack_into("<IIIIIIII", header, 44, 1, 1, 0, 4096, end_of_chain, 0, end_of_chain, 0)
+    struct.pack_into("<109I", header, 76, 0, *[free] * 108)
+    fat = struct.pack("<128I", fat_sector, end_of_chain, *[free] * 126)
+
+    def entry(name: str, kind: int, left: int, right: int, child: int) -> bytes:
+        encoded = name.encode("utf-16-le") + b"\0\0" if name else b""
+        data = bytearray(128)
+        data[: len(encoded)] = encoded
+        struct.pack_into("<HBBIII", data, 64, len(encoded), kind, 1, left, right, child)
+        struct.pack_into("<IQ", data, 116, end_of_chain, 0)
+        return bytes(data)
+
+    directory = (
+        entry("Root Entry", 5, no_stream, no_stream, 1)
+        + entry("EncryptionInfo", 2, no_stream, 2, no_stream)
+        + entry("EncryptedPackage", 2, no_stream, no_stream, no_stream)
+        + entry("", 0, no_stream, no_stream, no_stream)
+    )
+    return bytes(header) + fat + directory
+
+
+@corpus_file("zip_bomb.xlsx", fails("archive expands past 500000000 bytes"))
+def zip_bomb() -> bytes:
+    """A workbook-shaped zip whose one sheet inflates to 600 MB of zeros (bzip2 keeps it tiny on disk)."""
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_BZIP2, compresslevel=9) as archive:
+        archive.writestr(zipfile.ZipInfo("[Content_Types].xml", ZIP_TIME), "<Types/>")
+        archive.writestr(zipfile.ZipInfo("xl/workbook.xml", ZIP_TIME), "<workbook/>")
+        info = zipfile.ZipInfo("xl/worksheets/sheet1.xml", ZIP_TIME)
+        info.compress_type = zipfile.ZIP_BZIP2
+        with archive.open(info, "w", force_zip64=True) as member:
+            zeros = bytes(1 << 24)
+            for _ in range(36):
+                member.write(zeros)
+    return output.getvalue()
+
+
+@corpus_file("random.bin", fails("unrecognized binary file"))
+def random_binary() -> bytes:
+    return random.Random(7).randbytes(2048)
+
+
+@corpus_file("html_export.xls", fails("an HTML or XML document"))
+def html_export() -> bytes:
+    """What some HR systems save as .xls: an HTML table."""
+    cells = "".join(f"<td>{name}</td>" for name in CANONICAL)
+    return f"<html><body><table><tr>{cells}</tr></table></body></html>".encode()
+
+
+@corpus_file("empty.csv", fails("empty file"))
+def empty() -> bytes:
+    return b"\r\n  \n"
+
+
+@corpus_file("not_a_workbook.zip", fails("a zip archive that is not a workbook"))
+def zipped_csv() -> bytes:
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("census.csv", ZIP_TIME), delimited([CANONICAL, *iso_rows()]))
+    return output.getvalue()
+
+
+(HERE / "expected.json").write_text(json.dumps(EXPECTED, indent=2, sort_keys=True) + "\n")

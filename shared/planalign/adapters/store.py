@@ -168,7 +168,7 @@ class Store:
     def delete(self, kind: str, item_id: str) -> None:
         self._call("delete_item", Key={"pk": f"{kind}#{item_id}", "sk": ITEM_SK})
 
-    def list(
+    def list_page(
         self, list_key: str, *, limit: int = 50, cursor: str | None = None, newest_first: bool = True
     ) -> tuple[list[dict[str, Any]], str | None]:
         """One page of a list (`gsi1pk`), and the cursor of the next page if more remain."""
@@ -189,7 +189,7 @@ class Store:
         items: list[dict[str, Any]] = []
         cursor: str | None = None
         while True:
-            page, cursor = self.list(list_key, limit=200, cursor=cursor, newest_first=newest_first)
+            page, cursor = self.list_page(list_key, limit=200, cursor=cursor, newest_first=newest_first)
             items.extend(page)
             if cursor is None:
                 return items

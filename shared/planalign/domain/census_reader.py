@@ -139,7 +139,7 @@ def read_census(
     positions = _map_columns(header, report)
     if header_index:
         report["warnings"].append(
-            f"{header_index} rows above the header (row {grid.row_numbers[header_index]}) ignored"
+            f"{_counted(header_index, 'row')} above the header (row {grid.row_numbers[header_index]}) ignored"
         )
     rows = grid.rows[header_index + 1 :]
     texts = {
@@ -151,7 +151,7 @@ def read_census(
         if not rows:
             message = f"no usable row: nothing below the header on row {grid.row_numbers[header_index]}"
         else:
-            message = f"no usable row: {report['rows_rejected']} rows rejected"
+            message = f"no usable row: {_counted(report['rows_rejected'], 'row')} rejected"
         raise CensusRejected(message, report)
     return CensusImport(census, report)
 
@@ -368,7 +368,7 @@ def _validate(
     ]
     if len(dropped):
         report["warnings"].append(
-            f"{len(dropped)} rows dropped as duplicate employee ids (the latest hire date was kept)"
+            f"{_counted(len(dropped), 'row')} dropped as duplicate ids (kept the latest hire date)"
         )
     return Census(
         employee_id=employee_id[kept],
@@ -394,10 +394,14 @@ def _deferral_rates(text: pa.Array | None, count: int, reject: _Reject, report: 
     reject(column, "not a number", np.isnan(rates) & ~missing)
     reject(column, "below 0", rates < 0)
     if read_as_percent.any():
-        report["warnings"].append(f"{column}: {read_as_percent.sum()} values above 1 read as percent")
+        report["warnings"].append(
+            f"{column}: {_counted(read_as_percent.sum(), 'value')} above 1 read as percent"
+        )
     capped = rates > MAX_DEFERRAL_RATE
     if capped.any():
-        report["warnings"].append(f"{column}: {capped.sum()} values above {MAX_DEFERRAL_RATE} capped")
+        report["warnings"].append(
+            f"{column}: {_counted(capped.sum(), 'value')} above {MAX_DEFERRAL_RATE} capped"
+        )
     return np.where(missing, 0.0, np.minimum(rates, MAX_DEFERRAL_RATE))
 
 
@@ -423,7 +427,8 @@ def _resolve_duplicates(
     _, codes = np.unique(employee_id[candidates], return_inverse=True)
     order = np.lexsort((candidates, hire_date[candidates], codes))
     rows, codes = candidates[order], codes[order]
-    last_of_id = np.append(codes[1:] != codes[:-1], True)
+    last_of_id = np.ones(len(rows), dtype=bool)
+    last_of_id[:-1] = codes[1:] != codes[:-1]
     group_ends = np.flatnonzero(last_of_id)
     dropped_positions = np.flatnonzero(~last_of_id)
     kept_for = rows[group_ends[np.searchsorted(group_ends, dropped_positions)]]
@@ -464,7 +469,11 @@ def _report_rows(
     report["rejected_rows"] = entries
     report["rejected_by_reason"] = dict(by_reason)
     if report["rows_rejected"]:
-        report["warnings"].append(f"{report['rows_rejected']} rows rejected (see rejected_rows)")
+        report["warnings"].append(f"{_counted(report['rows_rejected'], 'row')} rejected (see rejected_rows)")
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _trimmed(values: Sequence[str] | pa.Array) -> pa.Array:

@@ -1,6 +1,7 @@
 """Runs the template's Lambda handlers in this process, with a Lambda-shaped event and context, and
 patches moto so that its Invoke (state machine tasks, S3 notifications) lands here instead of Docker."""
 
+import asyncio
 import importlib.util
 import json
 import logging
@@ -44,6 +45,14 @@ class LambdaError(Exception):
         self.error_type = error_type
 
 
+def _ensure_event_loop() -> None:
+    """A Lambda runtime's thread has an event loop (Mangum uses it); the gateway's worker threads don't."""
+    try:
+        asyncio.get_event_loop()
+    except RuntimeError:
+        asyncio.set_event_loop(asyncio.new_event_loop())
+
+
 class LambdaRunner:
     def __init__(self, functions: dict[str, FunctionSpec]) -> None:
         self.functions = functions
@@ -80,10 +89,11 @@ class LambdaRunner:
             aws_request_id=str(uuid.uuid4()),
             started=time.monotonic(),
         )
+        _ensure_event_loop()
         try:
             return self.handler(name)(event, context)
         except Exception as error:
-            logger.debug("function %s failed: %s", name, traceback.format_exc())
+            logger.warning("function %s failed:\n%s", name, traceback.format_exc())
             raise LambdaError(type(error).__name__, str(error)) from error
 
     def install_moto_patch(self) -> None:

@@ -62,6 +62,14 @@ class PresignedPostPolicy:
         return None
 
 
+class QuietRequestHandler:
+    """moto's request handler without a log line per request."""
+
+    @staticmethod
+    def wrap(handler: type) -> type:
+        return type("QuietMotoRequestHandler", (handler,), {"log_request": lambda self, *args: None})
+
+
 class MotoServer:
     def __init__(self, host: str, port: int) -> None:
         from moto.core.config import default_user_config
@@ -69,7 +77,7 @@ class MotoServer:
 
         default_user_config["stepfunctions"] = {"execute_state_machine": True}
         app = PresignedPostPolicy(DomainDispatcherApplication(create_backend_app))
-        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler.wrap(MotoRequestHandler))
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
 
     @property

@@ -123,14 +123,12 @@ class LocalStack:
         for thread in self._threads:
             thread.join(timeout=10)
         self.save()
-        self.moto.stop()
-        from moto.core.models import base_decorator  # noqa: F401  (backends are module state)
-        from moto.backends import get_backend
+        # moto's backends are module state: reset them so a stack started later in this process
+        # begins as empty as a fresh `planalign local`.
+        import urllib.request
 
-        for service in ("dynamodb", "s3", "stepfunctions", "lambda"):
-            for account in get_backend(service).values():  # type: ignore[call-overload]
-                for region_backend in account.values():
-                    region_backend.reset()
+        urllib.request.urlopen(urllib.request.Request(f"{self.aws_endpoint}/moto-api/reset", method="POST"))
+        self.moto.stop()
 
     def save(self) -> None:
         if self.data is not None:

@@ -208,7 +208,7 @@ def list_runs(
     store: Store, tenant_id: str, scenario_id: str, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     get_scenario(store, tenant_id, None, scenario_id)
-    items, next_cursor = store.list(f"SC#{scenario_id}#RUN", limit=limit, cursor=cursor)
+    items, next_cursor = store.list_page(f"SC#{scenario_id}#RUN", limit=limit, cursor=cursor)
     return [run_view(i) for i in items], next_cursor
 
 

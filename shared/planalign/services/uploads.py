@@ -105,7 +105,7 @@ def list_datasets(
     store: Store, tenant_id: str, workspace_id: str, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     store.get("WS", workspace_id, tenant_id)
-    items, next_cursor = store.list(f"WS#{workspace_id}#DS", limit=limit, cursor=cursor)
+    items, next_cursor = store.list_page(f"WS#{workspace_id}#DS", limit=limit, cursor=cursor)
     return [dataset_view(i) for i in items], next_cursor
 
 

@@ -56,7 +56,7 @@ def get_workspace(store: Store, tenant_id: str, workspace_id: str) -> dict[str, 
 def list_workspaces(
     store: Store, tenant_id: str, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    items, next_cursor = store.list(f"T#{tenant_id}#WS", limit=limit, cursor=cursor)
+    items, next_cursor = store.list_page(f"T#{tenant_id}#WS", limit=limit, cursor=cursor)
     return [_workspace_view(i) for i in items], next_cursor
 
 
@@ -145,7 +145,7 @@ def list_scenarios(
     store: Store, tenant_id: str, workspace_id: str, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     store.get("WS", workspace_id, tenant_id)
-    items, next_cursor = store.list(f"WS#{workspace_id}#SC", limit=limit, cursor=cursor, newest_first=False)
+    items, next_cursor = store.list_page(f"WS#{workspace_id}#SC", limit=limit, cursor=cursor, newest_first=False)
     return [_scenario_view(i) for i in items], next_cursor
 
 

@@ -3,6 +3,7 @@
 Run it from anywhere (`python tests/corpus/census/make_corpus.py`); the files are committed, so only a
 change to the corpus needs a rerun."""
 
+import csv
 import datetime
 import io
 import json
@@ -46,7 +47,8 @@ EMPLOYEES: list[Employee] = [
     ("E005", datetime.date(1995, 12, 25), datetime.date(2022, 8, 15), 48000.0, True, None, 0.03),
     ("E006", datetime.date(1985, 4, 10), datetime.date(2012, 11, 30), 97500.0, True, None, 0.08),
 ]
-EXPECTED: dict[str, dict[str, object]] = {}
+# Every file of the corpus: its name, the function that makes its bytes, and what reading it gives.
+CORPUS: dict[str, tuple[Callable[[], bytes], dict[str, object]]] = {}
 
 
 def ok(rows_accepted: int, rows_rejected: int = 0, duplicates: int = 0) -> dict[str, object]:
@@ -62,14 +64,16 @@ def fails(error_contains: str) -> dict[str, object]:
     return {"ok": False, "error_contains": error_contains}
 
 
-def corpus_file(name: str, expected: dict[str, object]) -> Callable[[Callable[[], bytes]], None]:
+def corpus_file(
+    name: str, expected: dict[str, object]
+) -> Callable[[Callable[[], bytes]], Callable[[], bytes]]:
     """Registers a file of the corpus: the decorated function returns its bytes."""
 
-    def write(make: Callable[[], bytes]) -> None:
-        (HERE / name).write_bytes(make())
-        EXPECTED[name] = expected
+    def register(make: Callable[[], bytes]) -> Callable[[], bytes]:
+        CORPUS[name] = (make, expected)
+        return make
 
-    return write
+    return register
 
 
 def iso_rows(employees: list[Employee] = EMPLOYEES) -> list[list[str]]:
@@ -88,8 +92,10 @@ def iso_rows(employees: list[Employee] = EMPLOYEES) -> list[list[str]]:
 
 
 def delimited(rows: list[list[str]], delimiter: str = ",", newline: str = "\n") -> str:
-    """Rows joined by hand: every cell here is free of delimiters and quotes, unless a test quotes it."""
-    return "".join(delimiter.join(row) + newline for row in rows)
+    """Rows as CSV text, cells quoted only where they hold the delimiter, a quote or a line break."""
+    output = io.StringIO()
+    csv.writer(output, delimiter=delimiter, lineterminator=newline).writerows(rows)
+    return output.getvalue()
 
 
 @corpus_file("utf8_bom.csv", ok(6))
@@ -188,7 +194,7 @@ def us_dates() -> bytes:
 @corpus_file("money_formats.csv", ok(6, rows_rejected=3))
 def money_formats() -> bytes:
     """Pay with currency signs and thousands commas; (1,000) is negative, n/a and 0 are no pay."""
-    pays = ["$85,000.00", "120000.50", "52,000", " $ 150,000 ", "48000", '"97,500.00"', "(1,000)", "n/a", "0"]
+    pays = ["$85,000.00", "120000.50", "52,000", " $ 150,000 ", "48000", "97,500.00", "(1,000)", "n/a", "0"]
     rows = [[f"E{i + 1:03d}", "1980-01-01", "2015-01-01", pay, "yes", "", ""] for i, pay in enumerate(pays)]
     return delimited([CANONICAL, *rows]).encode()
 
@@ -256,8 +262,8 @@ def sep_hint() -> bytes:
 def quoted_multiline() -> bytes:
     """Quoted cells holding commas, quotes and a line break; the row after them is born after its hire."""
     rows = [[*row, "note"] for row in iso_rows()]
-    rows[1][-1] = '"first line\nsecond line"'
-    rows[2][-1] = '"Smith, John ""JJ"""'
+    rows[1][-1] = "first line\nsecond line"
+    rows[2][-1] = 'Smith, John "JJ"'
     bad = ["E007", "2001-01-01", "2000-01-01", "50000", "true", "", "0", "born after hire"]
     return delimited([[*CANONICAL, "notes"], *rows[:3], bad, *rows[3:]]).encode()
 
@@ -529,4 +535,12 @@ def zipped_csv() -> bytes:
     return output.getvalue()
 
 
-(HERE / "expected.json").write_text(json.dumps(EXPECTED, indent=2, sort_keys=True) + "\n")
+def main() -> None:
+    for name, (make, _) in CORPUS.items():
+        (HERE / name).write_bytes(make())
+    expected = {name: outcome for name, (_, outcome) in sorted(CORPUS.items())}
+    (HERE / "expected.json").write_text(json.dumps(expected, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

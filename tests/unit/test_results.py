@@ -1,10 +1,10 @@
 """Metrics, Results, quality checks and bands on a hand-made two-year projection of eight employees."""
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pytest
-
 from planalign.domain.results import (
     build_results,
     compute_bands,
@@ -305,7 +305,7 @@ def test_every_quality_check_passes_on_a_consistent_projection():
         ),
         (
             "unique_employee_ids_per_year",
-            tiny_output(ids=["E1", "E2", "E3", "E4", "H1", "H2", "H3", "E1"]),
+            replace(tiny_output(), employee_ids=np.array(["E1", "E2", "E3", "E4", "H1", "H2", "H3", "E1"])),
             "1 rows with an employee id already in that year: E1 (2026)",
         ),
         (

@@ -16,12 +16,12 @@ def stage_handler(stage_name: str, stage: Stage) -> Callable[[dict[str, Any], An
 
     logger = Logger()
     metrics = Metrics()
+    metrics.set_default_dimensions(stage=stage_name)
 
     @metrics.log_metrics(raise_on_empty_metrics=False)
     @logger.inject_lambda_context(clear_state=True)
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         logger.append_keys(run_id=event.get("run_id"), dataset_id=event.get("dataset_id"), stage=stage_name)
-        metrics.add_dimension(name="stage", value=stage_name)
         try:
             result = stage(Store(), Artifacts(), event)
         except Exception:

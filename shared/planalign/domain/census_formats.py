@@ -254,17 +254,18 @@ def _open_text(data: bytes) -> TableFile:
 
 def _decode_text(data: bytes) -> tuple[str, str]:
     """The text of `data` and its encoding name: a BOM decides; else UTF-8, else cp1252, else Latin-1."""
+    # UTF-32 LE first: its BOM starts with the UTF-16 LE one.
     boms = (
-        (codecs.BOM_UTF32_LE, "utf-32"),
-        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF32_LE, "utf-32-le"),
+        (codecs.BOM_UTF32_BE, "utf-32-be"),
         (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
     )
     for bom, encoding in boms:
         if data.startswith(bom):
             try:
-                return data.decode(encoding), encoding
+                return data[len(bom) :].decode(encoding), encoding
             except UnicodeDecodeError as error:
                 raise CensusRejected(f"not valid {encoding} text at byte {error.start}") from error
     head = data[:4096]

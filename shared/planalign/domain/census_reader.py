@@ -117,7 +117,15 @@ def read_census(
     sheet: str | None = None,
     max_expanded_bytes: int = 500_000_000,
 ) -> CensusImport:
-    """The census in an uploaded file; raises CensusRejected when no employee can be read from it."""
+    """The census in an uploaded file; raises CensusRejected, with the report so far, when no employee
+    can be read from it.
+
+    The report says how the file was read (format, encoding, delimiter, sheet, columns as
+    {source header: census column}), counts the data rows (rows_read = rows_accepted + rows_rejected +
+    duplicates; blank rows count nowhere), lists the first problem cells of rejected rows as
+    {row, column, value, reason} with row the number a person sees (header = 1 when it is the first
+    row), counts problems by reason, lists dropped duplicates as {employee_id, row, kept_row}, and
+    carries warnings."""
     table_file = open_table_file(data, filename, max_expanded_bytes)
     report: dict[str, Any] = {
         "format": table_file.format,
@@ -135,12 +143,11 @@ def read_census(
         "warnings": list(table_file.warnings),
     }
     report["sheet"], grid, header_index = _choose_table(table_file, sheet, report)
-    header = grid.rows[header_index]
-    positions = _map_columns(header, report)
     if header_index:
         report["warnings"].append(
             f"{_counted(header_index, 'row')} above the header (row {grid.row_numbers[header_index]}) ignored"
         )
+    positions = _map_columns(grid.rows[header_index], report)
     rows = grid.rows[header_index + 1 :]
     texts = {
         canonical: pa.array([row[j] if j < len(row) else "" for row in rows], pa.string())

@@ -16,7 +16,6 @@ def stage_handler(stage_name: str, stage: Stage) -> Callable[[dict[str, Any], An
 
     logger = Logger()
     metrics = Metrics()
-    metrics.set_default_dimensions(stage=stage_name)
 
     @metrics.log_metrics(raise_on_empty_metrics=False)
     @logger.inject_lambda_context(clear_state=True)
@@ -26,9 +25,9 @@ def stage_handler(stage_name: str, stage: Stage) -> Callable[[dict[str, Any], An
             result = stage(Store(), Artifacts(), event)
         except Exception:
             logger.exception("stage failed")
-            metrics.add_metric(name="StageFailures", unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name=f"{stage_name.title()}StageFailures", unit=MetricUnit.Count, value=1)
             raise
-        metrics.add_metric(name="StageCompletions", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=f"{stage_name.title()}StageCompletions", unit=MetricUnit.Count, value=1)
         logger.info("stage completed", extra={"result": result})
         return result
 

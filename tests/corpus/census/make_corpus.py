@@ -464,10 +464,11 @@ def macro_enabled() -> bytes:
     return workbook_bytes(write)
 
 
-@corpus_file("encrypted.xlsx", fails("encrypted file rejected"))
-def encrypted() -> bytes:
-    """What Excel writes for a password-protected workbook: an OLE2 compound file whose directory holds
-    EncryptionInfo and EncryptedPackage streams (empty here: only the directory is read)."""
+def compound_file(stream_names: list[str]) -> bytes:
+    """A minimal OLE2 compound file (MS-CFB, 512-byte sectors) whose directory lists up to three empty
+    streams: the reader only looks at the directory."""
+    if len(stream_names) > 3:
+        raise ValueError("one directory sector holds the root and three streams")
     free, end_of_chain, fat_sector, no_stream = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
     header = bytearray(512)
     header[0:8] = bytes.fromhex("d0cf11e0a1b11ae1")
@@ -477,21 +478,27 @@ def encrypted() -> bytes:
     struct.pack_into("<109I", header, 76, 0, *[free] * 108)
     fat = struct.pack("<128I", fat_sector, end_of_chain, *[free] * 126)
 
-    def entry(name: str, kind: int, left: int, right: int, child: int) -> bytes:
+    def entry(name: str, kind: int, right: int, child: int) -> bytes:
         encoded = name.encode("utf-16-le") + b"\0\0" if name else b""
         data = bytearray(128)
         data[: len(encoded)] = encoded
-        struct.pack_into("<HBBIII", data, 64, len(encoded), kind, 1, left, right, child)
+        struct.pack_into("<HBBIII", data, 64, len(encoded), kind, 1, no_stream, right, child)
         struct.pack_into("<IQ", data, 116, end_of_chain, 0)
         return bytes(data)
 
-    directory = (
-        entry("Root Entry", 5, no_stream, no_stream, 1)
-        + entry("EncryptionInfo", 2, no_stream, 2, no_stream)
-        + entry("EncryptedPackage", 2, no_stream, no_stream, no_stream)
-        + entry("", 0, no_stream, no_stream, no_stream)
-    )
-    return bytes(header) + fat + directory
+    # The streams hang off the root as a chain of right siblings.
+    entries = [entry("Root Entry", 5, no_stream, 1 if stream_names else no_stream)]
+    for number, name in enumerate(stream_names, 1):
+        entries.append(entry(name, 2, number + 1 if number < len(stream_names) else no_stream, no_stream))
+    entries += [entry("", 0, no_stream, no_stream)] * (4 - len(entries))
+    return bytes(header) + fat + b"".join(entries)
+
+
+@corpus_file("encrypted.xlsx", fails("encrypted file rejected"))
+def encrypted() -> bytes:
+    """What Excel writes for a password-protected workbook: an OLE2 compound file whose directory holds
+    EncryptionInfo and EncryptedPackage streams."""
+    return compound_file(["EncryptionInfo", "EncryptedPackage"])
 
 
 @corpus_file("zip_bomb.xlsx", fails("archive expands past 500000000 bytes"))

@@ -64,7 +64,7 @@ class Artifacts:
             yield from page.get("Contents", [])
 
     def delete_prefix(self, prefix: str) -> int:
-        keys = [{"Key": obj["Key"]} for obj in self.list_page(prefix)]
+        keys = [{"Key": obj["Key"]} for obj in self.list(prefix)]
         for start in range(0, len(keys), 1000):
             self.s3.delete_objects(Bucket=self.bucket, Delete={"Objects": keys[start : start + 1000]})
         return len(keys)

@@ -167,14 +167,14 @@ def _open_workbook(data: bytes, format: str) -> TableFile:
         raise CensusRejected(_ENCRYPTED) from error
     except Exception as error:  # calamine reports every damage as its own exception type
         raise CensusRejected(f"could not read the {format} workbook: {error}") from error
+    if not workbook.sheet_names:
+        raise CensusRejected(f"the {format} workbook has no sheet")
 
     def read(sheet: str) -> Grid:
         try:
             cells = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         except python_calamine.PasswordError as error:
-            raise CensusRejected(
-                "encrypted file rejected: remove the password and upload it again"
-            ) from error
+            raise CensusRejected(_ENCRYPTED) from error
         except Exception as error:
             raise CensusRejected(
                 f"could not read sheet {sheet!r} of the {format} workbook: {error}"
@@ -241,9 +241,9 @@ def _open_text(data: bytes) -> TableFile:
         )
     if sample.lstrip().startswith("<"):
         raise CensusRejected("an HTML or XML document, not a table: export the census as CSV or XLSX")
+    # Excel writes a `sep=;` line above the header of CSVs meant for other locales.
     first_line, _, rest = text.partition("\n")
     hint = re.fullmatch(r"sep=(.)", first_line.rstrip("\r"))
-    # Excel writes a `sep=;` line above the header of CSVs meant for other locales.
     if hint:
         delimiter, text, skipped = hint.group(1), rest, 1
     else:
@@ -269,11 +269,11 @@ def _decode_text(data: bytes) -> tuple[str, str]:
             except UnicodeDecodeError as error:
                 raise CensusRejected(f"not valid {encoding} text at byte {error.start}") from error
     head = data[:4096]
-    # UTF-16 without a BOM shows as a zero byte in every other position of ASCII text.
+    # UTF-16 without a BOM shows as a zero byte in every other position of mostly-ASCII text.
     zeros_even, zeros_odd = head[0::2].count(0), head[1::2].count(0)
-    if zeros_odd > len(head) // 4 and zeros_even == 0:
+    if zeros_odd > len(head) // 4 and zeros_even * 10 < zeros_odd:
         return data.decode("utf-16-le", errors="replace"), "utf-16-le"
-    if zeros_even > len(head) // 4 and zeros_odd == 0:
+    if zeros_even > len(head) // 4 and zeros_odd * 10 < zeros_even:
         return data.decode("utf-16-be", errors="replace"), "utf-16-be"
     for encoding in ("utf-8", "cp1252"):
         try:
@@ -285,9 +285,10 @@ def _decode_text(data: bytes) -> tuple[str, str]:
 
 def _sniff_delimiter(sample: str) -> str:
     """The delimiter that splits the sample's rows into the most equal, widest rows."""
-    lines = [line for line in sample.splitlines()[:_SNIFF_ROWS] if line.strip()]
-    if len(sample) == _SNIFF_CHARS and len(lines) > 1:
-        lines.pop()  # the sample may end inside a row
+    lines = sample.splitlines()
+    if len(sample) == _SNIFF_CHARS:
+        lines = lines[:-1]  # the sample may end inside a row
+    lines = [line for line in lines[:_SNIFF_ROWS] if line.strip()]
     best, best_score = ",", (0.0, 1)
     for delimiter in _DELIMITERS:
         widths = [len(row) for row in csv.reader(lines, delimiter=delimiter)]

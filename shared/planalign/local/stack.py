@@ -51,8 +51,10 @@ class LocalStack:
         host: str = "127.0.0.1",
         port: int = 0,
         tokens: dict[str, str] | None = None,
+        parameters: dict[str, str] | None = None,
     ) -> None:
         self.root = root
+        self.parameters = {"StageName": LOCAL_STAGE, **(parameters or {})}
         self.data = DataDir(data_dir) if data_dir else None
         self.host = host
         self.port = port or free_port(host)
@@ -100,7 +102,7 @@ class LocalStack:
     def start(self) -> "LocalStack":
         self.moto.start()
         self._set_environment()
-        self.template = load_template(self.root, {"StageName": LOCAL_STAGE})
+        self.template = load_template(self.root, self.parameters)
         for spec in self.template.functions.values():
             os.environ.update(spec.environment)
         os.environ.update(self._quiet_powertools())

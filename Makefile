@@ -1,0 +1,43 @@
+# One place for setup: every target makes what it needs (the virtualenv, SAM CLI, the ASL validator).
+PYTHON ?= python3
+VENV := .venv
+TOOLS := .tools
+
+.PHONY: demo test lint local bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[stages,local,dev]'
+	touch $@
+
+# SAM CLI pins its own boto3/pydantic ranges: it lives in a virtualenv of its own.
+$(TOOLS)/sam/.installed:
+	$(PYTHON) -m venv $(TOOLS)/sam
+	$(TOOLS)/sam/bin/pip install --quiet --upgrade pip
+	$(TOOLS)/sam/bin/pip install --quiet 'aws-sam-cli>=1.140,<2'
+	touch $@
+
+$(TOOLS)/node/.installed:
+	npm install --silent --no-audit --no-fund --prefix $(TOOLS)/node asl-validator@4.0.0
+	touch $@
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/planalign demo
+
+local: $(VENV)/.installed
+	$(VENV)/bin/planalign local
+
+bench: $(VENV)/.installed
+	$(VENV)/bin/planalign bench
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+test: $(VENV)/.installed $(TOOLS)/sam/.installed $(TOOLS)/node/.installed lint
+	PATH="$(CURDIR)/$(TOOLS)/sam/bin:$(CURDIR)/$(TOOLS)/node/node_modules/.bin:$$PATH" $(VENV)/bin/pytest -q
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .planalign demo-output

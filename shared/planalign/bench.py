@@ -1,0 +1,115 @@
+"""The benchmark behind the README's table: wall time, throughput and peak memory of the import,
+simulation and pipeline stages on synthetic censuses, each size in a fresh process."""
+
+import argparse
+import multiprocessing
+import resource
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+from planalign.domain.census import Census
+from planalign.domain.census_generator import census_csv, generate_census
+from planalign.domain.census_reader import read_census
+from planalign.domain.config import resolve_config
+from planalign.domain.exports import events_csv_gz, results_xlsx, snapshot_csv_gz
+from planalign.domain.results import build_results, year_metrics
+from planalign.domain.simulation import simulate
+
+DEFAULT_SIZES = [(10_000, 5), (60_000, 5), (250_000, 5), (1_000_000, 10)]
+START_YEAR = 2025
+STAGES = ("import", "simulation", "pipeline")
+# Column headers of format_table, in order.
+LABELS = {
+    "employees": "employees",
+    "years": "years",
+    "employee_years": "employee-years",
+    "events": "events",
+    "import_s": "import s",
+    "import_peak_rss_mb": "peak RSS so far MB",
+    "simulation_s": "simulation s",
+    "simulation_peak_rss_mb": "peak RSS so far MB",
+    "pipeline_s": "pipeline s",
+    "pipeline_peak_rss_mb": "peak RSS so far MB",
+    "whole_run_s": "whole run s",
+    "simulation_employee_years_per_s": "sim employee-years/s",
+    "employee_years_per_s": "run employee-years/s",
+}
+
+
+def _peak_rss_mb() -> float:
+    # ru_maxrss is in KiB on Linux: the high-water mark of this process since it started.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _measure(employees: int, years: int) -> dict[str, Any]:
+    """One size, run in its own process so that its peak RSS is its own."""
+    csv_bytes = census_csv(generate_census(employees))
+    config = resolve_config({"simulation": {"start_year": START_YEAR, "end_year": START_YEAR + years - 1}})
+    row: dict[str, Any] = {"employees": employees, "years": years, "employee_years": employees * years}
+
+    def timed(stage: str, work: Callable[[], Any]) -> Any:
+        began = time.perf_counter()
+        result = work()
+        row[f"{stage}_s"] = round(time.perf_counter() - began, 3)
+        row[f"{stage}_peak_rss_mb"] = round(_peak_rss_mb(), 1)
+        return result
+
+    def pipeline() -> None:
+        metrics = year_metrics(output)
+        results = build_results(output, metrics, irs_limits=config.irs_limits.model_dump())
+        snapshot_csv_gz(output)
+        events_csv_gz(output)
+        results_xlsx(results, output, {"benchmark": f"{employees} x {years}", "seed": output.seed})
+
+    stored = timed("import", lambda: read_census(csv_bytes, "census.csv").census.to_bytes())
+    output = timed("simulation", lambda: simulate(Census.from_bytes(stored), config))
+    timed("pipeline", pipeline)
+    row["events"] = len(output.events["event_type"])
+    row["whole_run_s"] = round(sum(row[f"{stage}_s"] for stage in STAGES), 3)
+    row["simulation_employee_years_per_s"] = round(row["employee_years"] / row["simulation_s"])
+    row["employee_years_per_s"] = round(row["employee_years"] / row["whole_run_s"])
+    return {name: row[name] for name in LABELS}
+
+
+def run_bench(sizes: list[tuple[int, int]] | None = None) -> list[dict[str, Any]]:
+    """One row per (employees, years), each measured in a freshly spawned process."""
+    context = multiprocessing.get_context("spawn")
+    rows = []
+    for employees, years in sizes or DEFAULT_SIZES:
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            rows.append(pool.submit(_measure, employees, years).result())
+    return rows
+
+
+def _cell(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.3f}" if value < 10 else f"{value:,.1f}"
+
+
+def format_table(rows: list[dict[str, Any]]) -> str:
+    """The rows as an aligned Markdown table, numbers right-aligned."""
+    names = [name for name in LABELS if any(name in row for row in rows)]
+    cells = [[LABELS[name] for name in names], *[[_cell(row[name]) for name in names] for row in rows]]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(names))]
+    lines = [
+        "| " + " | ".join(text.rjust(width) for text, width in zip(line, widths, strict=True)) + " |"
+        for line in cells
+    ]
+    rule = "|" + "|".join("-" * (width + 1) + ":" for width in widths) + "|"
+    return "\n".join([lines[0], rule, *lines[1:]])
+
+
+def _size(text: str) -> tuple[int, int]:
+    employees, years = text.lower().split("x")
+    return int(employees.replace("_", "").replace(",", "")), int(years)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m planalign.bench", description=__doc__)
+    parser.add_argument("sizes", nargs="*", type=_size, help="EMPLOYEESxYEARS, e.g. 60000x5 (default: all)")
+    print(format_table(run_bench(parser.parse_args(argv).sizes or None)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""A frontend's whole path: workspace, scenario, census upload through the presigned form, the run
+from queued to completed, results and the XLSX download."""
+
+import io
+
+import httpx
+import openpyxl
+import pytest
+
+from tests.integration.conftest import latest_run_id, make_scenario, make_workspace, upload, wait_terminal
+
+pytestmark = pytest.mark.integration
+
+
+def test_upload_triggers_a_run_that_completes_with_results_and_exports(api: httpx.Client, small_census: bytes) -> None:
+    workspace_id = make_workspace(api)
+    scenario_id = make_scenario(api, workspace_id, config_overrides={"simulation": {"end_year": 2027}})
+
+    posted = upload(api, workspace_id, small_census, run_scenarios=[scenario_id])
+    assert posted.status_code == 204
+
+    run_id = latest_run_id(api, scenario_id)
+    run = wait_terminal(api, run_id)
+    assert run["status"] == "completed", run
+    assert run["progress"] == 100
+    assert run["total_years"] == 3
+    assert run["started_at"] <= run["completed_at"]
+
+    kinds = [event["kind"] for event in api.get(f"/api/runs/{run_id}/events").json()]
+    assert kinds[0] == "run_started"
+    assert kinds[-1] == "terminal"
+    assert kinds.count("year_completed") == 3
+    percents = [event["percent"] for event in api.get(f"/api/runs/{run_id}/events").json()]
+    assert percents == sorted(percents)
+
+    results = api.get(f"/api/runs/{run_id}/results").json()
+    assert [row["simulation_year"] for row in results["workforce_progression"]] == [2025, 2026, 2027]
+    assert results["final_headcount"] == results["workforce_progression"][-1]["headcount"]
+    assert results["quality"]["passed"] is True
+    assert api.get(f"/api/scenarios/{scenario_id}/results").json() == results
+
+    dataset = api.get(f"/api/workspaces/{workspace_id}/datasets").json()[0]
+    assert dataset["status"] == "imported"
+    assert dataset["rows_read"] == 500
+    assert len(dataset["sha256"]) == 64
+
+    export = api.get(f"/api/runs/{run_id}/results/export", params={"format": "xlsx"})
+    assert export.status_code == 307
+    workbook = openpyxl.load_workbook(io.BytesIO(httpx.get(export.headers["location"]).content), read_only=True)
+    assert {"Summary_Metrics", "Workforce_Snapshot", "Events_Summary", "Events_Detail", "Metadata"} <= set(
+        workbook.sheetnames
+    )
+
+    names = {artifact["name"] for artifact in api.get(f"/api/runs/{run_id}/artifacts").json()}
+    assert {"results.json", "run.json", "results.xlsx", "metrics.csv", "snapshot.csv.gz", "events.csv.gz"} <= names
+    scenario = api.get(f"/api/workspaces/{workspace_id}/scenarios/{scenario_id}").json()
+    assert scenario["last_run_id"] == run_id
+    assert scenario["results_summary"]["final_headcount"] == results["final_headcount"]
+
+
+def test_started_run_answers_queued_with_links_and_uses_latest_dataset(
+    api: httpx.Client, small_census: bytes
+) -> None:
+    workspace_id = make_workspace(api)
+    scenario_id = make_scenario(api, workspace_id, config_overrides={"simulation": {"end_year": 2025}})
+    assert upload(api, workspace_id, small_census).status_code == 204
+    # With no run asked for, the upload is only imported.
+    dataset = wait_terminal_dataset(api, workspace_id)
+    assert dataset["status"] == "imported"
+    assert api.get(f"/api/scenarios/{scenario_id}/runs").json() == []
+
+    started = api.post(f"/api/scenarios/{scenario_id}/run", json={"run_id": f"client-{workspace_id}"})
+    assert started.status_code == 202
+    body = started.json()
+    assert body["status"] == "queued"
+    assert body["run_id"] == f"client-{workspace_id}"
+    assert body["status_url"].endswith(f"/api/runs/{body['run_id']}")
+    assert body["websocket_url"].endswith(f"/ws/simulation/{body['run_id']}")
+    run = wait_terminal(api, body["run_id"])
+    assert run["dataset_id"] == dataset["id"]
+    assert run["status"] == "completed"
+
+    again = api.post(f"/api/scenarios/{scenario_id}/run", json={"run_id": f"client-{workspace_id}"})
+    assert again.status_code == 409
+    assert "exists" in again.json()["detail"]
+
+
+def wait_terminal_dataset(api: httpx.Client, workspace_id: str) -> dict:
+    from tests.integration.conftest import wait_for
+
+    def imported() -> dict | None:
+        datasets = api.get(f"/api/workspaces/{workspace_id}/datasets").json()
+        return datasets[0] if datasets and datasets[0]["status"] != "importing" else None
+
+    return wait_for(imported)

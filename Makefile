@@ -37,7 +37,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/mypy
 
 test: $(VENV)/.installed $(TOOLS)/sam/.installed $(TOOLS)/node/.installed lint
-	PATH="$(CURDIR)/$(TOOLS)/sam/bin:$(CURDIR)/$(TOOLS)/node/node_modules/.bin:$$PATH" $(VENV)/bin/pytest -q
+	SAM_CLI_TELEMETRY=0 PATH="$(CURDIR)/$(TOOLS)/sam/bin:$(CURDIR)/$(TOOLS)/node/node_modules/.bin:$$PATH" $(VENV)/bin/pytest -q
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .planalign demo-output

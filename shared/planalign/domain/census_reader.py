@@ -60,7 +60,13 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "deferral_pct",
         "contribution_rate",
     ),
-    "scheduled_hours_per_week": ("hours_per_week", "scheduled_hours", "weekly_hours", "standard_hours"),
+    "scheduled_hours_per_week": (
+        "hours",
+        "hours_per_week",
+        "scheduled_hours",
+        "weekly_hours",
+        "standard_hours",
+    ),
     "auto_escalation_opt_out": ("escalation_opt_out", "auto_escalate_opt_out"),
     "eligibility_override": ("eligible_override", "plan_eligibility_override"),
 }
@@ -81,6 +87,7 @@ _ISO_DATE = r"^(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})(?:[T 
 _US_DATE = r"^(?P<month>\d{1,2})[/-](?P<day>\d{1,2})[/-](?P<year>\d{4}|\d{2})(?:[T ]\d{1,2}:\d{2}.*)?$"
 _COMPACT_DATE = r"^(?P<year>(?:19|20|21)\d{2})(?P<month>\d{2})(?P<day>\d{2})$"
 _EXCEL_SERIAL = r"^\d{1,5}(?:\.\d+)?$"
+_MONTH_NAME = r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
 _MONTH_NAME_FORMATS = (
     "%d-%b-%Y",
     "%d-%b-%y",
@@ -178,7 +185,7 @@ def parse_number(values: Sequence[str] | pa.Array) -> np.ndarray:
     text = _trimmed(values)
     negative = _numpy(pc.match_substring_regex(text, r"^\(.*\)$"))
     text = pc.replace_substring_regex(text, r"^\((.*)\)$", r"\1")
-    text = pc.replace_substring_regex(text, r"[$€£\s]", "")
+    text = pc.replace_substring_regex(text, r"[$€£\s\x{00A0}\x{202F}]", "")
     # Commas go only where they group thousands: "85.000,00" must not silently become 85.
     thousands = pc.match_substring_regex(text, _THOUSANDS)
     text = pc.if_else(thousands, pc.replace_substring(text, ",", ""), text)
@@ -218,9 +225,12 @@ def parse_dates(values: Sequence[str] | pa.Array) -> np.ndarray:
     if serial.any():
         dates[serial] = _excel_dates(_floats(text.filter(pa.array(serial))))
         unread &= ~serial
-    # Month names are rare in exports: these few cells are parsed one by one.
-    for i in np.flatnonzero(unread):
-        dates[i] = _date_with_month_name(text[i].as_py())
+    # Month names are rare in exports: those cells are parsed one distinct value at a time.
+    named = unread & _numpy(pc.match_substring_regex(text, _MONTH_NAME, ignore_case=True))
+    if named.any():
+        cells = text.filter(pa.array(named)).to_pylist()
+        parsed = {cell: _date_with_month_name(cell) for cell in set(cells)}
+        dates[named] = [parsed[cell] for cell in cells]
     return np.where((dates >= _EARLIEST_DATE) & (dates <= _LATEST_DATE), dates, _NAT)
 
 

@@ -5,10 +5,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
 from planalign.domain.census import Census
 from planalign.domain.config import SimulationConfig
 from planalign.domain.simulation.dates import DAY, days_in_year, whole_years, year_end, year_of, year_start
 from planalign.domain.simulation.plan import (
+    Contributions,
     YearLimits,
     age_band,
     choose_enrollments,
@@ -60,20 +62,34 @@ def simulate(
     recorder = OutputRecorder(start_year, end_year, run_seed, census_ids)
     total_years = end_year - start_year + 1
     for done, year in enumerate(range(start_year, end_year + 1), 1):
-        workforce = _simulate_year(workforce, year, run_seed, config, recorder)
+        year_roster = _move_workforce(workforce, year, run_seed, config, recorder)
+        # The Jan 1 columns now live in the roster; dropping them keeps a large run's peak memory down.
+        del workforce
+        workforce = _run_plan_year(year_roster, year, run_seed, config, recorder)
         if on_year is not None:
             on_year(YearProgress(year, done, total_years, recorder.event_count))
+    del workforce
     return recorder.finish()
 
 
-def _simulate_year(
-    workforce: Workforce, year: int, seed: int, config: SimulationConfig, recorder: OutputRecorder
-) -> Workforce:
-    """One year on the employees active on Jan 1; returns those still employed at its end."""
-    jan1, dec31 = year_start(year), year_end(year)
-    level_mix = np.bincount(workforce.level - 1, minlength=len(config.job_levels))
+@dataclass(frozen=True)
+class _YearRoster:
+    """Everyone employed at some point of a year (the Jan 1 workforce, then this year's hires), with
+    the year's workforce moves applied."""
 
-    # Steps 1-4: who leaves, who joins, and when.
+    roster: Workforce
+    hired: np.ndarray  # bool: hired this year
+    leaving: np.ndarray  # bool: terminated this year
+    termination_date: np.ndarray  # NaT for those still employed at Dec 31
+    events: list[EventBlock]
+
+
+def _move_workforce(
+    workforce: Workforce, year: int, seed: int, config: SimulationConfig, recorder: OutputRecorder
+) -> _YearRoster:
+    """Steps 1-6: experienced terminations, hires, new-hire terminations, termination dates,
+    promotions, then merit and COLA (both effective Jan 1 for everyone employed then)."""
+    level_mix = np.bincount(workforce.level - 1, minlength=len(config.job_levels))
     headcount = plan_headcount(len(workforce), config.workforce, year)
     leavers = choose_experienced_leavers(workforce, headcount.experienced_terminations, level_mix, year, seed)
     hires, ids = hire_employees(
@@ -91,10 +107,9 @@ def _simulate_year(
     roster = Workforce.concat(workforce, hires)
     hired = np.arange(len(roster)) >= len(workforce)
     leaving = np.concatenate([leavers, hire_leavers])
-    termination_date = termination_dates(roster, leaving, year, seed)
     events = [EventBlock("hire", hires.index, hires.hire_date, new_value=hires.pay)]
 
-    # Steps 5-6: promotions, then merit and COLA, effective Jan 1 for everyone employed then.
+    jan1 = year_start(year)
     promoted, pay_before = promote(roster, ~hired, level_mix, year, seed, config)
     events.append(EventBlock("promotion", roster.index[promoted], jan1, pay_before, roster.pay[promoted]))
     raise_factor = 1 + config.compensation.merit_budget + config.compensation.cola_rate
@@ -102,82 +117,30 @@ def _simulate_year(
         pay_before = roster.pay[~hired]
         roster.pay[~hired] = pay_before * raise_factor
         events.append(EventBlock("raise", workforce.index, jan1, pay_before, roster.pay[~hired]))
+    return _YearRoster(roster, hired, leaving, termination_dates(roster, leaving, year, seed), events)
 
-    # Steps 7-9: eligibility, enrollment and escalation, judged on the last day employed in the year.
-    last_day = np.where(leaving, termination_date, dec31)
+
+def _run_plan_year(
+    year_roster: _YearRoster, year: int, seed: int, config: SimulationConfig, recorder: OutputRecorder
+) -> Workforce:
+    """Steps 7-11 on the year's roster; records the year and returns those employed at Dec 31."""
+    roster, leaving, events = year_roster.roster, year_roster.leaving, year_roster.events
+    last_day = np.where(leaving, year_roster.termination_date, year_end(year))
     eligible = roster.eligibility_date <= last_day
-    joined = eligible & (roster.eligibility_date >= jan1)
-    events.append(EventBlock("eligibility", roster.index[joined], roster.eligibility_date[joined]))
-    # Plan actions of the year take effect when participation can start: Jan 1 or the eligibility date.
-    plan_day = np.maximum(roster.eligibility_date, jan1)
-    age = year - year_of(roster.birth_date)
-    enrollments = choose_enrollments(
-        config=config,
-        seed=seed,
-        year=year,
-        id_hash=roster.id_hash,
-        eligible=eligible,
-        enrolled=roster.deferral_rate > 0,
-        auto_enrollment_decided=roster.auto_enrollment_decided,
-        in_scope=_auto_enrollment_scope(roster, config),
-        band=age_band(age),
-    )
-    joining = enrollments.auto_enrolled | enrollments.voluntary
-    roster.deferral_rate[joining] = config.auto_enrollment.default_deferral_rate
-    roster.enrollment_year[joining] = year
-    roster.auto_enrollment_decided |= enrollments.auto_enrolled | enrollments.opted_out
-    events.append(
-        EventBlock("enrollment", roster.index[joining], plan_day[joining], 0.0, roster.deferral_rate[joining])
-    )
-    opted_out = enrollments.opted_out
-    events.append(
-        EventBlock(
-            "opt_out",
-            roster.index[opted_out],
-            plan_day[opted_out],
-            config.auto_enrollment.default_deferral_rate,
-            0.0,
-        )
-    )
-    escalating = (
-        (roster.deferral_rate > 0)
-        & (year - roster.enrollment_year >= config.auto_escalation.first_after_years)
-        & ~roster.escalation_opt_out
-    )
-    escalated, new_rate = escalate(roster.deferral_rate, escalating, config.auto_escalation)
-    events.append(
-        EventBlock(
-            "deferral_escalation",
-            roster.index[escalated],
-            plan_day[escalated],
-            roster.deferral_rate[escalated],
-            new_rate,
-        )
-    )
-    roster.deferral_rate[escalated] = new_rate
-
-    # Step 10: contributions on the pay earned in the year.
-    first_day = np.maximum(roster.hire_date, jan1)
-    fraction = np.clip(((last_day - first_day) // DAY + 1) / days_in_year(year), 0.0, 1.0)
+    age = (year - year_of(roster.birth_date)).astype(np.int16)
+    events += _enroll_and_escalate(roster, eligible, age, year, seed, config)
+    enrolled = eligible & (roster.deferral_rate > 0)
+    fraction = _fraction_employed(roster.hire_date, last_day, year)
     prorated_pay = roster.pay * fraction
-    service = np.maximum(whole_years(roster.hire_date, last_day), 0)
-    contributions = compute_contributions(
-        config=config,
-        limits=YearLimits.for_year(config.irs_limits, year - config.simulation.start_year),
-        prorated_pay=prorated_pay,
-        deferral_rate=roster.deferral_rate,
-        eligible=eligible,
-        age=age,
-        annual_hours=roster.hours_per_week * WEEKS_PER_YEAR * fraction,
-        active_at_year_end=~leaving,
-        vested=np.where(leaving, vested_fraction(config.vesting.schedule, service), 1.0),
+    service = np.maximum(whole_years(roster.hire_date, last_day), 0).astype(np.int16)
+    contributions = _contribute(
+        roster, year_roster, eligible, age, service, fraction, prorated_pay, year, config
     )
 
-    # Step 11: the Dec 31 snapshot and the year's events, in the order they happen to an employee.
+    hired = year_roster.hired
     status = np.where(hired, STATUSES.index("new_hire_active"), STATUSES.index("continuous_active"))
     status[leaving & ~hired] = STATUSES.index("experienced_termination")
     status[leaving & hired] = STATUSES.index("new_hire_termination")
-    enrolled = eligible & (roster.deferral_rate > 0)
     snapshot = {
         "employee_index": roster.index,
         "status": status,
@@ -194,28 +157,95 @@ def _simulate_year(
         "core": contributions.core,
         "irs_limit_reached": contributions.limit_reached,
         "hire_date": roster.hire_date,
-        "termination_date": termination_date,
+        "termination_date": year_roster.termination_date,
     }
-    experienced_leavers = leaving & ~hired
-    events.append(
-        EventBlock(
-            "termination",
-            roster.index[experienced_leavers],
-            termination_date[experienced_leavers],
-            roster.pay[experienced_leavers],
+    # Terminations come last among an employee's events of the year, as they happen last.
+    for event_type, rows in (("termination", leaving & ~hired), ("new_hire_termination", leaving & hired)):
+        events.append(
+            EventBlock(event_type, roster.index[rows], year_roster.termination_date[rows], roster.pay[rows])
         )
-    )
-    new_hire_leavers = leaving & hired
-    events.append(
-        EventBlock(
-            "new_hire_termination",
-            roster.index[new_hire_leavers],
-            termination_date[new_hire_leavers],
-            roster.pay[new_hire_leavers],
-        )
-    )
     recorder.add_year(year, snapshot, events)
     return roster.take(~leaving)
+
+
+def _enroll_and_escalate(
+    roster: Workforce, eligible: np.ndarray, age: np.ndarray, year: int, seed: int, config: SimulationConfig
+) -> list[EventBlock]:
+    """Steps 7-9, updating the roster's deferral state in place; returns the events."""
+    jan1 = year_start(year)
+    joined = eligible & (roster.eligibility_date >= jan1)
+    events = [EventBlock("eligibility", roster.index[joined], roster.eligibility_date[joined])]
+    # Plan actions take effect when participation can start in the year: Jan 1 or the eligibility date.
+    plan_day = np.maximum(roster.eligibility_date, jan1)
+    enrollments = choose_enrollments(
+        config=config,
+        seed=seed,
+        year=year,
+        id_hash=roster.id_hash,
+        eligible=eligible,
+        enrolled=roster.deferral_rate > 0,
+        auto_enrollment_decided=roster.auto_enrollment_decided,
+        in_scope=_auto_enrollment_scope(roster, config),
+        band=age_band(age),
+    )
+    default_rate = config.auto_enrollment.default_deferral_rate
+    joining = enrollments.auto_enrolled | enrollments.voluntary
+    roster.deferral_rate[joining] = default_rate
+    roster.enrollment_year[joining] = year
+    roster.auto_enrollment_decided |= enrollments.auto_enrolled | enrollments.opted_out
+    opted_out = enrollments.opted_out
+    events.append(EventBlock("enrollment", roster.index[joining], plan_day[joining], 0.0, default_rate))
+    events.append(EventBlock("opt_out", roster.index[opted_out], plan_day[opted_out], default_rate, 0.0))
+
+    escalating = (
+        (roster.deferral_rate > 0)
+        & (year - roster.enrollment_year >= config.auto_escalation.first_after_years)
+        & ~roster.escalation_opt_out
+    )
+    escalated, new_rate = escalate(roster.deferral_rate, escalating, config.auto_escalation)
+    events.append(
+        EventBlock(
+            "deferral_escalation",
+            roster.index[escalated],
+            plan_day[escalated],
+            roster.deferral_rate[escalated],
+            new_rate,
+        )
+    )
+    roster.deferral_rate[escalated] = new_rate
+    return events
+
+
+def _fraction_employed(hire_date: np.ndarray, last_day: np.ndarray, year: int) -> np.ndarray:
+    """The share of the year between the later of Jan 1 and the hire date, and the last day employed."""
+    first_day = np.maximum(hire_date, year_start(year))
+    return np.clip(((last_day - first_day) // DAY + 1) / days_in_year(year), 0.0, 1.0)
+
+
+def _contribute(
+    roster: Workforce,
+    year_roster: _YearRoster,
+    eligible: np.ndarray,
+    age: np.ndarray,
+    service: np.ndarray,
+    fraction: np.ndarray,
+    prorated_pay: np.ndarray,
+    year: int,
+    config: SimulationConfig,
+) -> Contributions:
+    """Step 10: the year's contributions; a leaver's employer money is vested by service."""
+    leaving = year_roster.leaving
+    return compute_contributions(
+        config=config,
+        limits=YearLimits.for_year(config.irs_limits, year - config.simulation.start_year),
+        prorated_pay=prorated_pay,
+        deferral_rate=roster.deferral_rate,
+        eligible=eligible,
+        age=age,
+        annual_hours=roster.hours_per_week * WEEKS_PER_YEAR * fraction,
+        active_at_year_end=~leaving,
+        vested=np.where(leaving, vested_fraction(config.vesting.schedule, service), 1.0),
+    )
 
 
 def _auto_enrollment_scope(roster: Workforce, config: SimulationConfig) -> np.ndarray:

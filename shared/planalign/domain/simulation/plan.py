@@ -4,6 +4,7 @@ auto-escalation, contributions under the IRS limits, and vesting of a leaver's e
 from dataclasses import dataclass
 
 import numpy as np
+
 from planalign.domain.config import (
     AutoEscalationSettings,
     EligibilitySettings,

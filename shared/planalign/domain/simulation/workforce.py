@@ -5,6 +5,7 @@ import math
 from dataclasses import dataclass, fields
 
 import numpy as np
+
 from planalign.domain.census import Census
 from planalign.domain.config import MAX_DEFERRAL_RATE, JobLevel, SimulationConfig, WorkforceSettings
 from planalign.domain.simulation.dates import DAY, days_in_year, year_end, year_of, year_start

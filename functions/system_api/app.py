@@ -1,9 +1,22 @@
-"""GET /api/health, /api/system/status, /api/config/defaults and the API docs (all routers, for the docs)."""
+"""GET /api/health, /api/system/status, /api/config/defaults and the API docs. The docs describe every
+route, but the other routers are imported only when the docs are asked for (cold start)."""
+
+from typing import Any
 
 from planalign.api.app import create_app, lambda_handler
-from planalign.api.runs import router as runs_router
-from planalign.api.system import router as system_router
-from planalign.api.workspaces import router as workspaces_router
+from planalign.api.system import router
 
-app = create_app(system_router, workspaces_router, runs_router)
+app = create_app(router)
+
+
+def openapi_of_all_routes() -> dict[str, Any]:
+    if app.openapi_schema is None:
+        from planalign.api.runs import router as runs_router
+        from planalign.api.workspaces import router as workspaces_router
+
+        app.openapi_schema = create_app(router, workspaces_router, runs_router).openapi()
+    return app.openapi_schema
+
+
+app.openapi = openapi_of_all_routes  # type: ignore[method-assign]
 handler = lambda_handler(app)

@@ -430,9 +430,7 @@ def _hours(text: pa.Array | None, count: int, reject: _Reject) -> np.ndarray:
     hours = parse_number(text)
     missing = _numpy(pc.equal(_trimmed(text), ""))
     reject(column, "not a number", np.isnan(hours) & ~missing)
-    reject(
-        column, f"not above 0 and at most {MAX_HOURS_PER_WEEK:g}", (hours <= 0) | (hours > MAX_HOURS_PER_WEEK)
-    )
+    reject(column, f"not between 0 and {MAX_HOURS_PER_WEEK:g}", (hours <= 0) | (hours > MAX_HOURS_PER_WEEK))
     return np.where(missing, DEFAULT_HOURS_PER_WEEK, hours)
 
 

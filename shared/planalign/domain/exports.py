@@ -88,7 +88,7 @@ class Column:
         """A column from NumPy or Python values, of the kind its name and dtype say unless `kind` is
         given; NaN and NaT become empty cells."""
         array = np.asarray(values)
-        return cls(name, pa.array(array, from_pandas=True), kind or _kind_of(name, array.dtype))
+        return cls(name, _arrow(array), kind or _kind_of(name, array.dtype))
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,12 @@ class Sheet:
         if total <= self.limit:
             return None
         return f"Capped: showing the first {self.limit:,} of {total:,} rows; the CSV export has them all."
+
+
+def _arrow(values: np.ndarray | tuple[str, ...]) -> pa.Array:
+    """One contiguous Arrow array; pa.array answers a ChunkedArray for millions of NumPy strings."""
+    array = pa.array(values, from_pandas=True)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def _kind_of(name: str, dtype: np.dtype) -> Kind:
@@ -127,11 +133,11 @@ def _table_columns(
 ) -> list[Column]:
     """employee_id in place of employee_index, the coded column (status, event_type) as names."""
     columns = [
-        Column("employee_id", pa.array(output.employee_ids).take(pa.array(table["employee_index"])), "text")
+        Column("employee_id", _arrow(output.employee_ids).take(_arrow(table["employee_index"])), "text")
     ]
     for name, values in table.items():
         if name == coded:
-            columns.append(Column(name, pa.array(names).take(pa.array(values)), "text"))
+            columns.append(Column(name, _arrow(names).take(_arrow(values)), "text"))
         elif name != "employee_index":
             columns.append(Column.of(name, values))
     return columns

@@ -73,7 +73,11 @@ def draw_bits(seed: int, id_hashes: np.ndarray, year: int, kind: DrawKind) -> np
 
 def draw_uniform(seed: int, id_hashes: np.ndarray, year: int, kind: DrawKind) -> np.ndarray:
     """A uniform number in [0, 1) per employee for (seed, year, kind)."""
-    return (draw_bits(seed, id_hashes, year, kind) >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+    bits = draw_bits(seed, id_hashes, year, kind)
+    bits >>= np.uint64(11)
+    uniform = bits.astype(np.float64)
+    uniform *= _TO_UNIT
+    return uniform
 
 
 def member_seed(run_seed: int, member: int) -> int:

@@ -235,6 +235,8 @@ def _contribute(
 ) -> Contributions:
     """Step 10: the year's contributions; a leaver's employer money is vested by service."""
     leaving = year_roster.leaving
+    vested = np.ones(len(roster))
+    vested[leaving] = vested_fraction(config.vesting.schedule, service[leaving])
     return compute_contributions(
         config=config,
         limits=YearLimits.for_year(config.irs_limits, year - config.simulation.start_year),
@@ -244,7 +246,7 @@ def _contribute(
         age=age,
         annual_hours=roster.hours_per_week * WEEKS_PER_YEAR * fraction,
         active_at_year_end=~leaving,
-        vested=np.where(leaving, vested_fraction(config.vesting.schedule, service), 1.0),
+        vested=vested,
     )
 
 

@@ -41,7 +41,7 @@ def eligibility_dates(
 
 def age_band(age: np.ndarray) -> np.ndarray:
     """0 under 30, 1 for 30-44, 2 for 45-59, 3 from 60."""
-    return np.searchsorted(AGE_BAND_STARTS, age, side="right")
+    return np.searchsorted(AGE_BAND_STARTS, age, side="right").astype(np.int8)
 
 
 @dataclass(frozen=True)
@@ -70,17 +70,36 @@ def choose_enrollments(
     employees still not enrolled (one who opted out this year is not asked again the same year)."""
     settings = config.auto_enrollment
     candidates = eligible & ~enrolled & ~auto_enrollment_decided & in_scope & settings.enabled
-    opt_out_rate = np.asarray(settings.opt_out_rates.by_band())[band]
-    opted_out = candidates & (draw_uniform(seed, id_hash, year, DrawKind.OPT_OUT) < opt_out_rate)
-    auto_enrolled = candidates & ~opted_out
-    joining_rate = np.asarray(config.voluntary_enrollment.by_band())[band]
-    voluntary = (
-        eligible
-        & ~enrolled
-        & ~candidates
-        & (draw_uniform(seed, id_hash, year, DrawKind.VOLUNTARY_ENROLLMENT) < joining_rate)
+    opted_out = _draw_below(
+        candidates, settings.opt_out_rates.by_band(), band, seed, id_hash, year, DrawKind.OPT_OUT
     )
-    return Enrollments(auto_enrolled=auto_enrolled, opted_out=opted_out, voluntary=voluntary)
+    voluntary = _draw_below(
+        eligible & ~enrolled & ~candidates,
+        config.voluntary_enrollment.by_band(),
+        band,
+        seed,
+        id_hash,
+        year,
+        DrawKind.VOLUNTARY_ENROLLMENT,
+    )
+    return Enrollments(auto_enrolled=candidates & ~opted_out, opted_out=opted_out, voluntary=voluntary)
+
+
+def _draw_below(
+    asked: np.ndarray,
+    rate_by_band: tuple[float, ...],
+    band: np.ndarray,
+    seed: int,
+    id_hash: np.ndarray,
+    year: int,
+    kind: DrawKind,
+) -> np.ndarray:
+    """A mask of the `asked` rows whose seeded draw falls below their age band's rate (drawn for the
+    asked rows only: each draw depends on the employee alone, so the subset changes nothing)."""
+    rows = np.flatnonzero(asked)
+    chosen = np.zeros(len(asked), dtype=bool)
+    chosen[rows] = draw_uniform(seed, id_hash[rows], year, kind) < np.asarray(rate_by_band)[band[rows]]
+    return chosen
 
 
 def escalate(
@@ -156,28 +175,34 @@ def compute_contributions(
     required). Over 415(c) the excess comes off core, then match, then the deferral. A leaver keeps
     only the `vested` fraction of the year's employer money (the rest is forfeited to the employer).
     """
+    # Buffers are reused in place: at 1M employees each column is 8 MB and this runs every year.
     rate = np.where(eligible, deferral_rate, 0.0)
-    wanted = rate * prorated_pay
-    deferral_cap = limits.deferral + np.where(age >= CATCH_UP_AGE, limits.catch_up, 0.0)
-    employee = np.minimum(wanted, deferral_cap)
+    employee = rate * prorated_pay
+    deferral_cap = np.where(age >= CATCH_UP_AGE, limits.deferral + limits.catch_up, limits.deferral)
+    limit_reached = employee > deferral_cap
+    np.minimum(employee, deferral_cap, out=employee)
+    del deferral_cap
     plan_pay = np.minimum(prorated_pay, limits.compensation)
     match_settings = config.employer_match
     gets_match = (rate > 0) & (annual_hours >= match_settings.min_hours)
     if match_settings.require_active_at_year_end:
         gets_match &= active_at_year_end
-    match = np.where(gets_match, match_fraction(rate, match_settings.effective_tiers()) * plan_pay, 0.0)
+    match = match_fraction(rate, match_settings.effective_tiers())
+    match *= plan_pay
+    match[~gets_match] = 0.0
     core_settings = config.core_contribution
-    core_rate = core_settings.rate if core_settings.enabled else 0.0
-    core = np.where(eligible, core_rate * plan_pay, 0.0)
-    excess = np.maximum(employee + match + core - limits.annual_additions, 0.0)
-    over_415c = excess > 0
+    core = plan_pay
+    core *= core_settings.rate if core_settings.enabled else 0.0
+    core[~eligible] = 0.0
+    excess = employee + match
+    excess += core
+    excess -= limits.annual_additions
+    np.maximum(excess, 0.0, out=excess)
+    limit_reached |= excess > 0
     for amount in (core, match, employee):
         cut = np.minimum(amount, excess)
         amount -= cut
         excess -= cut
-    return Contributions(
-        employee=employee,
-        match=match * vested,
-        core=core * vested,
-        limit_reached=(wanted > deferral_cap) | over_415c,
-    )
+    match *= vested
+    core *= vested
+    return Contributions(employee=employee, match=match, core=core, limit_reached=limit_reached)

@@ -48,7 +48,7 @@ class OutputRecorder:
         self._end_year = end_year
         self._seed = seed
         self.census_ids = census_ids
-        self._ids = [census_ids]
+        self._hire_ids: list[np.ndarray] = []
         self.next_index = len(census_ids)
         self.event_count = 0
         self._snapshots: list[dict[str, np.ndarray]] = []
@@ -56,7 +56,7 @@ class OutputRecorder:
 
     def add_ids(self, ids: np.ndarray) -> None:
         """Register the ids of the next employee indexes (this year's hires)."""
-        self._ids.append(ids)
+        self._hire_ids.append(ids)
         self.next_index += len(ids)
 
     def add_year(self, year: int, snapshot: dict[str, np.ndarray], events: list[EventBlock]) -> None:
@@ -85,17 +85,24 @@ class OutputRecorder:
 
     def finish(self) -> SimulationOutput:
         """The output, with employee ids sorted and every year's rows ordered by employee id."""
-        ids = np.concatenate(self._ids)
-        by_id = np.argsort(ids, kind="stable")
-        rank = np.empty(len(ids), dtype=np.int32)
-        rank[by_id] = np.arange(len(ids), dtype=np.int32)
-        # Snapshot rows come in ascending employee_index: already in id order when ranks keep it.
-        snapshot_in_order = bool(np.all(by_id[1:] > by_id[:-1]))
+        census_ids = self.census_ids
+        hire_ids = np.concatenate(self._hire_ids)
+        # Both lists are sorted (hire ids are made in order, see hire_ids), so sorting all ids is a merge.
+        rank = np.concatenate(
+            [
+                np.arange(len(census_ids)) + np.searchsorted(hire_ids, census_ids),
+                np.arange(len(hire_ids)) + np.searchsorted(census_ids, hire_ids),
+            ]
+        ).astype(np.int32)
+        employee_ids = np.empty(len(rank), dtype=np.result_type(census_ids, hire_ids))
+        employee_ids[rank] = np.concatenate([census_ids, hire_ids])
+        # Snapshot rows come in ascending employee_index: already in id order if hires sort last.
+        snapshot_in_order = not len(hire_ids) or bool(census_ids[-1] < hire_ids[0])
         return SimulationOutput(
             start_year=self._start_year,
             end_year=self._end_year,
             seed=self._seed,
-            employee_ids=ids[by_id],
+            employee_ids=employee_ids,
             snapshot=_assemble(self._snapshots, SNAPSHOT_COLUMNS, rank, snapshot_in_order),
             events=_assemble(self._events, EVENT_COLUMNS, rank, False),
         )

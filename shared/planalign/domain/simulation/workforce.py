@@ -155,18 +155,19 @@ def termination_dates(roster: Workforce, leaving: np.ndarray, year: int, seed: i
 
 
 def hire_ids(year: int, count: int, reserved: np.ndarray) -> np.ndarray:
-    """`count` ids NH<year>_<ordinal> (ordinals 000001...), skipping any that a census id already uses
-    (`reserved` is sorted)."""
-    ids = np.empty(0, dtype=np.str_)
-    next_ordinal = 1
-    while len(ids) < count:
-        ordinals = np.arange(next_ordinal, next_ordinal + count - len(ids))
-        next_ordinal += len(ordinals)
-        batch = np.strings.add(f"NH{year}_", np.strings.zfill(ordinals.astype(np.str_), 6))
-        at = np.minimum(np.searchsorted(reserved, batch), max(len(reserved) - 1, 0))
-        taken = reserved[at] == batch if len(reserved) else np.zeros(len(batch), dtype=bool)
-        ids = np.concatenate([ids, batch[~taken]])
-    return ids.astype(f"U{max(1, int(np.strings.str_len(ids).max(initial=1)))}")
+    """`count` ids NH<year>_<ordinal> (000001, 000002, ...), skipping any that a census id already uses
+    (`reserved`, sorted). Ordinals share one width, so the ids come out sorted, and a later year's
+    ids sort after an earlier year's."""
+    prefix = f"NH{year}_"
+    # The reserved ids that could clash are those with the prefix: a contiguous run of the sorted ids.
+    low, high = np.searchsorted(reserved, [prefix, f"NH{year}`"])
+    clashing = reserved[low:high]
+    width = max(6, len(str(count + len(clashing))))
+    ordinals = np.arange(1, count + len(clashing) + 1)
+    ids = np.strings.add(prefix, np.strings.zfill(ordinals.astype(np.str_), width)).astype(
+        f"U{len(prefix) + width}"
+    )
+    return ids[~np.isin(ids, clashing)][:count]
 
 
 def hire_pay_by_level(workforce: Workforce, config: SimulationConfig) -> np.ndarray:

@@ -88,14 +88,12 @@ class OutputRecorder:
         census_ids = self.census_ids
         hire_ids = np.concatenate(self._hire_ids)
         # Both lists are sorted (hire ids are made in order, see hire_ids), so sorting all ids is a merge.
-        rank = np.concatenate(
-            [
-                np.arange(len(census_ids)) + np.searchsorted(hire_ids, census_ids),
-                np.arange(len(hire_ids)) + np.searchsorted(census_ids, hire_ids),
-            ]
-        ).astype(np.int32)
-        employee_ids = np.empty(len(rank), dtype=np.result_type(census_ids, hire_ids))
-        employee_ids[rank] = np.concatenate([census_ids, hire_ids])
+        census_rank = np.arange(len(census_ids)) + np.searchsorted(hire_ids, census_ids)
+        hire_rank = np.arange(len(hire_ids)) + np.searchsorted(census_ids, hire_ids)
+        employee_ids = np.empty(len(census_ids) + len(hire_ids), dtype=np.result_type(census_ids, hire_ids))
+        employee_ids[census_rank] = census_ids
+        employee_ids[hire_rank] = hire_ids
+        rank = np.concatenate([census_rank, hire_rank]).astype(np.int32)
         # Snapshot rows come in ascending employee_index: already in id order if hires sort last.
         snapshot_in_order = not len(hire_ids) or bool(census_ids[-1] < hire_ids[0])
         return SimulationOutput(

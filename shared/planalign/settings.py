@@ -16,6 +16,8 @@ class Settings:
     stage: str
     region: str
     websocket_url: str
+    websocket_callback_url: str
+    websocket_run_paths: bool  # the local gateway's /ws/simulation/{run_id} form
 
 
 @lru_cache(maxsize=1)
@@ -28,4 +30,6 @@ def get_settings() -> Settings:
         stage=os.environ.get("PLANALIGN_STAGE", "local"),
         region=os.environ.get("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1")),
         websocket_url=os.environ.get("WEBSOCKET_URL", ""),
+        websocket_callback_url=os.environ.get("WEBSOCKET_CALLBACK_URL", ""),
+        websocket_run_paths=os.environ.get("WEBSOCKET_RUN_PATHS", "") == "true",
     )

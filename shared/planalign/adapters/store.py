@@ -275,6 +275,30 @@ class Store:
             raise
         return True
 
+    # ------------------------------------------------------------------ WebSocket connections
+    def put_entry(self, pk: str, sk: str, item: Mapping[str, Any]) -> None:
+        """A keyed entry that is not an entity (connections, subscriptions)."""
+        self._call("put_item", Item=to_dynamo({**item, "pk": pk, "sk": sk}))
+
+    def delete_entry(self, pk: str, sk: str) -> None:
+        self._call("delete_item", Key={"pk": pk, "sk": sk})
+
+    def get_entry(self, pk: str, sk: str) -> dict[str, Any] | None:
+        item = self._call("get_item", Key={"pk": pk, "sk": sk}, ConsistentRead=True).get("Item")
+        return plain(item) if item else None
+
+    def entries(self, pk: str) -> list[dict[str, Any]]:
+        from boto3.dynamodb.conditions import Key
+
+        kwargs: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(pk), "ConsistentRead": True}
+        items: list[dict[str, Any]] = []
+        while True:
+            response = self._call("query", **kwargs)
+            items.extend(plain(i) for i in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return items
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
     def reachable(self) -> bool:
         self._call("get_item", Key={"pk": "HEALTH", "sk": ITEM_SK})
         return True

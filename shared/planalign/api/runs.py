@@ -18,11 +18,14 @@ ExportFormat = Annotated[str, Query(alias="format")]
 
 def _run_links(request: Request, run_id: str) -> dict[str, str]:
     root = request.scope.get("root_path", "")
-    websocket = get_settings().websocket_url
+    settings = get_settings()
+    websocket = settings.websocket_url
+    if websocket and settings.websocket_run_paths:
+        websocket = f"{websocket}/ws/simulation/{run_id}"
     return {
         "status_url": f"{root}/api/runs/{run_id}",
         "results_url": f"{root}/api/runs/{run_id}/results",
-        "websocket_url": f"{websocket}/ws/simulation/{run_id}" if websocket else "",
+        "websocket_url": websocket,
     }
 
 

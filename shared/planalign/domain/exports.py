@@ -6,7 +6,9 @@ import io
 import json
 import zipfile
 import zlib
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 from xml.sax.saxutils import escape, quoteattr
@@ -40,6 +42,8 @@ FRACTIONS = frozenset({"deferral_rate", "avg_deferral_rate"})
 CHUNK_ROWS = 100_000
 # Level 1 deflates several times faster than the default 6 for a few percent more bytes.
 COMPRESS_LEVEL = 1
+# Chunks being deflated at once by _gzip.
+COMPRESS_AHEAD = 4
 # Excel's last row is 1,048,576 and the header takes one.
 XLSX_MAX_ROWS = 1_048_575
 # Days from Excel's day 0 (1899-12-30 in the 1900 date system) to 1970-01-01.
@@ -131,13 +135,17 @@ def _kind_of(name: str, dtype: np.dtype) -> Kind:
 def _table_columns(
     output: SimulationOutput, table: Mapping[str, np.ndarray], coded: str, names: tuple[str, ...]
 ) -> list[Column]:
-    """employee_id in place of employee_index, the coded column (status, event_type) as names."""
-    columns = [
-        Column("employee_id", _arrow(output.employee_ids).take(_arrow(table["employee_index"])), "text")
-    ]
+    """employee_id in place of employee_index, the coded column (status, event_type) as names. Both are
+    dictionary arrays over the codes, decoded a chunk at a time, so that 30 million events never exist
+    as 30 million strings."""
+
+    def decoded(codes: np.ndarray, strings: np.ndarray | tuple[str, ...]) -> pa.Array:
+        return pa.DictionaryArray.from_arrays(_arrow(codes), _arrow(strings))
+
+    columns = [Column("employee_id", decoded(table["employee_index"], output.employee_ids), "text")]
     for name, values in table.items():
         if name == coded:
-            columns.append(Column(name, _arrow(names).take(_arrow(values)), "text"))
+            columns.append(Column(name, decoded(values, names), "text"))
         elif name != "employee_index":
             columns.append(Column.of(name, values))
     return columns
@@ -208,6 +216,7 @@ def _csv_field(column: Column) -> pa.Array:
     where it must be; null (printed empty) for NaN and NaT."""
     values = column.values
     if column.kind == "text":
+        values = _strings(values)
         needs_quotes = pc.match_substring_regex(values, '[",\r\n]')
         if not pc.any(needs_quotes).as_py():
             return values
@@ -219,6 +228,13 @@ def _csv_field(column: Column) -> pa.Array:
         cents = pc.cast(_rounded(values, 2), pa.decimal128(38, 2), safe=False)
         return pc.cast(cents, pa.string())
     return _number_text(column)
+
+
+def _strings(values: pa.Array) -> pa.Array:
+    """A text column as plain strings (a coded column decoded, an all-empty one typed)."""
+    if pa.types.is_dictionary(values.type):
+        return values.dictionary_decode()
+    return pc.cast(values, pa.string())
 
 
 def _xml_text(values: pa.Array) -> pa.Array:
@@ -247,7 +263,7 @@ def _xlsx_cells(column: Column, letter: str, row_numbers: pa.Array) -> pa.Array:
     values = column.values
     if column.kind == "text":
         attributes, opening, closing = ' t="inlineStr"', '<is><t xml:space="preserve">', "</t></is>"
-        text = _xml_text(pc.cast(values, pa.string()))
+        text = _xml_text(_strings(values))
     else:
         style = STYLE.get(column.kind)
         attributes, opening, closing = ("" if style is None else f' s="{style}"'), "<v>", "</v>"
@@ -290,12 +306,25 @@ def _csv_lines(columns: list[Column]) -> Iterator[bytes | memoryview]:
         yield _concatenated([part for pair in zip(fields, separators, strict=True) for part in pair])
 
 
-def _gzip(parts: Iterable[bytes | memoryview]) -> bytes:
-    # The zlib gzip header carries no time stamp, so equal data give equal bytes.
+def _gzip_member(data: bytes | memoryview) -> bytes:
+    # zlib's gzip header carries no time stamp, so equal data give equal bytes.
     compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, 31)
-    compressed = [compressor.compress(part) for part in parts]
-    compressed.append(compressor.flush())
-    return b"".join(compressed)
+    return compressor.compress(data) + compressor.flush()
+
+
+def _gzip(parts: Iterable[bytes | memoryview]) -> bytes:
+    """The parts as a gzip file of one member per part (RFC 1952 allows several; gunzip, Python's gzip
+    and pandas read them as one stream), so that parts deflate on other cores, zlib releasing the GIL,
+    while the next part is formatted. At most COMPRESS_AHEAD formatted parts wait, to bound memory."""
+    members: list[bytes] = []
+    with ThreadPoolExecutor(max_workers=COMPRESS_AHEAD) as pool:
+        pending: deque[Future[bytes]] = deque()
+        for part in parts:
+            pending.append(pool.submit(_gzip_member, part))
+            if len(pending) >= COMPRESS_AHEAD:
+                members.append(pending.popleft().result())
+        members.extend(future.result() for future in pending)
+    return b"".join(members)
 
 
 def csv_bytes(columns: list[Column]) -> bytes:

@@ -86,16 +86,25 @@ class OutputRecorder:
     def finish(self) -> SimulationOutput:
         """The output, with employee ids sorted and every year's rows ordered by employee id."""
         census_ids = self.census_ids
-        hire_ids = np.concatenate(self._hire_ids)
-        # Both lists are sorted (hire ids are made in order, see hire_ids), so sorting all ids is a merge.
-        census_rank = np.arange(len(census_ids)) + np.searchsorted(hire_ids, census_ids)
-        hire_rank = np.arange(len(hire_ids)) + np.searchsorted(census_ids, hire_ids)
-        employee_ids = np.empty(len(census_ids) + len(hire_ids), dtype=np.result_type(census_ids, hire_ids))
+        total = len(census_ids) + sum(len(ids) for ids in self._hire_ids)
+        employee_ids = np.empty(total, dtype=np.result_type(census_ids, *self._hire_ids))
+        rank = np.empty(total, dtype=np.int32)
+        # Census ids are sorted and so are the hire ids, year after year (see hire_ids): sorting all
+        # the ids is a merge, done a year at a time to keep no second copy of them.
+        census_rank = np.arange(len(census_ids))
+        first = len(census_ids)
+        for ids in self._hire_ids:
+            census_rank += np.searchsorted(ids, census_ids)
+            hire_rank = (first - len(census_ids)) + np.arange(len(ids)) + np.searchsorted(census_ids, ids)
+            employee_ids[hire_rank] = ids
+            rank[first : first + len(ids)] = hire_rank
+            first += len(ids)
         employee_ids[census_rank] = census_ids
-        employee_ids[hire_rank] = hire_ids
-        rank = np.concatenate([census_rank, hire_rank]).astype(np.int32)
-        # Snapshot rows come in ascending employee_index: already in id order if hires sort last.
-        snapshot_in_order = not len(hire_ids) or bool(census_ids[-1] < hire_ids[0])
+        rank[: len(census_ids)] = census_rank
+        self._hire_ids.clear()
+        # Snapshot rows come in ascending employee_index, which is id order when no hire id sorts
+        # before a census id.
+        snapshot_in_order = bool(np.all(census_rank == np.arange(len(census_ids))))
         return SimulationOutput(
             start_year=self._start_year,
             end_year=self._end_year,
@@ -118,15 +127,14 @@ def _assemble(
     while blocks:
         block = blocks.pop()
         index = rank[block["employee_index"]]
-        end = start + len(index)
+        block["employee_index"] = index
+        rows = slice(start, start + len(index))
         if in_order:
-            block["employee_index"] = index
             for name, column in columns.items():
-                column[start:end] = block[name]
+                column[rows] = block[name]
         else:
             order = np.argsort(index, kind="stable")
-            block["employee_index"] = index
             for name, column in columns.items():
-                np.take(block[name], order, out=column[start:end], mode="clip")
-        start = end
+                np.take(block[name], order, out=column[rows], mode="clip")
+        start += len(index)
     return columns

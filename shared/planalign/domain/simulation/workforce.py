@@ -73,7 +73,7 @@ def workforce_from_census(census: Census, config: SimulationConfig) -> tuple[Wor
     if len(repeated):
         raise SimulationRejected(f"employee id {ids[repeated[0]]} appears more than once in the census")
     people = census.take(rows)
-    deferral_rate = np.clip(people.deferral_rate, 0.0, MAX_DEFERRAL_RATE)
+    deferral_rate = np.clip(np.nan_to_num(people.deferral_rate), 0.0, MAX_DEFERRAL_RATE)
     enrolled = deferral_rate > 0
     # A census participant is eligible: the census is the fact, whatever the configured rules say.
     eligibility_date = eligibility_dates(
@@ -146,11 +146,13 @@ def choose_new_hire_leavers(hires: Workforce, count: int, year: int, seed: int) 
 
 def termination_dates(roster: Workforce, leaving: np.ndarray, year: int, seed: int) -> np.ndarray:
     """A seeded day between Jan 1 (or the hire date, if later) and Dec 31 for each leaver; NaT otherwise."""
+    last = year_end(year)
     first = np.maximum(roster.hire_date[leaving], year_start(year))
-    span = (year_end(year) - first) // DAY + 1
+    # A census hire date after this year (a census newer than start_year) still ends within the year.
+    span = np.maximum((last - first) // DAY + 1, 1)
     offset = draw_uniform(seed, roster.id_hash[leaving], year, DrawKind.TERMINATION_DATE) * span
     dates = np.full(len(roster), np.datetime64("NaT"), dtype="datetime64[D]")
-    dates[leaving] = first + offset.astype(np.int64) * DAY
+    dates[leaving] = np.minimum(first + offset.astype(np.int64) * DAY, last)
     return dates
 
 

@@ -1,0 +1,199 @@
+"""Batches: run many scenarios of a workspace at once, one run each, and follow them as one job whose
+status is derived from its runs' items."""
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from planalign.adapters.store import Store
+from planalign.adapters.workflow import Workflow
+from planalign.domain import run_status
+from planalign.errors import InvalidRequest, NotFound, PlanAlignError, RunConflict
+from planalign.ids import new_id, utc_now
+from planalign.services.runs import cancel_run, create_run, launch_run
+from planalign.services.workspaces import get_scenario
+
+logger = logging.getLogger(__name__)
+
+BATCH_FIELDS = ("id", "name", "workspace_id", "status", "submitted_at", "completed_at")
+SUCCEEDED = frozenset({run_status.COMPLETED, run_status.COMPLETED_WITH_WARNINGS})
+
+
+def run_all(
+    store: Store, workflow: Workflow, tenant_id: str, workspace_id: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    """Start one run per scenario (all of the workspace's, or `scenario_ids`) on the newest dataset.
+    A scenario that cannot start gets a failed entry; only an unknown scenario (404) or a workspace
+    without a census (409) refuses the whole batch."""
+    workspace = store.get("WS", workspace_id, tenant_id)
+    scenarios = _scenarios_to_run(store, tenant_id, workspace_id, body.get("scenario_ids"))
+    dataset_id = workspace.get("latest_dataset_id")
+    if dataset_id is None:
+        raise RunConflict("no census imported in this workspace yet: upload one first")
+    batch_id = new_id("batch")
+    submitted_at = utc_now()
+    entries: list[dict[str, Any]] = []
+    runs: list[dict[str, Any]] = []
+    for scenario in scenarios:
+        entry = {"scenario_id": scenario["id"], "name": scenario["name"], "run_id": None,
+                 "status": run_status.QUEUED, "progress": 0, "error_message": None}
+        try:
+            run = create_run(store, tenant_id, scenario, dataset_id, batch_id=batch_id)
+        except PlanAlignError as error:
+            entry.update(status=run_status.FAILED, error_message=str(error))
+        else:
+            entry["run_id"] = run["id"]
+            runs.append(run)
+        entries.append(entry)
+    batch = {
+        "id": batch_id,
+        "tenant_id": tenant_id,
+        "workspace_id": workspace_id,
+        "name": body.get("name") or f"Run all {submitted_at}",
+        "status": run_status.QUEUED,
+        "submitted_at": submitted_at,
+        "completed_at": None,
+        "scenarios": entries,
+        "gsi1pk": f"WS#{workspace_id}#BATCH",
+        "gsi1sk": batch_id,
+    }
+    # The batch item exists before any execution starts, so whatever follows a run finds its batch.
+    store.create("BATCH", batch_id, batch)
+    for run in runs:
+        try:
+            launch_run(store, workflow, run)
+        except Exception:
+            # launch_run has failed the run with the reason; the batch reads it from the run item.
+            logger.exception("could not start run", extra={"run_id": run["id"], "batch_id": batch_id})
+    return batch_view(store, batch)
+
+
+def _scenarios_to_run(
+    store: Store, tenant_id: str, workspace_id: str, scenario_ids: list[str] | None
+) -> list[dict[str, Any]]:
+    if scenario_ids is None:
+        scenarios = store.list_all(f"WS#{workspace_id}#SC", newest_first=False)
+    else:
+        # dict.fromkeys: a repeated id runs once, in the order first given.
+        scenarios = [get_scenario(store, tenant_id, workspace_id, sid) for sid in dict.fromkeys(scenario_ids)]
+    if not scenarios:
+        raise InvalidRequest(f"workspace {workspace_id} has no scenario to run")
+    return scenarios
+
+
+def get_batch(store: Store, tenant_id: str, batch_id: str) -> dict[str, Any]:
+    return batch_view(store, store.get("BATCH", batch_id, tenant_id))
+
+
+def list_batches(
+    store: Store, tenant_id: str, workspace_id: str, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    store.get("WS", workspace_id, tenant_id)
+    items, next_cursor = store.list_page(f"WS#{workspace_id}#BATCH", limit=limit, cursor=cursor)
+    return [batch_view(store, item) for item in items], next_cursor
+
+
+def cancel_batch(store: Store, workflow: Workflow, tenant_id: str, batch_id: str) -> dict[str, Any]:
+    """Cancel every run of the batch that has not ended; RunConflict when the batch has ended."""
+    batch = store.get("BATCH", batch_id, tenant_id)
+    if run_status.is_terminal(batch["status"]):
+        raise RunConflict(f"batch {batch_id} is {batch['status']} already")
+    for entry in _live_entries(store, batch):
+        if entry["run_id"] is not None and not run_status.is_terminal(entry["status"]):
+            try:
+                cancel_run(store, workflow, tenant_id, entry["run_id"])
+            except RunConflict:
+                pass  # the run ended between the read and the cancel: nothing left to stop
+    return batch_view(store, batch)
+
+
+def batch_view(store: Store, batch: dict[str, Any]) -> dict[str, Any]:
+    """The BatchJob of api.md (without its websocket_url) with each scenario's live run status.
+    A batch whose runs have all ended is written back with its final status, and from then on read
+    as stored."""
+    if run_status.is_terminal(batch["status"]):
+        entries, status, completed_at = batch["scenarios"], batch["status"], batch["completed_at"]
+    else:
+        entries = _live_entries(store, batch)
+        status = batch_status([entry["status"] for entry in entries])
+        completed_at = None
+        if run_status.is_terminal(status):
+            completed_at = max((e["completed_at"] for e in entries if e["completed_at"]), default=None)
+            completed_at = completed_at or batch["submitted_at"]
+            entries = [{k: v for k, v in e.items() if k != "completed_at"} for e in entries]
+            _persist_final(store, batch["id"], status, completed_at, entries)
+        else:
+            entries = [{k: v for k, v in e.items() if k != "completed_at"} for e in entries]
+    return {
+        **{field: batch.get(field) for field in BATCH_FIELDS},
+        "status": status,
+        "completed_at": completed_at,
+        "duration_seconds": _seconds_between(batch["submitted_at"], completed_at or utc_now()),
+        "overall_progress": overall_progress(entries),
+        "scenarios": entries,
+    }
+
+
+def _live_entries(store: Store, batch: dict[str, Any]) -> list[dict[str, Any]]:
+    """The batch's scenario entries with status, progress and error of their run items now, plus the
+    run's completed_at."""
+    entries = []
+    for entry in batch["scenarios"]:
+        live = {**entry, "completed_at": None}
+        if entry["run_id"] is not None:
+            try:
+                run = store.get("RUN", entry["run_id"])
+            except NotFound:
+                # Deleting a scenario deletes its runs: the entry has ended without an outcome.
+                live.update(status=run_status.FAILED, error_message=f"run {entry['run_id']} was deleted")
+            else:
+                live.update({field: run.get(field) for field in ("status", "progress", "error_message", "completed_at")})
+        entries.append(live)
+    return entries
+
+
+def _persist_final(
+    store: Store, batch_id: str, status: str, completed_at: str, entries: list[dict[str, Any]]
+) -> None:
+    try:
+        store.update(
+            "BATCH",
+            batch_id,
+            {"status": status, "completed_at": completed_at, "scenarios": entries},
+            condition="attribute_exists(pk) AND NOT #status IN (:c, :w, :f, :x)",
+            condition_values={
+                ":c": run_status.COMPLETED,
+                ":w": run_status.COMPLETED_WITH_WARNINGS,
+                ":f": run_status.FAILED,
+                ":x": run_status.CANCELLED,
+            },
+            condition_names={"#status": "status"},
+        )
+    except RunConflict:
+        pass  # a concurrent read wrote the same final state first, or the workspace was deleted
+
+
+def batch_status(statuses: list[str]) -> str:
+    """queued while every run is queued, running while any has not ended; once all have ended:
+    completed when all completed, failed when all failed, cancelled when any was cancelled, else
+    completed_with_warnings (some failed or warned)."""
+    if any(not run_status.is_terminal(s) for s in statuses):
+        return run_status.QUEUED if all(s == run_status.QUEUED for s in statuses) else run_status.RUNNING
+    if all(s == run_status.COMPLETED for s in statuses):
+        return run_status.COMPLETED
+    if all(s == run_status.FAILED for s in statuses):
+        return run_status.FAILED
+    if run_status.CANCELLED in statuses:
+        return run_status.CANCELLED
+    return run_status.COMPLETED_WITH_WARNINGS
+
+
+def overall_progress(entries: list[dict[str, Any]]) -> float:
+    """The mean of the runs' progress, an ended run counting as done (100) whatever it reached, so
+    that a batch that has ended is at 100."""
+    done = [100 if run_status.is_terminal(e["status"]) else e["progress"] or 0 for e in entries]
+    return round(sum(done) / len(done), 1)
+
+
+def _seconds_between(start: str, end: str) -> float:
+    return round((datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds(), 3)

@@ -1,0 +1,45 @@
+"""Keeps a run's item in step with its execution: an execution that ended FAILED, TIMED_OUT or ABORTED
+(outside the API, or past every retry and Catch) marks its run failed. The transition is conditional,
+so a run that ended already (completed, cancelled, failed) keeps its status."""
+
+from typing import Any
+
+from planalign.adapters.store import Store
+from planalign.domain import run_status
+from planalign.errors import NotFound
+from planalign.services.runs import finish_run
+
+ENDED_BADLY = ("FAILED", "TIMED_OUT", "ABORTED")
+
+
+def execution_ended(store: Store, event: dict[str, Any]) -> dict[str, Any]:
+    detail = event.get("detail", {})
+    status, name = detail.get("status"), detail.get("name", "")
+    if status not in ENDED_BADLY:
+        return {"name": name, "changed": False}
+    reason = f"execution {status.lower().replace('_', ' ')}"
+    if detail.get("cause") or detail.get("error"):
+        reason += f": {detail.get('error') or ''} {detail.get('cause') or ''}".rstrip()
+    if name.startswith("import-"):
+        return _fail_import(store, name.removeprefix("import-"), reason)
+    try:
+        store.get("RUN", name)
+    except NotFound:
+        return {"name": name, "changed": False}
+    failed = finish_run(store, name, run_status.FAILED, {"error_message": reason})
+    if failed is not None:
+        store.append_run_event(name, {"timestamp": failed["completed_at"], "stage": failed.get("current_stage"),
+                                      "percent": failed.get("progress") or 0, "message": reason, "kind": "terminal",
+                                      "year": None})
+    return {"name": name, "changed": failed is not None}
+
+
+def _fail_import(store: Store, dataset_id: str, reason: str) -> dict[str, Any]:
+    try:
+        dataset = store.get("DS", dataset_id)
+    except NotFound:
+        return {"name": dataset_id, "changed": False}
+    if dataset["status"] != "importing":
+        return {"name": dataset_id, "changed": False}
+    store.update("DS", dataset_id, {"status": "failed", "error": reason})
+    return {"name": dataset_id, "changed": True}

@@ -40,7 +40,9 @@ class SimulationSettings(_Section):
         if self.start_year > self.end_year:
             raise _invalid(f"start_year {self.start_year} is after end_year {self.end_year}")
         if self.end_year - self.start_year >= MAX_PROJECTION_YEARS:
-            raise _invalid(f"a projection covers fewer than {MAX_PROJECTION_YEARS} years")
+            raise _invalid(
+                f"end_year {self.end_year} is more than {MAX_PROJECTION_YEARS - 1} years after start_year"
+            )
         return self
 
 

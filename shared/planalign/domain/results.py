@@ -95,30 +95,32 @@ def year_metrics(output: SimulationOutput) -> list[dict[str, Any]]:
     year = _year_index(output, snapshot["simulation_year"])
     status = snapshot["status"]
 
-    def total(mask: np.ndarray, values: np.ndarray | None = None) -> np.ndarray:
-        weights = mask if values is None else np.where(mask, values, 0.0)
+    def count(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(year, weights=mask, minlength=n_years)
+
+    def amount(values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        weights = values if mask is None else np.where(mask, values, 0.0)
         return np.bincount(year, weights=weights, minlength=n_years)
 
-    everyone = np.ones(len(year), dtype=bool)
     active = (status == CONTINUOUS_ACTIVE) | (status == NEW_HIRE_ACTIVE)
     eligible = active & snapshot["eligible"]
     participant = eligible & snapshot["enrolled"]
 
-    headcount = total(active)
+    headcount = count(active)
     previous = np.concatenate(([_start_headcount(output)], headcount[:-1]))
-    total_compensation = total(active, snapshot["pay"])
-    eligible_count = total(eligible)
-    participant_count = total(participant)
-    match = round_half_up(total(everyone, snapshot["match"]), 2)
-    core = round_half_up(total(everyone, snapshot["core"]), 2)
+    total_compensation = amount(snapshot["pay"], active)
+    eligible_count = count(eligible)
+    participant_count = count(participant)
+    match = round_half_up(amount(snapshot["match"]), 2)
+    core = round_half_up(amount(snapshot["core"]), 2)
     employer_cost = round_half_up(match + core, 2)
 
     columns: dict[str, np.ndarray] = {
         "simulation_year": np.arange(output.start_year, output.end_year + 1),
         "headcount": headcount,
-        "hires": total((status == NEW_HIRE_ACTIVE) | (status == NEW_HIRE_TERMINATION)),
-        "experienced_terminations": total(status == EXPERIENCED_TERMINATION),
-        "new_hire_terminations": total(status == NEW_HIRE_TERMINATION),
+        "hires": count((status == NEW_HIRE_ACTIVE) | (status == NEW_HIRE_TERMINATION)),
+        "experienced_terminations": count(status == EXPERIENCED_TERMINATION),
+        "new_hire_terminations": count(status == NEW_HIRE_TERMINATION),
         "growth_pct": round_half_up(_ratio(100.0 * (headcount - previous), previous), 4),
         "avg_compensation": round_half_up(_ratio(total_compensation, headcount), 2),
         "total_compensation": round_half_up(total_compensation, 2),
@@ -126,14 +128,14 @@ def year_metrics(output: SimulationOutput) -> list[dict[str, Any]]:
         "participant_count": participant_count,
         "participation_rate": round_half_up(_ratio(100.0 * participant_count, eligible_count), 4),
         "avg_deferral_rate": round_half_up(
-            _ratio(total(participant, snapshot["deferral_rate"]), participant_count), 4
+            _ratio(amount(snapshot["deferral_rate"], participant), participant_count), 4
         ),
-        "total_employee_contributions": round_half_up(total(everyone, snapshot["employee_contribution"]), 2),
+        "total_employee_contributions": round_half_up(amount(snapshot["employee_contribution"]), 2),
         "total_employer_match": match,
         "total_employer_core": core,
         "total_employer_cost": employer_cost,
         "employer_cost_rate": round_half_up(
-            _ratio(100.0 * employer_cost, total(everyone, snapshot["prorated_pay"])), 4
+            _ratio(100.0 * employer_cost, amount(snapshot["prorated_pay"])), 4
         ),
     }
     as_python = {

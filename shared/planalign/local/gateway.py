@@ -134,3 +134,107 @@ def build_app(http: HttpGateway, extra_routes: list[Any] | None = None) -> Starl
     routes: list[Any] = list(extra_routes or [])
     routes.append(StarletteRoute("/{path:path}", http.handle, methods=["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]))
     return Starlette(routes=routes)
+
+
+class WebSocketGateway:
+    """The WebSocket side: `$connect`/`$disconnect`/action routes invoke their functions, and
+    `/@connections/{id}` delivers to a socket (410 once it is closed), as API Gateway does."""
+
+    def __init__(self, routes: dict[str, str], runner: LambdaRunner, tokens: dict[str, str]) -> None:
+        self.routes = routes
+        self.runner = runner
+        self.tokens = tokens
+        self.sockets: dict[str, Any] = {}
+
+    def _event(self, route: str, connection_id: str, tenant: str, body: str | None = None) -> dict[str, Any]:
+        event_type = {"$connect": "CONNECT", "$disconnect": "DISCONNECT"}.get(route, "MESSAGE")
+        event: dict[str, Any] = {
+            "requestContext": {
+                "routeKey": route,
+                "eventType": event_type,
+                "connectionId": connection_id,
+                "domainName": "localhost",
+                "stage": "local",
+                "apiId": "local",
+                "requestId": uuid.uuid4().hex,
+                "connectedAt": int(time.time() * 1000),
+                "authorizer": {"principalId": tenant, "sub": tenant},
+            },
+            "isBase64Encoded": False,
+        }
+        if body is not None:
+            event["body"] = body
+        return event
+
+    async def _invoke(self, route: str, connection_id: str, tenant: str, body: str | None = None) -> int:
+        function = self.routes.get(route) or self.routes["$default"]
+        try:
+            result = await run_in_threadpool(self.runner.invoke, function, self._event(route, connection_id,
+                                                                                      tenant, body))
+        except LambdaError:
+            return 500
+        return int((result or {}).get("statusCode", 200))
+
+    async def connect(self, websocket: Any) -> None:
+        import json
+
+        from starlette.websockets import WebSocketDisconnect
+
+        tenant = self.tokens.get(websocket.query_params.get("token") or "")
+        if tenant is None:
+            await websocket.close(code=4401, reason="missing or invalid token")
+            return
+        connection_id = base64.urlsafe_b64encode(uuid.uuid4().bytes[:12]).decode()
+        await websocket.accept()
+        self.sockets[connection_id] = websocket
+        if await self._invoke("$connect", connection_id, tenant) != 200:
+            self.sockets.pop(connection_id, None)
+            await websocket.close(code=4403)
+            return
+        params = websocket.path_params
+        if "run_id" in params or "batch_id" in params:
+            key = "run_id" if "run_id" in params else "batch_id"
+            body = json.dumps({"action": "subscribe", key: params[key]})
+            await self._invoke("subscribe", connection_id, tenant, body)
+        try:
+            while True:
+                text = await websocket.receive_text()
+                try:
+                    action = json.loads(text).get("action")
+                except (ValueError, AttributeError):
+                    action = None
+                route = action if isinstance(action, str) and action in self.routes else "$default"
+                await self._invoke(route, connection_id, tenant, text)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            self.sockets.pop(connection_id, None)
+            await self._invoke("$disconnect", connection_id, tenant)
+
+    async def connections(self, request: Request) -> Response:
+        connection_id = request.path_params["connection_id"]
+        websocket = self.sockets.get(connection_id)
+        if websocket is None:
+            return JSONResponse({"message": "Gone"}, status_code=410, headers={"x-amzn-errortype": "GoneException"})
+        if request.method == "DELETE":
+            self.sockets.pop(connection_id, None)
+            await websocket.close()
+            return Response(status_code=204)
+        if request.method == "GET":
+            return JSONResponse({"connectionId": connection_id})
+        try:
+            await websocket.send_text((await request.body()).decode())
+        except Exception:
+            self.sockets.pop(connection_id, None)
+            return JSONResponse({"message": "Gone"}, status_code=410, headers={"x-amzn-errortype": "GoneException"})
+        return Response(status_code=200)
+
+    def routes_for_app(self) -> list[Any]:
+        from starlette.routing import WebSocketRoute
+
+        return [
+            WebSocketRoute("/ws", self.connect),
+            WebSocketRoute("/ws/simulation/{run_id}", self.connect),
+            WebSocketRoute("/ws/batch/{batch_id}", self.connect),
+            StarletteRoute("/@connections/{connection_id}", self.connections, methods=["POST", "GET", "DELETE"]),
+        ]

@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from planalign.local.gateway import HttpGateway, build_app
+from planalign.local.gateway import HttpGateway, WebSocketGateway, build_app
 from planalign.local.lambda_runner import LambdaRunner
 from planalign.local.moto_backend import MotoServer
 from planalign.local.persistence import DataDir
@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 LOCAL_STAGE = "local"
 FLUSH_SECONDS = 5.0
+EXECUTION_POLL_SECONDS = 0.25
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -106,6 +107,9 @@ class LocalStack:
         for spec in self.template.functions.values():
             os.environ.update(spec.environment)
         os.environ.update(self._quiet_powertools())
+        # The gateway plays API Gateway's WebSocket API: its URL, and its @connections endpoint.
+        os.environ.update({"WEBSOCKET_URL": f"{self.ws_url}/ws", "WEBSOCKET_CALLBACK_URL": self.api_url,
+                           "WEBSOCKET_RUN_PATHS": "true"})
         self.runner = LambdaRunner(self.template.functions)
         self.runner.install_moto_patch()
         self._provision()
@@ -116,6 +120,8 @@ class LocalStack:
         self._start_gateway()
         if self.data is not None:
             self._spawn(self._flush_loop, "flush")
+        if self.template.execution_watchers:
+            self._spawn(self._watch_executions, "executions")
         return self
 
     def stop(self) -> None:
@@ -154,7 +160,6 @@ class LocalStack:
                 "AWS_REGION": REGION,
                 "MOTO_PORT": str(self.moto.port),
                 "MOTO_HOST": self.host,
-                "WEBSOCKET_URL": self.ws_url,
             }
         )
         from planalign.adapters.clients import aws_client, dynamodb_table
@@ -214,9 +219,38 @@ class LocalStack:
             }
             for trigger in self.template.s3_triggers
         ]
+        for function in self.template.stream_triggers:
+            stream_arn = self.client("dynamodb").describe_table(TableName=self.table_name)["Table"]["LatestStreamArn"]
+            self.client("lambda").create_event_source_mapping(
+                EventSourceArn=stream_arn, FunctionName=function, StartingPosition="LATEST", BatchSize=100
+            )
         self.client("s3").put_bucket_notification_configuration(
             Bucket=self.bucket_name, NotificationConfiguration={"LambdaFunctionConfigurations": configurations}
         )
+
+    def _watch_executions(self) -> None:
+        """EventBridge's "Step Functions Execution Status Change" for the template's rule targets:
+        moto emits no events, so poll the executions and deliver the same event shape."""
+        assert self.template is not None and self.runner is not None
+        client = self.client("stepfunctions")
+        seen: dict[str, str] = {}
+        while not self._stopping.wait(EXECUTION_POLL_SECONDS):
+            try:
+                for machine in client.list_state_machines()["stateMachines"]:
+                    pages = client.get_paginator("list_executions").paginate(stateMachineArn=machine["stateMachineArn"])
+                    for execution in (e for page in pages for e in page["executions"]):
+                        if seen.get(execution["executionArn"]) == execution["status"]:
+                            continue
+                        seen[execution["executionArn"]] = execution["status"]
+                        if execution["status"] in ("FAILED", "TIMED_OUT", "ABORTED"):
+                            event = {"source": "aws.states", "detail-type": "Step Functions Execution Status Change",
+                                     "detail": {"executionArn": execution["executionArn"], "name": execution["name"],
+                                                "status": execution["status"],
+                                                "stateMachineArn": machine["stateMachineArn"]}}
+                            for function in self.template.execution_watchers:
+                                self.runner.invoke(function, event)
+            except Exception:
+                logger.exception("watching executions failed")
 
     def _fail_interrupted_runs(self) -> None:
         """Executions do not survive a restart (moto keeps none): their runs end failed, saying why."""
@@ -238,7 +272,8 @@ class LocalStack:
 
         assert self.template is not None and self.runner is not None
         http = HttpGateway(self.template.routes, self.runner, self.tokens)
-        config = uvicorn.Config(build_app(http), host=self.host, port=self.port, log_level="warning",
+        websocket = WebSocketGateway(self.template.websocket_routes, self.runner, self.tokens)
+        config = uvicorn.Config(build_app(http, websocket.routes_for_app()), host=self.host, port=self.port, log_level="warning",
                                 lifespan="off", ws_ping_interval=None)
         self._server = uvicorn.Server(config)
         self._spawn(self._server.run, "gateway")

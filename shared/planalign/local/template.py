@@ -53,7 +53,9 @@ class LocalTemplate:
     functions: dict[str, FunctionSpec]
     routes: list[Route]
     s3_triggers: list[S3Trigger]
-    websocket_routes: dict[str, str]
+    websocket_routes: dict[str, str]  # route key -> function
+    stream_triggers: list[str] = field(default_factory=list)  # functions fed by the table's stream
+    execution_watchers: list[str] = field(default_factory=list)  # functions fed by execution status changes
 
     def physical_name(self, logical_id: str) -> str:
         """What !Ref of a resource gives on the local stack."""
@@ -160,17 +162,19 @@ def load_template(root: Path, parameter_overrides: dict[str, str] | None = None)
                 path = event_props["Path"]
                 template.routes.append(Route(event_props["Method"].upper(), path, logical_id, public,
                                              _route_pattern(path)))
+            elif event["Type"] == "DynamoDB":
+                template.stream_triggers.append(logical_id)
+            elif event["Type"] == "EventBridgeRule":
+                template.execution_watchers.append(logical_id)
             elif event["Type"] == "S3":
                 rules = event_props.get("Filter", {}).get("S3Key", {}).get("Rules", [])
                 prefix = next((r["Value"] for r in rules if r["Name"].lower() == "prefix"), "")
                 events = event_props["Events"]
                 template.s3_triggers.append(S3Trigger(logical_id, event_props["Bucket"]["Ref"],
                                                       events if isinstance(events, list) else [events], prefix))
-    for logical_id, resource in resources.items():
-        if resource["Type"] == "AWS::ApiGatewayV2::Route" and "RouteKey" in resource["Properties"]:
-            target = resource["Properties"].get("Target")
-            integration_id = json.dumps(target) if target else ""
-            function = _websocket_function(resources, integration_id)
+    for resource in resources.values():
+        if resource["Type"] == "AWS::ApiGatewayV2::Route":
+            function = _websocket_function(resources, resource["Properties"].get("Target"))
             if function:
                 template.websocket_routes[resource["Properties"]["RouteKey"]] = function
     # The most specific route first, as API Gateway matches.
@@ -178,11 +182,11 @@ def load_template(root: Path, parameter_overrides: dict[str, str] | None = None)
     return template
 
 
-def _websocket_function(resources: dict[str, Any], target: str) -> str | None:
-    match = re.search(r"integrations/\$\{(\w+)\}|\"Ref\": \"(\w+)\"", target)
-    if not match:
+def _websocket_function(resources: dict[str, Any], target: Any) -> str | None:
+    """`integrations/${Integration}` -> the function of that integration's `${Function.Arn}` URI."""
+    match = re.fullmatch(r"integrations/\$\{(\w+)\}", (target or {}).get("Fn::Sub", "") if isinstance(target, dict) else "")
+    if match is None:
         return None
-    integration = resources.get(match.group(1) or match.group(2) or "", {})
-    uri = json.dumps(integration.get("Properties", {}).get("IntegrationUri", ""))
-    function = re.search(r"\$\{(\w+)\.Arn\}|\"(\w+)\", \"Arn\"|(\w+)\.Arn", uri)
-    return next((g for g in (function.groups() if function else ()) if g), None)
+    uri = resources[match.group(1)]["Properties"]["IntegrationUri"]
+    function = re.search(r"\$\{(\w+)\.Arn\}", uri.get("Fn::Sub", "") if isinstance(uri, dict) else "")
+    return function.group(1) if function else None

@@ -98,7 +98,8 @@ def cancel_batch(store: Store, workflow: Workflow, tenant_id: str, batch_id: str
     batch = store.get("BATCH", batch_id, tenant_id)
     if run_status.is_terminal(batch["status"]):
         raise RunConflict(f"batch {batch_id} is {batch['status']} already")
-    for entry in _live_entries(store, batch):
+    entries, _ = _live_entries(store, batch)
+    for entry in entries:
         if entry["run_id"] is not None and not run_status.is_terminal(entry["status"]):
             try:
                 cancel_run(store, workflow, tenant_id, entry["run_id"])
@@ -114,16 +115,13 @@ def batch_view(store: Store, batch: dict[str, Any]) -> dict[str, Any]:
     if run_status.is_terminal(batch["status"]):
         entries, status, completed_at = batch["scenarios"], batch["status"], batch["completed_at"]
     else:
-        entries = _live_entries(store, batch)
+        entries, ended_at = _live_entries(store, batch)
         status = batch_status([entry["status"] for entry in entries])
         completed_at = None
         if run_status.is_terminal(status):
-            completed_at = max((e["completed_at"] for e in entries if e["completed_at"]), default=None)
-            completed_at = completed_at or batch["submitted_at"]
-            entries = [{k: v for k, v in e.items() if k != "completed_at"} for e in entries]
+            # It ended with its last run; a batch none of whose runs could start ended when submitted.
+            completed_at = max(ended_at, default=batch["submitted_at"])
             _persist_final(store, batch["id"], status, completed_at, entries)
-        else:
-            entries = [{k: v for k, v in e.items() if k != "completed_at"} for e in entries]
     return {
         **{field: batch.get(field) for field in BATCH_FIELDS},
         "status": status,
@@ -134,43 +132,42 @@ def batch_view(store: Store, batch: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _live_entries(store: Store, batch: dict[str, Any]) -> list[dict[str, Any]]:
-    """The batch's scenario entries with status, progress and error of their run items now, plus the
-    run's completed_at."""
-    entries = []
+def _live_entries(store: Store, batch: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The batch's scenario entries with the status, progress and error of their run items now, and
+    the completed_at of the runs that have one."""
+    entries: list[dict[str, Any]] = []
+    ended_at: list[str] = []
     for entry in batch["scenarios"]:
-        live = {**entry, "completed_at": None}
+        live = dict(entry)
         if entry["run_id"] is not None:
             try:
-                run = store.get("RUN", entry["run_id"])
+                run = store.get("RUN", entry["run_id"], batch["tenant_id"])
             except NotFound:
                 # Deleting a scenario deletes its runs: the entry has ended without an outcome.
                 live.update(status=run_status.FAILED, error_message=f"run {entry['run_id']} was deleted")
             else:
-                live.update({field: run.get(field) for field in ("status", "progress", "error_message", "completed_at")})
+                live.update(status=run["status"], progress=run["progress"], error_message=run["error_message"])
+                if run["completed_at"]:
+                    ended_at.append(run["completed_at"])
         entries.append(live)
-    return entries
+    return entries, ended_at
 
 
 def _persist_final(
     store: Store, batch_id: str, status: str, completed_at: str, entries: list[dict[str, Any]]
 ) -> None:
+    terminal = {f":t{i}": s for i, s in enumerate(sorted(run_status.TERMINAL))}
     try:
         store.update(
             "BATCH",
             batch_id,
             {"status": status, "completed_at": completed_at, "scenarios": entries},
-            condition="attribute_exists(pk) AND NOT #status IN (:c, :w, :f, :x)",
-            condition_values={
-                ":c": run_status.COMPLETED,
-                ":w": run_status.COMPLETED_WITH_WARNINGS,
-                ":f": run_status.FAILED,
-                ":x": run_status.CANCELLED,
-            },
+            condition=f"attribute_exists(pk) AND NOT #status IN ({', '.join(terminal)})",
+            condition_values=terminal,
             condition_names={"#status": "status"},
         )
     except RunConflict:
-        pass  # a concurrent read wrote the same final state first, or the workspace was deleted
+        pass  # a concurrent read wrote the final state first, or the workspace was deleted
 
 
 def batch_status(statuses: list[str]) -> str:
@@ -191,7 +188,7 @@ def batch_status(statuses: list[str]) -> str:
 def overall_progress(entries: list[dict[str, Any]]) -> float:
     """The mean of the runs' progress, an ended run counting as done (100) whatever it reached, so
     that a batch that has ended is at 100."""
-    done = [100 if run_status.is_terminal(e["status"]) else e["progress"] or 0 for e in entries]
+    done = [100 if run_status.is_terminal(e["status"]) else e["progress"] for e in entries]
     return round(sum(done) / len(done), 1)
 
 

@@ -1,0 +1,126 @@
+"""Live progress over the local gateway's WebSocket, as a frontend sees it."""
+
+import json
+import time
+from typing import Any
+
+import httpx
+import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import ClientConnection, connect
+
+from planalign.local.stack import LocalStack
+from tests.integration.conftest import make_scenario, make_workspace, upload, wait_for, wait_terminal
+
+pytestmark = pytest.mark.integration
+
+
+def receive_until(socket: ClientConnection, done: Any, timeout: float = 60) -> list[dict[str, Any]]:
+    messages: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            message = json.loads(socket.recv(timeout=max(0.1, deadline - time.monotonic())))
+        except TimeoutError:
+            break
+        messages.append(message)
+        if done(message):
+            return messages
+    raise AssertionError(f"no final message; got {[m['type'] for m in messages]}")
+
+
+def ready_scenario(api: httpx.Client, census: bytes) -> str:
+    workspace_id = make_workspace(api)
+    scenario_id = make_scenario(api, workspace_id, config_overrides={"simulation": {"end_year": 2027}})
+    assert upload(api, workspace_id, census).status_code == 204
+    wait_for(lambda: api.get(f"/api/workspaces/{workspace_id}").json()["latest_dataset_id"])
+    return scenario_id
+
+
+def is_terminal_milestone(message: dict[str, Any]) -> bool:
+    return message["type"] == "milestone" and message["kind"] == "terminal"
+
+
+def test_subscriber_sees_snapshot_ordered_updates_milestones_and_terminal(
+    stack: LocalStack, api: httpx.Client, small_census: bytes
+) -> None:
+    scenario_id = ready_scenario(api, small_census)
+    run_id = f"ws-{scenario_id}"
+    with connect(f"{stack.ws_url}/ws?token=token-a") as socket:
+        socket.send(json.dumps({"action": "subscribe", "run_id": run_id}))  # before the run exists
+        socket.send(json.dumps({"action": "ping"}))
+        assert json.loads(socket.recv(timeout=10))["type"] == "pong"
+        assert api.post(f"/api/scenarios/{scenario_id}/run", json={"run_id": run_id}).status_code == 202
+        messages = receive_until(socket, is_terminal_milestone)
+    assert messages[0]["type"] == "snapshot" and messages[0]["run_id"] == run_id
+    assert messages[0]["status"] == "queued"
+    updates = [m for m in messages if m["type"] == "update"]
+    progress = [u["progress"] for u in updates]
+    assert progress == sorted(progress)
+    assert updates[-1]["status"] == "completed" and updates[-1]["progress"] == 100
+    milestones = [m for m in messages if m["type"] == "milestone"]
+    assert [m["year"] for m in milestones if m["kind"] == "year_completed"] == [2025, 2026, 2027]
+    assert milestones[0]["kind"] == "run_started"
+    sequences = [m["sequence"] for m in milestones]
+    assert sequences == sorted(sequences)
+
+
+def test_run_path_subscribes_on_connect_and_unsubscribe_stops_messages(
+    stack: LocalStack, api: httpx.Client, small_census: bytes
+) -> None:
+    scenario_id = ready_scenario(api, small_census)
+    run_id = f"wsu-{scenario_id}"
+    with connect(f"{stack.ws_url}/ws/simulation/{run_id}?token=token-a") as watching, connect(
+        f"{stack.ws_url}/ws?token=token-a"
+    ) as leaving:
+        leaving.send(json.dumps({"action": "subscribe", "run_id": run_id}))
+        leaving.send(json.dumps({"action": "unsubscribe", "run_id": run_id}))
+        leaving.send(json.dumps({"action": "ping"}))
+        assert json.loads(leaving.recv(timeout=10))["type"] == "pong"
+        assert api.post(f"/api/scenarios/{scenario_id}/run", json={"run_id": run_id}).status_code == 202
+        assert receive_until(watching, is_terminal_milestone)[0]["type"] == "snapshot"
+        with pytest.raises(TimeoutError):
+            leaving.recv(timeout=0.5)
+
+
+def test_another_tenant_gets_no_message_about_the_run(
+    stack: LocalStack, api: httpx.Client, small_census: bytes
+) -> None:
+    scenario_id = ready_scenario(api, small_census)
+    run_id = f"wst-{scenario_id}"
+    with connect(f"{stack.ws_url}/ws/simulation/{run_id}?token=token-b") as intruder:
+        assert api.post(f"/api/scenarios/{scenario_id}/run", json={"run_id": run_id}).status_code == 202
+        wait_terminal(api, run_id)
+        with pytest.raises(TimeoutError):
+            intruder.recv(timeout=0.5)
+
+
+def test_bad_messages_get_an_error_and_bad_tokens_are_refused(stack: LocalStack) -> None:
+    with connect(f"{stack.ws_url}/ws?token=token-a") as socket:
+        socket.send("not json")
+        assert json.loads(socket.recv(timeout=10)) == {"type": "error", "detail": "message is not JSON"}
+        socket.send(json.dumps({"action": "dance"}))
+        assert json.loads(socket.recv(timeout=10))["type"] == "error"
+        socket.send(json.dumps({"action": "subscribe"}))
+        assert "run_id" in json.loads(socket.recv(timeout=10))["detail"]
+    with pytest.raises(InvalidStatus) as refused:
+        connect(f"{stack.ws_url}/ws?token=wrong")
+    assert refused.value.response.status_code == 403
+
+
+def test_a_gone_connection_is_forgotten_after_the_410(
+    stack: LocalStack, api: httpx.Client, small_census: bytes
+) -> None:
+    from planalign.adapters.store import Store
+
+    scenario_id = ready_scenario(api, small_census)
+    run_id = f"wsg-{scenario_id}"
+    store = Store()
+    # A socket that closed without its $disconnect reaching us: only the 410 tells.
+    store.put_entry("CONN#ghost", "A", {"tenant_id": "tenant-a", "connection_id": "ghost", "topics": [f"RUN#{run_id}"]})
+    store.put_entry(f"SUB#RUN#{run_id}", "CONN#ghost", {"tenant_id": "tenant-a", "connection_id": "ghost"})
+    assert httpx.post(f"{stack.api_url}/@connections/ghost", content=b"{}").status_code == 410
+    assert api.post(f"/api/scenarios/{scenario_id}/run", json={"run_id": run_id}).status_code == 202
+    wait_terminal(api, run_id)
+    assert store.entries(f"SUB#RUN#{run_id}") == []
+    assert store.get_entry("CONN#ghost", "A") is None

@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 import openpyxl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from planalign.domain.exports import (
     bands_csv,
     events_csv_gz,
@@ -204,3 +206,26 @@ def test_xlsx_is_byte_identical_for_equal_inputs():
     output = tiny_output()
     results = build_results(output, irs_limits=IRS_LIMITS)
     assert results_xlsx(results, output, METADATA) == results_xlsx(results, output, METADATA)
+
+
+def eight_ids(characters: st.SearchStrategy[str]) -> st.SearchStrategy[list[str]]:
+    return st.lists(st.text(characters, min_size=1, max_size=12), min_size=8, max_size=8, unique=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(eight_ids(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",))))
+def test_any_employee_id_survives_the_csv_round_trip(ids: list[str]):
+    output = replace(tiny_output(), employee_ids=np.array(ids))
+    text = gzip.decompress(snapshot_csv_gz(output)).decode()
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert [row["employee_id"] for row in rows[:6]] == ids[:6]
+
+
+@settings(max_examples=30, deadline=None)
+@given(eight_ids(st.characters(blacklist_categories=("Cc", "Cs"))))
+def test_any_printable_employee_id_survives_the_xlsx_round_trip(ids: list[str]):
+    output = replace(tiny_output(), employee_ids=np.array(ids))
+    results = build_results(output, irs_limits=IRS_LIMITS)
+    book = openpyxl.load_workbook(io.BytesIO(results_xlsx(results, output, METADATA)))
+    final_year = [ids[i] for i in (0, 1, 3, 4, 6, 7)]  # E3 and H2 left in 2025
+    assert [row[0] for row in sheet_rows(book["Workforce_Snapshot"])[1:]] == final_year

@@ -5,6 +5,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from planalign.domain.results import (
     build_results,
     compute_bands,
@@ -370,3 +372,10 @@ def test_bands_need_members_with_the_same_years():
         compute_bands([])
     with pytest.raises(ValueError, match="same years"):
         compute_bands([year_metrics(tiny_output()), year_metrics(tiny_output())[:1]])
+
+
+@given(st.lists(st.floats(-1e9, 1e9), min_size=1, max_size=30))
+def test_bands_are_ordered_and_within_the_members_range(values: list[float]):
+    bands = compute_bands([[{"simulation_year": 2025, "x": value}] for value in values])["x"]["2025"]
+    assert round_half_up(min(values), 4) <= bands["p5"] <= bands["p50"] <= bands["p95"]
+    assert bands["p95"] <= round_half_up(max(values), 4)

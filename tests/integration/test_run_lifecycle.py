@@ -1,0 +1,79 @@
+"""Every run reaches the terminal state that matches its execution, and a terminal state is never
+overwritten: success, a stage failure, cancel (elsewhere), and executions that time out or are aborted."""
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from planalign.adapters.store import Store
+from planalign.local.stack import LocalStack
+from planalign.services.runs import create_run
+from tests.integration.conftest import make_scenario, make_workspace, upload, wait_for, wait_terminal
+
+pytestmark = pytest.mark.integration
+
+
+def execution_event(name: str, status: str) -> dict[str, Any]:
+    return {"source": "aws.states", "detail-type": "Step Functions Execution Status Change",
+            "detail": {"name": name, "status": status, "executionArn": f"arn:aws:states:::execution:run:{name}"}}
+
+
+def invoke_lifecycle(stack: LocalStack, event: dict[str, Any]) -> dict[str, Any]:
+    response = stack.client("lambda").invoke(FunctionName="LifecycleFunction", Payload=json.dumps(event))
+    result: dict[str, Any] = json.loads(response["Payload"].read())
+    return result
+
+
+def test_a_stage_that_refuses_the_inputs_fails_the_run_with_its_error(api: httpx.Client, small_census: bytes) -> None:
+    workspace_id = make_workspace(api)
+    scenario_id = make_scenario(api, workspace_id, config_overrides={"workforce": {"target_growth_rate": 0.9}})
+    assert upload(api, workspace_id, small_census).status_code == 204
+    wait_for(lambda: api.get(f"/api/workspaces/{workspace_id}").json()["latest_dataset_id"])
+    run_id = api.post(f"/api/scenarios/{scenario_id}/run", json={}).json()["run_id"]
+    run = wait_terminal(api, run_id)
+    assert run["status"] == "failed"
+    assert run["error_message"].startswith("simulation: SimulationRejected")
+    kinds = [e["kind"] for e in api.get(f"/api/runs/{run_id}/events").json()]
+    assert "error" in kinds
+
+
+@pytest.mark.parametrize("status", ["TIMED_OUT", "ABORTED", "FAILED"])
+def test_an_execution_that_ended_badly_marks_its_unfinished_run_failed(
+    stack: LocalStack, api: httpx.Client, status: str
+) -> None:
+    workspace_id = make_workspace(api)
+    scenario_id = make_scenario(api, workspace_id)
+    store = Store()
+    run = create_run(store, "tenant-a", store.get("SC", scenario_id), None)
+    assert invoke_lifecycle(stack, execution_event(run["id"], status))["changed"] is True
+    failed = api.get(f"/api/runs/{run['id']}").json()
+    assert failed["status"] == "failed"
+    assert status.lower().replace("_", " ") in failed["error_message"]
+    # The scenario's lock is released: it can run again.
+    assert store.get("SC", scenario_id).get("active_run_id") is None
+
+
+def test_a_terminal_run_is_never_overwritten(stack: LocalStack, api: httpx.Client, small_census: bytes) -> None:
+    workspace_id = make_workspace(api)
+    scenario_id = make_scenario(api, workspace_id, config_overrides={"simulation": {"end_year": 2025}})
+    assert upload(api, workspace_id, small_census, run_scenarios=[scenario_id]).status_code == 204
+    run_id = wait_for(lambda: api.get(f"/api/scenarios/{scenario_id}/runs").json())[0]["id"]
+    assert wait_terminal(api, run_id)["status"] == "completed"
+    assert invoke_lifecycle(stack, execution_event(run_id, "ABORTED"))["changed"] is False
+    assert api.get(f"/api/runs/{run_id}").json()["status"] == "completed"
+
+
+def test_aborting_the_execution_outside_the_api_ends_the_run(stack: LocalStack, api: httpx.Client) -> None:
+    workspace_id = make_workspace(api)
+    scenario_id = make_scenario(api, workspace_id)
+    store = Store()
+    run = create_run(store, "tenant-a", store.get("SC", scenario_id), "ds_missing")
+    sfn = stack.client("stepfunctions")
+    machine = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
+    # An execution whose import waits on nothing real, stopped by an operator in the console.
+    arn = sfn.start_execution(stateMachineArn=machine, name=run["id"], input=json.dumps({"unused": True}))
+    sfn.stop_execution(executionArn=arn["executionArn"], error="Operator", cause="stopped in the console")
+    final = wait_terminal(api, run["id"])
+    assert final["status"] == "failed"

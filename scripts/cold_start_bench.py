@@ -41,10 +41,15 @@ print(time.perf_counter() - began)
 
 
 def sample(code: str) -> float:
-    env = {"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_LOG_LEVEL": "WARNING",
-           "POWERTOOLS_METRICS_DISABLED": "true"}
-    output = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-                            check=True).stdout
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+    }
+    output = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout
     return float(output.strip().splitlines()[-1])
 
 
@@ -54,12 +59,21 @@ def main() -> None:
     rows = [("bare: import boto3 + DynamoDB client", bare), ("api: import handler + serve 1 event", api)]
     print(f"{'process (fresh, n=' + str(SAMPLES) + ')':<42} {'median ms':>10} {'min ms':>8} {'max ms':>8}")
     for name, values in rows:
-        print(f"{name:<42} {statistics.median(values) * 1000:>10.0f} {min(values) * 1000:>8.0f} "
-              f"{max(values) * 1000:>8.0f}")
+        print(
+            f"{name:<42} {statistics.median(values) * 1000:>10.0f} {min(values) * 1000:>8.0f} "
+            f"{max(values) * 1000:>8.0f}"
+        )
     ratio = statistics.median(api) / statistics.median(bare)
     print(f"ratio api / bare: {ratio:.2f} (target <= 2.00)")
-    print(json.dumps({"bare_ms": statistics.median(bare) * 1000, "api_ms": statistics.median(api) * 1000,
-                      "ratio": ratio}))
+    print(
+        json.dumps(
+            {
+                "bare_ms": statistics.median(bare) * 1000,
+                "api_ms": statistics.median(api) * 1000,
+                "ratio": ratio,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

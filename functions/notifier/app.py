@@ -4,7 +4,6 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-
 from planalign.adapters.push import Push
 from planalign.adapters.store import Store
 from planalign.services.notifications import notify

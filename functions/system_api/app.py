@@ -21,5 +21,5 @@ def openapi_of_all_routes() -> dict[str, Any]:
     return app.openapi_schema
 
 
-app.openapi = openapi_of_all_routes  # type: ignore[method-assign]
+app.openapi = openapi_of_all_routes
 handler = lambda_handler(app)

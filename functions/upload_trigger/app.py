@@ -4,7 +4,6 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-
 from planalign.adapters.store import Store
 from planalign.adapters.workflow import Workflow
 from planalign.services.uploads import parse_s3_record, register_upload

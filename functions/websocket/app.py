@@ -3,7 +3,6 @@
 from typing import Any
 
 from aws_lambda_powertools import Logger
-
 from planalign.adapters.push import Push
 from planalign.adapters.store import Store
 from planalign.services import subscriptions

@@ -16,8 +16,10 @@ def _jwks() -> jwt.PyJWKClient:
 def _policy(effect: str, resource: str, sub: str = "anonymous") -> dict[str, Any]:
     return {
         "principalId": sub,
-        "policyDocument": {"Version": "2012-10-17",
-                           "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}]},
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}],
+        },
         "context": {"sub": sub},
     }
 
@@ -26,8 +28,13 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     token = (event.get("queryStringParameters") or {}).get("token", "")
     try:
         key = _jwks().get_signing_key_from_jwt(token)
-        claims = jwt.decode(token, key.key, algorithms=["RS256"], issuer=os.environ["JWT_ISSUER"],
-                            options={"verify_aud": False})
+        claims = jwt.decode(
+            token,
+            key.key,
+            algorithms=["RS256"],
+            issuer=os.environ["JWT_ISSUER"],
+            options={"verify_aud": False},
+        )
     except (jwt.PyJWTError, KeyError):
         return _policy("Deny", event["methodArn"])
     audience = claims.get("aud") or claims.get("client_id")

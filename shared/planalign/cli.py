@@ -47,7 +47,7 @@ def _bench(args: argparse.Namespace) -> int:
     from planalign.bench import format_table, run_bench
 
     sizes = [tuple(int(v) for v in size.split("x")) for size in args.sizes] if args.sizes else None
-    rows = run_bench(sizes)  # type: ignore[arg-type]
+    rows = run_bench(sizes)
     print(json.dumps(rows, indent=2) if args.json else format_table(rows))
     return 0
 
@@ -68,7 +68,9 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="demo-output")
     demo.set_defaults(run=_demo)
 
-    census = commands.add_parser("census", help="census tools").add_subparsers(dest="census_command", required=True)
+    census = commands.add_parser("census", help="census tools").add_subparsers(
+        dest="census_command", required=True
+    )
     generate = census.add_parser("generate", help="write a realistic synthetic census CSV")
     generate.add_argument("--employees", type=int, required=True)
     generate.add_argument("--seed", type=int, default=42)

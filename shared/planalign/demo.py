@@ -14,7 +14,7 @@ from planalign.domain.census_generator import census_csv, generate_census
 from planalign.local.stack import LocalStack
 
 TERMINAL = {"completed", "completed_with_warnings", "failed", "cancelled"}
-SCENARIOS = (
+SCENARIOS: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("Baseline", "today's plan: tiered match, 3% auto-enrollment", {}),
     (
         "Enhanced match",
@@ -33,7 +33,9 @@ def _bar(percent: float, width: int = 30) -> str:
     return "#" * filled + "-" * (width - filled)
 
 
-def follow_runs(client: httpx.Client, runs: dict[str, str], timeout: float = 600) -> dict[str, dict[str, Any]]:
+def follow_runs(
+    client: httpx.Client, runs: dict[str, str], timeout: float = 600
+) -> dict[str, dict[str, Any]]:
     """Poll each run until terminal, drawing one progress line per run."""
     deadline = time.monotonic() + timeout
     latest: dict[str, dict[str, Any]] = {}
@@ -67,14 +69,18 @@ def print_results(results: dict[str, dict[str, Any]]) -> None:
         for name in names:
             workforce = results[name]["workforce_progression"][index]
             plan = results[name]["dc_plan"][index]
-            cells += (f"| {'':<22} {workforce['headcount']:>10,} {plan['participation_rate']:>10.1f} "
-                      f"{plan['total_employer_cost']:>16,.0f} ")
+            cells += (
+                f"| {'':<22} {workforce['headcount']:>10,} {plan['participation_rate']:>10.1f} "
+                f"{plan['total_employer_cost']:>16,.0f} "
+            )
         print(f"{year:<6}{cells}")
     for name in names:
         r = results[name]
-        print(f"{name}: final headcount {r['final_headcount']:,}, growth {r['total_growth_pct']:.2f}%, "
-              f"CAGR {r['cagr']:.2f}%, participation {r['participation_rate']:.1f}%, "
-              f"final employer cost ${r['final_employer_cost']:,.2f}, quality passed: {r['quality']['passed']}")
+        print(
+            f"{name}: final headcount {r['final_headcount']:,}, growth {r['total_growth_pct']:.2f}%, "
+            f"CAGR {r['cagr']:.2f}%, participation {r['participation_rate']:.1f}%, "
+            f"final employer cost ${r['final_employer_cost']:,.2f}, quality passed: {r['quality']['passed']}"
+        )
 
 
 def run_demo(employees: int = 10_000, out_dir: Path = Path("demo-output"), seed: int = 42) -> int:
@@ -84,41 +90,66 @@ def run_demo(employees: int = 10_000, out_dir: Path = Path("demo-output"), seed:
     with tempfile.TemporaryDirectory() as data_dir, LocalStack(data_dir=Path(data_dir)) as stack:
         token = next(iter(stack.tokens))
         print(f"Local stack up: API {stack.api_url}/api, WebSocket {stack.ws_url}/ws")
-        client = httpx.Client(base_url=stack.api_url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
-        workspace = client.post("/api/workspaces", json={"name": "Demo company", "description": "planalign demo"})
+        client = httpx.Client(
+            base_url=stack.api_url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+        )
+        workspace = client.post(
+            "/api/workspaces", json={"name": "Demo company", "description": "planalign demo"}
+        )
         workspace_id = workspace.raise_for_status().json()["id"]
         scenario_ids = {}
         for name, description, overrides in SCENARIOS:
             body = {"name": name, "description": description, "config_overrides": overrides}
-            scenario = client.post(f"/api/workspaces/{workspace_id}/scenarios", json=body).raise_for_status().json()
+            scenario = (
+                client.post(f"/api/workspaces/{workspace_id}/scenarios", json=body).raise_for_status().json()
+            )
             scenario_ids[name] = scenario["id"]
-        upload = client.post(
-            f"/api/workspaces/{workspace_id}/uploads", json={"filename": "census.csv", "run_scenarios": "all"}
-        ).raise_for_status().json()
+        upload = (
+            client.post(
+                f"/api/workspaces/{workspace_id}/uploads",
+                json={"filename": "census.csv", "run_scenarios": "all"},
+            )
+            .raise_for_status()
+            .json()
+        )
         print(f"Uploading census.csv ({len(census):,} bytes) through the presigned form ...")
-        httpx.post(upload["url"], data=upload["fields"], files={"file": ("census.csv", census, "text/csv")},
-                   timeout=120).raise_for_status()
+        httpx.post(
+            upload["url"],
+            data=upload["fields"],
+            files={"file": ("census.csv", census, "text/csv")},
+            timeout=120,
+        ).raise_for_status()
         runs = {}
         for name, scenario_id in scenario_ids.items():
-            runs[name] = client.get(f"/api/scenarios/{scenario_id}/run/status").raise_for_status().json()["id"]
+            runs[name] = (
+                client.get(f"/api/scenarios/{scenario_id}/run/status").raise_for_status().json()["id"]
+            )
         started = time.monotonic()
         finished = follow_runs(client, runs)
         print(f"Runs finished in {time.monotonic() - started:.1f} s")
-        failed = {name: run for name, run in finished.items() if run["status"] not in ("completed",
-                                                                                     "completed_with_warnings")}
+        failed = {
+            name: run
+            for name, run in finished.items()
+            if run["status"] not in ("completed", "completed_with_warnings")
+        }
         for name, run in failed.items():
             print(f"{name}: {run['status']}: {run['error_message']}")
         if failed:
             return 1
-        results = {name: client.get(f"/api/runs/{run_id}/results").raise_for_status().json()
-                   for name, run_id in runs.items()}
+        results = {
+            name: client.get(f"/api/runs/{run_id}/results").raise_for_status().json()
+            for name, run_id in runs.items()
+        }
         print_results(results)
         print("\nExports")
         for name, run_id in runs.items():
             for export_format in ("xlsx", "csv"):
                 redirect = client.get(f"/api/runs/{run_id}/results/export", params={"format": export_format})
                 content = httpx.get(redirect.headers["location"], timeout=60).raise_for_status().content
-                path = out_dir / f"{name.lower().replace(' ', '_')}.{'xlsx' if export_format == 'xlsx' else 'csv'}"
+                path = (
+                    out_dir
+                    / f"{name.lower().replace(' ', '_')}.{'xlsx' if export_format == 'xlsx' else 'csv'}"
+                )
                 path.write_bytes(content)
                 print(f"  {path} ({len(content):,} bytes)")
     return 0

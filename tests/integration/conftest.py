@@ -6,7 +6,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from planalign.domain.census_generator import census_csv, generate_census
 from planalign.local.stack import LocalStack
 
@@ -18,7 +17,9 @@ MAX_UPLOAD_BYTES = 2_000_000
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     tokens = {"token-a": "tenant-a", "token-b": "tenant-b"}
     data_dir = tmp_path_factory.mktemp("planalign-data")
-    with LocalStack(data_dir=data_dir, tokens=tokens, parameters={"MaxUploadBytes": str(MAX_UPLOAD_BYTES)}) as running:
+    with LocalStack(
+        data_dir=data_dir, tokens=tokens, parameters={"MaxUploadBytes": str(MAX_UPLOAD_BYTES)}
+    ) as running:
         yield running
 
 
@@ -49,8 +50,9 @@ def make_scenario(api: httpx.Client, workspace_id: str, **body: Any) -> str:
     return str(response.json()["id"])
 
 
-def upload(api: httpx.Client, workspace_id: str, content: bytes, filename: str = "census.csv",
-           **body: Any) -> httpx.Response:
+def upload(
+    api: httpx.Client, workspace_id: str, content: bytes, filename: str = "census.csv", **body: Any
+) -> httpx.Response:
     """Ask for the presigned form and post the file to S3 with it, as a browser does."""
     form = api.post(f"/api/workspaces/{workspace_id}/uploads", json={"filename": filename, **body})
     assert form.status_code == 201, form.text
@@ -79,5 +81,7 @@ def wait_terminal(api: httpx.Client, run_id: str, timeout: float = 90) -> dict[s
 
 
 def latest_run_id(api: httpx.Client, scenario_id: str) -> str:
-    response = wait_for(lambda: (r := api.get(f"/api/scenarios/{scenario_id}/run/status")).status_code == 200 and r)
+    response = wait_for(
+        lambda: (r := api.get(f"/api/scenarios/{scenario_id}/run/status")).status_code == 200 and r
+    )
     return str(response.json()["id"])

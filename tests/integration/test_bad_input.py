@@ -34,9 +34,13 @@ def test_missing_or_wrong_token_is_401(stack: object, api: httpx.Client) -> None
         ({"employer_match": {"formula": "generous"}}, "employer_match.formula"),
     ],
 )
-def test_invalid_scenario_config_is_422_naming_the_path(api: httpx.Client, overrides: dict, message: str) -> None:
+def test_invalid_scenario_config_is_422_naming_the_path(
+    api: httpx.Client, overrides: dict, message: str
+) -> None:
     workspace_id = make_workspace(api)
-    response = api.post(f"/api/workspaces/{workspace_id}/scenarios", json={"name": "x", "config_overrides": overrides})
+    response = api.post(
+        f"/api/workspaces/{workspace_id}/scenarios", json={"name": "x", "config_overrides": overrides}
+    )
     assert response.status_code == 422
     assert message in response.json()["detail"]
     assert api.get(f"/api/workspaces/{workspace_id}/scenarios").json() == []
@@ -44,7 +48,9 @@ def test_invalid_scenario_config_is_422_naming_the_path(api: httpx.Client, overr
 
 def test_invalid_update_keeps_the_stored_scenario(api: httpx.Client) -> None:
     workspace_id = make_workspace(api)
-    scenario_id = make_scenario(api, workspace_id, config_overrides={"workforce": {"target_growth_rate": 0.05}})
+    scenario_id = make_scenario(
+        api, workspace_id, config_overrides={"workforce": {"target_growth_rate": 0.05}}
+    )
     bad = {"name": "renamed", "config_overrides": {"workforce": {"target_growth_rate": 3}}}
     assert api.put(f"/api/workspaces/{workspace_id}/scenarios/{scenario_id}", json=bad).status_code == 422
     scenario = api.get(f"/api/workspaces/{workspace_id}/scenarios/{scenario_id}").json()
@@ -57,7 +63,12 @@ def test_invalid_update_keeps_the_stored_scenario(api: httpx.Client) -> None:
 
 def test_malformed_bodies_are_422(api: httpx.Client) -> None:
     assert api.post("/api/workspaces", json={}).status_code == 422
-    assert api.post("/api/workspaces", content=b"{not json", headers={"content-type": "application/json"}).status_code == 422
+    assert (
+        api.post(
+            "/api/workspaces", content=b"{not json", headers={"content-type": "application/json"}
+        ).status_code
+        == 422
+    )
     assert api.post("/api/workspaces", json={"name": "x", "auto_run_scenarios": 5}).status_code == 422
     workspace_id = make_workspace(api)
     response = api.post(f"/api/workspaces/{workspace_id}/uploads", json={"filename": "../etc/passwd"})
@@ -113,14 +124,19 @@ def test_broken_census_fails_dataset_and_runs_with_the_reason(api: httpx.Client)
     run = wait_terminal(api, latest_run_id(api, scenario_id))
     assert run["status"] == "failed"
     assert "employee_id" in run["error_message"]
-    dataset = wait_for(lambda: [d for d in api.get(f"/api/workspaces/{workspace_id}/datasets").json()
-                                if d["status"] == "failed"])[0]
+    dataset = wait_for(
+        lambda: [
+            d for d in api.get(f"/api/workspaces/{workspace_id}/datasets").json() if d["status"] == "failed"
+        ]
+    )[0]
     assert "employee_id" in dataset["error"]
     results = api.get(f"/api/runs/{run['id']}/results")
     assert results.status_code == 409
 
 
-def test_cancel_ends_the_run_cancelled_and_a_second_cancel_is_409(api: httpx.Client, small_census: bytes) -> None:
+def test_cancel_ends_the_run_cancelled_and_a_second_cancel_is_409(
+    api: httpx.Client, small_census: bytes
+) -> None:
     workspace_id = make_workspace(api)
     scenario_id = make_scenario(api, workspace_id)
     assert upload(api, workspace_id, small_census).status_code == 204

@@ -6,7 +6,14 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.conftest import TERMINAL, make_scenario, make_workspace, upload, wait_for, wait_terminal
+from tests.integration.conftest import (
+    TERMINAL,
+    make_scenario,
+    make_workspace,
+    upload,
+    wait_for,
+    wait_terminal,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -32,11 +39,17 @@ def wait_batch(api: httpx.Client, batch_id: str, timeout: float = 120) -> dict[s
     return result
 
 
-def test_run_all_runs_each_scenario_once_and_the_batch_completes(api: httpx.Client, small_census: bytes) -> None:
+def test_run_all_runs_each_scenario_once_and_the_batch_completes(
+    api: httpx.Client, small_census: bytes
+) -> None:
     workspace_id = census_workspace(api, small_census)
     scenario_ids = [
-        make_scenario(api, workspace_id, name=f"growth {rate}", config_overrides={**SHORT, "workforce": {
-            "target_growth_rate": rate}})
+        make_scenario(
+            api,
+            workspace_id,
+            name=f"growth {rate}",
+            config_overrides={**SHORT, "workforce": {"target_growth_rate": rate}},
+        )
         for rate in (0.0, 0.03, 0.06)
     ]
 
@@ -72,7 +85,9 @@ def test_batches_are_listed_newest_first_in_pages(api: httpx.Client, small_censu
     make_scenario(api, workspace_id, config_overrides=SHORT)
     first = api.post(f"/api/workspaces/{workspace_id}/run-all", json={}).json()
     wait_batch(api, first["id"])
-    second = api.post(f"/api/workspaces/{workspace_id}/run-all", json={"scenario_ids": [first_scenario]}).json()
+    second = api.post(
+        f"/api/workspaces/{workspace_id}/run-all", json={"scenario_ids": [first_scenario]}
+    ).json()
     assert [entry["scenario_id"] for entry in second["scenarios"]] == [first_scenario]
     wait_batch(api, second["id"])
 
@@ -132,7 +147,9 @@ def test_run_all_refuses_unknown_scenarios_and_workspaces_without_a_census(api: 
     assert api.post(f"/api/workspaces/{workspace_id}/run-all", json={}).status_code == 422
     scenario_id = make_scenario(api, workspace_id)
 
-    unknown = api.post(f"/api/workspaces/{workspace_id}/run-all", json={"scenario_ids": [scenario_id, "sc_nope"]})
+    unknown = api.post(
+        f"/api/workspaces/{workspace_id}/run-all", json={"scenario_ids": [scenario_id, "sc_nope"]}
+    )
     assert unknown.status_code == 404
     assert "sc_nope" in unknown.json()["detail"]
     no_census = api.post(f"/api/workspaces/{workspace_id}/run-all", json={})

@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
-
 from planalign.local.stack import LocalStack
+
 from tests.integration.conftest import make_workspace, wait_for
 
 pytestmark = pytest.mark.integration
@@ -17,7 +17,9 @@ EXPECTED: dict[str, dict[str, Any]] = json.loads((CORPUS / "expected.json").read
 
 
 @pytest.mark.parametrize("filename", sorted(EXPECTED))
-def test_corpus_file_imports_through_s3_as_expected(stack: LocalStack, api: httpx.Client, filename: str) -> None:
+def test_corpus_file_imports_through_s3_as_expected(
+    stack: LocalStack, api: httpx.Client, filename: str
+) -> None:
     expected = EXPECTED[filename]
     workspace_id = make_workspace(api)
     key = f"uploads/{workspace_id}/corpus/{filename}"

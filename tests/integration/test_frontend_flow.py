@@ -12,7 +12,9 @@ from tests.integration.conftest import latest_run_id, make_scenario, make_worksp
 pytestmark = pytest.mark.integration
 
 
-def test_upload_triggers_a_run_that_completes_with_results_and_exports(api: httpx.Client, small_census: bytes) -> None:
+def test_upload_triggers_a_run_that_completes_with_results_and_exports(
+    api: httpx.Client, small_census: bytes
+) -> None:
     workspace_id = make_workspace(api)
     scenario_id = make_scenario(api, workspace_id, config_overrides={"simulation": {"end_year": 2027}})
 
@@ -46,13 +48,22 @@ def test_upload_triggers_a_run_that_completes_with_results_and_exports(api: http
 
     export = api.get(f"/api/runs/{run_id}/results/export", params={"format": "xlsx"})
     assert export.status_code == 307
-    workbook = openpyxl.load_workbook(io.BytesIO(httpx.get(export.headers["location"]).content), read_only=True)
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(httpx.get(export.headers["location"]).content), read_only=True
+    )
     assert {"Summary_Metrics", "Workforce_Snapshot", "Events_Summary", "Events_Detail", "Metadata"} <= set(
         workbook.sheetnames
     )
 
     names = {artifact["name"] for artifact in api.get(f"/api/runs/{run_id}/artifacts").json()}
-    assert {"results.json", "run.json", "results.xlsx", "metrics.csv", "snapshot.csv.gz", "events.csv.gz"} <= names
+    assert {
+        "results.json",
+        "run.json",
+        "results.xlsx",
+        "metrics.csv",
+        "snapshot.csv.gz",
+        "events.csv.gz",
+    } <= names
     scenario = api.get(f"/api/workspaces/{workspace_id}/scenarios/{scenario_id}").json()
     assert scenario["last_run_id"] == run_id
     assert scenario["results_summary"]["final_headcount"] == results["final_headcount"]

@@ -10,9 +10,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from planalign.local.stack import free_port
-from tests.integration.conftest import latest_run_id, make_scenario, make_workspace, upload, wait_for, wait_terminal
+
+from tests.integration.conftest import (
+    latest_run_id,
+    make_scenario,
+    make_workspace,
+    upload,
+    wait_for,
+    wait_terminal,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -27,7 +34,9 @@ def planalign_local(data_dir: Path, port: int) -> Iterator[httpx.Client]:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": "Bearer token-r"}, timeout=30)
+    client = httpx.Client(
+        base_url=f"http://127.0.0.1:{port}", headers={"Authorization": "Bearer token-r"}, timeout=30
+    )
     try:
         wait_for(lambda: _healthy(client), timeout=60)
         yield client

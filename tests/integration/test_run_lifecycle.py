@@ -6,18 +6,21 @@ from typing import Any
 
 import httpx
 import pytest
-
 from planalign.adapters.store import Store
 from planalign.local.stack import LocalStack
 from planalign.services.runs import create_run
+
 from tests.integration.conftest import make_scenario, make_workspace, upload, wait_for, wait_terminal
 
 pytestmark = pytest.mark.integration
 
 
 def execution_event(name: str, status: str) -> dict[str, Any]:
-    return {"source": "aws.states", "detail-type": "Step Functions Execution Status Change",
-            "detail": {"name": name, "status": status, "executionArn": f"arn:aws:states:::execution:run:{name}"}}
+    return {
+        "source": "aws.states",
+        "detail-type": "Step Functions Execution Status Change",
+        "detail": {"name": name, "status": status, "executionArn": f"arn:aws:states:::execution:run:{name}"},
+    }
 
 
 def invoke_lifecycle(stack: LocalStack, event: dict[str, Any]) -> dict[str, Any]:
@@ -26,9 +29,13 @@ def invoke_lifecycle(stack: LocalStack, event: dict[str, Any]) -> dict[str, Any]
     return result
 
 
-def test_a_stage_that_refuses_the_inputs_fails_the_run_with_its_error(api: httpx.Client, small_census: bytes) -> None:
+def test_a_stage_that_refuses_the_inputs_fails_the_run_with_its_error(
+    api: httpx.Client, small_census: bytes
+) -> None:
     workspace_id = make_workspace(api)
-    scenario_id = make_scenario(api, workspace_id, config_overrides={"workforce": {"target_growth_rate": 0.9}})
+    scenario_id = make_scenario(
+        api, workspace_id, config_overrides={"workforce": {"target_growth_rate": 0.9}}
+    )
     assert upload(api, workspace_id, small_census).status_code == 204
     wait_for(lambda: api.get(f"/api/workspaces/{workspace_id}").json()["latest_dataset_id"])
     run_id = api.post(f"/api/scenarios/{scenario_id}/run", json={}).json()["run_id"]
@@ -55,7 +62,9 @@ def test_an_execution_that_ended_badly_marks_its_unfinished_run_failed(
     assert store.get("SC", scenario_id).get("active_run_id") is None
 
 
-def test_a_terminal_run_is_never_overwritten(stack: LocalStack, api: httpx.Client, small_census: bytes) -> None:
+def test_a_terminal_run_is_never_overwritten(
+    stack: LocalStack, api: httpx.Client, small_census: bytes
+) -> None:
     workspace_id = make_workspace(api)
     scenario_id = make_scenario(api, workspace_id, config_overrides={"simulation": {"end_year": 2025}})
     assert upload(api, workspace_id, small_census, run_scenarios=[scenario_id]).status_code == 204

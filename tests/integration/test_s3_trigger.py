@@ -8,8 +8,8 @@ from urllib.parse import quote_plus
 
 import httpx
 import pytest
-
 from planalign.local.stack import LocalStack
+
 from tests.integration.conftest import latest_run_id, make_scenario, make_workspace, wait_terminal
 
 pytestmark = pytest.mark.integration
@@ -19,8 +19,16 @@ def s3_event(bucket: str, key: str, etag: str, version: str | None) -> dict[str,
     obj: dict[str, Any] = {"key": quote_plus(key, safe="/"), "size": 1, "eTag": etag, "sequencer": "0A1B"}
     if version:
         obj["versionId"] = version
-    return {"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
-                         "s3": {"bucket": {"name": bucket}, "object": obj}}]}
+    return {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "eventName": "ObjectCreated:Put",
+                "s3": {"bucket": {"name": bucket}, "object": obj},
+            }
+        ]
+    }
 
 
 def invoke_trigger(stack: LocalStack, event: dict[str, Any]) -> dict[str, Any]:

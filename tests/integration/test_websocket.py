@@ -6,10 +6,10 @@ from typing import Any
 
 import httpx
 import pytest
+from planalign.local.stack import LocalStack
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from planalign.local.stack import LocalStack
 from tests.integration.conftest import make_scenario, make_workspace, upload, wait_for, wait_terminal
 
 pytestmark = pytest.mark.integration
@@ -70,9 +70,10 @@ def test_run_path_subscribes_on_connect_and_unsubscribe_stops_messages(
 ) -> None:
     scenario_id = ready_scenario(api, small_census)
     run_id = f"wsu-{scenario_id}"
-    with connect(f"{stack.ws_url}/ws/simulation/{run_id}?token=token-a") as watching, connect(
-        f"{stack.ws_url}/ws?token=token-a"
-    ) as leaving:
+    with (
+        connect(f"{stack.ws_url}/ws/simulation/{run_id}?token=token-a") as watching,
+        connect(f"{stack.ws_url}/ws?token=token-a") as leaving,
+    ):
         leaving.send(json.dumps({"action": "subscribe", "run_id": run_id}))
         leaving.send(json.dumps({"action": "unsubscribe", "run_id": run_id}))
         leaving.send(json.dumps({"action": "ping"}))
@@ -117,7 +118,9 @@ def test_a_gone_connection_is_forgotten_after_the_410(
     run_id = f"wsg-{scenario_id}"
     store = Store()
     # A socket that closed without its $disconnect reaching us: only the 410 tells.
-    store.put_entry("CONN#ghost", "A", {"tenant_id": "tenant-a", "connection_id": "ghost", "topics": [f"RUN#{run_id}"]})
+    store.put_entry(
+        "CONN#ghost", "A", {"tenant_id": "tenant-a", "connection_id": "ghost", "topics": [f"RUN#{run_id}"]}
+    )
     store.put_entry(f"SUB#RUN#{run_id}", "CONN#ghost", {"tenant_id": "tenant-a", "connection_id": "ghost"})
     assert httpx.post(f"{stack.api_url}/@connections/ghost", content=b"{}").status_code == 410
     assert api.post(f"/api/scenarios/{scenario_id}/run", json={"run_id": run_id}).status_code == 202

@@ -5,10 +5,10 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-
 from planalign.local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,14 +24,19 @@ def _tool(name: str) -> str:
 
 
 def test_cfn_lint_passes() -> None:
-    result = subprocess.run([_tool("cfn-lint"), "template.yaml"], cwd=ROOT, capture_output=True, text=True)
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"  # the project's pinned one, not another on PATH
+    result = subprocess.run([str(cfn_lint), "template.yaml"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_sam_validate_lint_passes() -> None:
     env = {**os.environ, "SAM_CLI_TELEMETRY": "0"}
     result = subprocess.run(
-        [_tool("sam"), "validate", "--lint", "--region", "us-east-1"], cwd=ROOT, capture_output=True, text=True, env=env
+        [_tool("sam"), "validate", "--lint", "--region", "us-east-1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "is a valid SAM Template" in result.stdout + result.stderr
@@ -66,7 +71,11 @@ def test_every_stage_task_retries_transient_errors_and_catches_into_mark_failed(
     for name in ("Import", "Simulation", "Pipeline"):
         state = states[name]
         assert "Lambda.ServiceException" in state["Retry"][0]["ErrorEquals"], name
-        assert state["Catch"][0] == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "MarkFailed"}
+        assert state["Catch"][0] == {
+            "ErrorEquals": ["States.ALL"],
+            "ResultPath": "$.error",
+            "Next": "MarkFailed",
+        }
 
 
 def test_every_function_has_a_handler_file_and_requirements() -> None:

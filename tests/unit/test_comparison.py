@@ -14,7 +14,8 @@ def results(headcounts: list[int], cost: float, growth: float, participation: fl
         "participation_rate": participation,
         "final_employer_cost": cost,
         "workforce_progression": [
-            {"simulation_year": y, "headcount": h, "avg_compensation": 1000.5 * h} for y, h in zip(years, headcounts)
+            {"simulation_year": y, "headcount": h, "avg_compensation": 1000.5 * h}
+            for y, h in zip(years, headcounts, strict=True)
         ],
         "dc_plan": [{"simulation_year": y, "participation_rate": participation} for y in years],
     }
@@ -77,10 +78,18 @@ def test_build_comparison_names_scenarios_and_summarises_the_final_figures() -> 
     assert comparison["scenario_names"] == {"base": "Baseline", "grow": "Growth"}
     assert comparison["baseline_scenario"] == "base"
     assert [year["year"] for year in comparison["workforce_comparison"]] == [2025, 2026]
-    assert comparison["workforce_comparison"][1]["deltas"]["grow"] == {"headcount": 6, "avg_compensation": 6003.0}
+    assert comparison["workforce_comparison"][1]["deltas"]["grow"] == {
+        "headcount": 6,
+        "avg_compensation": 6003.0,
+    }
     assert comparison["dc_plan_comparison"][0]["deltas"]["grow"] == {"participation_rate": 4.0}
     summary = comparison["summary_deltas"]
-    assert set(summary) == {"final_headcount", "total_growth_pct", "final_participation_rate", "final_employer_cost"}
+    assert set(summary) == {
+        "final_headcount",
+        "total_growth_pct",
+        "final_participation_rate",
+        "final_employer_cost",
+    }
     assert summary["final_headcount"]["deltas"] == {"base": 0, "grow": 6}
     assert summary["final_headcount"]["delta_pcts"] == {"base": 0.0, "grow": 5.77}
     assert summary["total_growth_pct"]["delta_pcts"]["grow"] == 150.0

@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from planalign.domain.config import (
     SimulationConfig,
     default_config,
@@ -24,7 +23,13 @@ def test_defaults_are_plain_json_with_the_spec_values() -> None:
     defaults = json.loads(json.dumps(default_config()))
     assert defaults["simulation"] == {"start_year": 2025, "end_year": 2029, "random_seed": 42}
     assert defaults["workforce"]["total_termination_rate"] == 0.12
-    assert defaults["compensation"]["promotion_rates"] == {"1": 0.12, "2": 0.08, "3": 0.05, "4": 0.03, "5": 0.0}
+    assert defaults["compensation"]["promotion_rates"] == {
+        "1": 0.12,
+        "2": 0.08,
+        "3": 0.05,
+        "4": 0.03,
+        "5": 0.0,
+    }
     assert [band["max"] for band in defaults["job_levels"]] == [80000, 120000, 160000, 300000, None]
     assert defaults["auto_enrollment"]["opt_out_rates"] == {
         "under_30": 0.10,
@@ -72,14 +77,22 @@ def test_later_layers_win_and_the_rest_keeps_the_defaults() -> None:
 
 
 def test_a_custom_tier_list_replaces_the_inherited_one() -> None:
-    workspace = {"employer_match": {"formula": "custom", "tiers": [{"rate": 1, "up_to": 0.03}, {"rate": 0.5, "up_to": 0.05}]}}
+    workspace = {
+        "employer_match": {
+            "formula": "custom",
+            "tiers": [{"rate": 1, "up_to": 0.03}, {"rate": 0.5, "up_to": 0.05}],
+        }
+    }
     scenario = {"employer_match": {"tiers": [{"rate": 0.5, "up_to": 0.06}]}}
     tiers = resolve_config(workspace, scenario).employer_match.effective_tiers()
     assert [(tier.rate, tier.up_to) for tier in tiers] == [(0.5, 0.06)]
 
 
 def test_an_out_of_range_value_is_named_with_its_path() -> None:
-    assert error_of({"workforce": {"total_termination_rate": 7}}) == "workforce.total_termination_rate: 7 is above 1"
+    assert (
+        error_of({"workforce": {"total_termination_rate": 7}})
+        == "workforce.total_termination_rate: 7 is above 1"
+    )
     assert error_of({"core_contribution": {"rate": -0.5}}) == "core_contribution.rate: -0.5 is below 0"
     assert error_of({"workforce": {"new_hire_termination_rate": 1}}) == (
         "workforce.new_hire_termination_rate: 1 must be below 1"
@@ -127,7 +140,9 @@ def test_promotion_rates_take_json_string_levels() -> None:
 
 
 def test_the_years_must_be_in_order_and_span_under_50() -> None:
-    assert error_of({"simulation": {"start_year": 2030}}) == "simulation: start_year 2030 is after end_year 2029"
+    assert (
+        error_of({"simulation": {"start_year": 2030}}) == "simulation: start_year 2030 is after end_year 2029"
+    )
     assert error_of({"simulation": {"end_year": 2075}}) == (
         "simulation: end_year 2075 is more than 49 years after start_year"
     )
@@ -163,7 +178,10 @@ def test_match_formulas_stand_for_their_tiers() -> None:
 
 
 def test_the_custom_formula_needs_increasing_tiers() -> None:
-    assert error_of({"employer_match": {"formula": "custom"}}) == "employer_match: the custom formula needs tiers"
+    assert (
+        error_of({"employer_match": {"formula": "custom"}})
+        == "employer_match: the custom formula needs tiers"
+    )
     backwards = [{"rate": 1.0, "up_to": 0.05}, {"rate": 0.5, "up_to": 0.03}]
     assert error_of({"employer_match": {"formula": "custom", "tiers": backwards}}) == (
         "employer_match: tiers must be listed with up_to strictly increasing"

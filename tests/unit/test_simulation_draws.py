@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
-
 from planalign.domain.simulation import member_seed
 from planalign.domain.simulation.draws import DrawKind, draw_bits, draw_uniform, hash_ids
 from planalign.domain.simulation.quotas import apportion, pick_by_rank, quota, round_half_up
@@ -21,8 +20,13 @@ def test_an_id_hashes_the_same_whatever_the_width_of_its_array() -> None:
 
 
 def test_the_id_hash_is_pinned_so_results_match_on_any_machine() -> None:
-    assert hash_ids(np.array(["E001", "NH2025_000001"])).tolist() == [7324101558205235446, 9691951454716976371]
-    assert draw_bits(42, hash_ids(np.array(["E001"])), 2025, DrawKind.PROMOTION).tolist() == [7338593412233573968]
+    assert hash_ids(np.array(["E001", "NH2025_000001"])).tolist() == [
+        7324101558205235446,
+        9691951454716976371,
+    ]
+    assert draw_bits(42, hash_ids(np.array(["E001"])), 2025, DrawKind.PROMOTION).tolist() == [
+        7338593412233573968
+    ]
 
 
 def test_distinct_ids_hash_apart() -> None:
@@ -96,8 +100,24 @@ def test_apportion_by_largest_remainder() -> None:
 def test_pick_by_rank_takes_the_lowest_bits_of_each_group() -> None:
     bits = np.array([50, 10, 40, 30, 20, 60, 5], dtype=np.uint64)
     group = np.array([0, 0, 0, 1, 1, 1, -1])
-    assert pick_by_rank(bits, group, np.array([2, 1])).tolist() == [False, True, True, False, True, False, False]
-    assert pick_by_rank(bits, group, np.array([3, 0])).tolist() == [True, True, True, False, False, False, False]
+    assert pick_by_rank(bits, group, np.array([2, 1])).tolist() == [
+        False,
+        True,
+        True,
+        False,
+        True,
+        False,
+        False,
+    ]
+    assert pick_by_rank(bits, group, np.array([3, 0])).tolist() == [
+        True,
+        True,
+        True,
+        False,
+        False,
+        False,
+        False,
+    ]
 
 
 @pytest.mark.parametrize("count", [0, 1, 137, 20002])

@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-
 from planalign.domain.config import SimulationConfig, resolve_config
 from planalign.domain.simulation.plan import (
     Contributions,
@@ -72,7 +71,9 @@ def amounts(result: Contributions) -> tuple[float, float, float, bool]:
         ("qaca", 0.03, 2000.0),
     ],
 )
-def test_each_named_formula_matches_the_slices_of_the_deferral_rate(formula: str, rate: float, match: float) -> None:
+def test_each_named_formula_matches_the_slices_of_the_deferral_rate(
+    formula: str, rate: float, match: float
+) -> None:
     config = resolve_config({"employer_match": {"formula": formula}})
     assert contribute(config, rate=rate).match[0] == pytest.approx(match)
 
@@ -89,7 +90,9 @@ def test_deferral_is_rate_times_pay_and_core_is_its_rate_of_pay() -> None:
 
 
 def test_deferral_stops_at_402g() -> None:
-    assert amounts(contribute(pay=300000, rate=0.10, age=49)) == pytest.approx((23500.0, 12000.0, 3000.0, True))
+    assert amounts(contribute(pay=300000, rate=0.10, age=49)) == pytest.approx(
+        (23500.0, 12000.0, 3000.0, True)
+    )
 
 
 def test_catch_up_raises_the_deferral_cap_from_age_50() -> None:
@@ -226,7 +229,9 @@ def test_auto_enrollment_opt_outs_follow_the_age_band() -> None:
 
 
 def test_auto_enrollment_skips_the_enrolled_the_ineligible_the_already_asked_and_the_out_of_scope() -> None:
-    layer = {"auto_enrollment": {"opt_out_rates": {"under_30": 0.0, "30_44": 0.0, "45_59": 0.0, "60_plus": 0.0}}}
+    layer = {
+        "auto_enrollment": {"opt_out_rates": {"under_30": 0.0, "30_44": 0.0, "45_59": 0.0, "60_plus": 0.0}}
+    }
     chosen = enrollments(
         layer,
         age=[40, 40, 40, 40, 40],

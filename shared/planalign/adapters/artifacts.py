@@ -73,7 +73,9 @@ class Artifacts:
         params: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
         if filename:
             params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
-        url: str = self.s3.generate_presigned_url("get_object", Params=params, ExpiresIn=PRESIGNED_URL_SECONDS)
+        url: str = self.s3.generate_presigned_url(
+            "get_object", Params=params, ExpiresIn=PRESIGNED_URL_SECONDS
+        )
         return url
 
     def presigned_post(self, key: str, content_type: str, max_bytes: int, expires_in: int) -> dict[str, Any]:

@@ -25,7 +25,9 @@ class Push:
 
         client = _management_client(self._endpoint or get_settings().websocket_callback_url)
         try:
-            client.post_to_connection(ConnectionId=connection_id, Data=json.dumps(message, default=str).encode())
+            client.post_to_connection(
+                ConnectionId=connection_id, Data=json.dumps(message, default=str).encode()
+            )
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in ("GoneException", "410"):
                 return False

@@ -199,7 +199,10 @@ class Store:
         from boto3.dynamodb.conditions import Key
 
         counts: dict[str, int] = {}
-        kwargs: dict[str, Any] = {"IndexName": "gsi2", "KeyConditionExpression": Key("gsi2pk").eq(f"ACTIVE#{tenant_id}")}
+        kwargs: dict[str, Any] = {
+            "IndexName": "gsi2",
+            "KeyConditionExpression": Key("gsi2pk").eq(f"ACTIVE#{tenant_id}"),
+        }
         while True:
             response = self._call("query", **kwargs)
             for item in response.get("Items", []):
@@ -209,7 +212,9 @@ class Store:
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     # ------------------------------------------------------------------ runs
-    def transition_run(self, run_id: str, status: str, values: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def transition_run(
+        self, run_id: str, status: str, values: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
         """The one place a run's status changes: allowed only from the statuses of ALLOWED_FROM, so a
         terminal run never goes back. RunConflict when the run is not in an allowed status."""
         allowed = sorted(ALLOWED_FROM[status])
@@ -235,7 +240,9 @@ class Store:
             ReturnValues="UPDATED_NEW",
         )
         seq = int(counter["Attributes"]["seq"])
-        self._call("put_item", Item=to_dynamo({**event, "seq": seq, "pk": f"RUN#{run_id}", "sk": f"EV#{seq:08d}"}))
+        self._call(
+            "put_item", Item=to_dynamo({**event, "seq": seq, "pk": f"RUN#{run_id}", "sk": f"EV#{seq:08d}"})
+        )
         return seq
 
     def run_events(self, run_id: str) -> list[dict[str, Any]]:

@@ -36,7 +36,10 @@ class Workflow:
             )
         except ClientError as error:
             # An execution that already ended (or never started) has nothing to stop.
-            if error.response.get("Error", {}).get("Code") not in ("ExecutionDoesNotExist", "ValidationException"):
+            if error.response.get("Error", {}).get("Code") not in (
+                "ExecutionDoesNotExist",
+                "ValidationException",
+            ):
                 raise
 
     def reachable(self) -> bool:

@@ -10,12 +10,13 @@ from planalign.api.paging import Cursor, Limit, paged
 from planalign.api.services import ArtifactsDep, StoreDep, WorkflowDep
 from planalign.api.tenant import Tenant
 from planalign.services import batches, comparison
-from planalign.settings import get_settings
 
 workspace_batches_router = APIRouter(prefix="/api/workspaces", tags=["batches"])
 batches_router = APIRouter(prefix="/api/batches", tags=["batches"])
 
-ScenarioIds = Annotated[str, Query(alias="scenarios", max_length=2048, description="comma-separated scenario ids")]
+ScenarioIds = Annotated[
+    str, Query(alias="scenarios", max_length=2048, description="comma-separated scenario ids")
+]
 
 
 class BatchIn(BaseModel):
@@ -23,16 +24,11 @@ class BatchIn(BaseModel):
     scenario_ids: list[str] | None = Field(default=None, min_length=1)
 
 
-def _batch_job(batch: dict[str, Any]) -> dict[str, Any]:
-    websocket = get_settings().websocket_url
-    return {**batch, "websocket_url": f"{websocket}/ws/batch/{batch['id']}" if websocket else ""}
-
-
 @workspace_batches_router.post("/{workspace_id}/run-all", status_code=202)
 def run_all(
     workspace_id: str, tenant_id: Tenant, store: StoreDep, workflow: WorkflowDep, body: BatchIn | None = None
 ) -> dict[str, Any]:
-    return _batch_job(batches.run_all(store, workflow, tenant_id, workspace_id, (body or BatchIn()).model_dump()))
+    return batches.run_all(store, workflow, tenant_id, workspace_id, (body or BatchIn()).model_dump())
 
 
 @workspace_batches_router.get("/{workspace_id}/batches")
@@ -46,7 +42,7 @@ def list_batches(
     cursor: Cursor = None,
 ) -> list[dict[str, Any]]:
     items, next_cursor = batches.list_batches(store, tenant_id, workspace_id, limit, cursor)
-    return paged(request, response, [_batch_job(item) for item in items], next_cursor)
+    return paged(request, response, items, next_cursor)
 
 
 @workspace_batches_router.get("/{workspace_id}/comparison")
@@ -64,9 +60,9 @@ def compare_scenarios(
 
 @batches_router.get("/{batch_id}/status")
 def batch_status(batch_id: str, tenant_id: Tenant, store: StoreDep) -> dict[str, Any]:
-    return _batch_job(batches.get_batch(store, tenant_id, batch_id))
+    return batches.batch_view(store, tenant_id, batch_id)
 
 
 @batches_router.post("/{batch_id}/cancel", status_code=202)
 def cancel_batch(batch_id: str, tenant_id: Tenant, store: StoreDep, workflow: WorkflowDep) -> dict[str, Any]:
-    return _batch_job(batches.cancel_batch(store, workflow, tenant_id, batch_id))
+    return batches.cancel_batch(store, workflow, tenant_id, batch_id)

@@ -9,7 +9,9 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 Cursor = Annotated[str | None, Query(max_length=2048)]
 
 
-def paged(request: Request, response: Response, items: list[dict[str, Any]], cursor: str | None) -> list[dict[str, Any]]:
+def paged(
+    request: Request, response: Response, items: list[dict[str, Any]], cursor: str | None
+) -> list[dict[str, Any]]:
     if cursor:
         params = dict(request.query_params)
         params["cursor"] = cursor

@@ -62,17 +62,25 @@ def scenario_runs(
 
 
 @router.get("/scenarios/{scenario_id}/results")
-def scenario_results(scenario_id: str, tenant_id: Tenant, store: StoreDep, artifacts: ArtifactsDep) -> dict[str, Any]:
+def scenario_results(
+    scenario_id: str, tenant_id: Tenant, store: StoreDep, artifacts: ArtifactsDep
+) -> dict[str, Any]:
     run = runs.latest_run(store, tenant_id, scenario_id, completed=True)
     return runs.run_results(store, artifacts, tenant_id, run["id"])
 
 
 @router.get("/scenarios/{scenario_id}/results/export", status_code=307)
 def scenario_export(
-    scenario_id: str, tenant_id: Tenant, store: StoreDep, artifacts: ArtifactsDep, export_format: ExportFormat = "xlsx"
+    scenario_id: str,
+    tenant_id: Tenant,
+    store: StoreDep,
+    artifacts: ArtifactsDep,
+    export_format: ExportFormat = "xlsx",
 ) -> RedirectResponse:
     run = runs.latest_run(store, tenant_id, scenario_id, completed=True)
-    return RedirectResponse(runs.export_url(store, artifacts, tenant_id, run["id"], export_format), status_code=307)
+    return RedirectResponse(
+        runs.export_url(store, artifacts, tenant_id, run["id"], export_format), status_code=307
+    )
 
 
 @router.get("/runs/{run_id}")
@@ -98,14 +106,19 @@ def run_results(run_id: str, tenant_id: Tenant, store: StoreDep, artifacts: Arti
 
 @router.get("/runs/{run_id}/results/export", status_code=307)
 def run_export(
-    run_id: str, tenant_id: Tenant, store: StoreDep, artifacts: ArtifactsDep, export_format: ExportFormat = "xlsx"
+    run_id: str,
+    tenant_id: Tenant,
+    store: StoreDep,
+    artifacts: ArtifactsDep,
+    export_format: ExportFormat = "xlsx",
 ) -> RedirectResponse:
-    return RedirectResponse(runs.export_url(store, artifacts, tenant_id, run_id, export_format), status_code=307)
+    return RedirectResponse(
+        runs.export_url(store, artifacts, tenant_id, run_id, export_format), status_code=307
+    )
 
 
 @router.get("/runs/{run_id}/artifacts")
-def run_artifacts(run_id: str, tenant_id: Tenant, store: StoreDep, artifacts: ArtifactsDep) -> list[dict[str, Any]]:
+def run_artifacts(
+    run_id: str, tenant_id: Tenant, store: StoreDep, artifacts: ArtifactsDep
+) -> list[dict[str, Any]]:
     return runs.run_artifacts(store, artifacts, tenant_id, run_id)
-
-
-

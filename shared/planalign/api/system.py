@@ -18,7 +18,11 @@ router = APIRouter(prefix="/api", tags=["system"])
 @router.get("/health")
 def health(store: StoreDep, artifacts: ArtifactsDep, workflow: WorkflowDep) -> dict[str, Any]:
     issues: list[str] = []
-    checks = (("table", store.reachable), ("bucket", artifacts.reachable), ("state machine", workflow.reachable))
+    checks = (
+        ("table", store.reachable),
+        ("bucket", artifacts.reachable),
+        ("state machine", workflow.reachable),
+    )
     for name, check in checks:
         try:
             check()

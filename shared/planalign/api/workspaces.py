@@ -16,7 +16,12 @@ router = APIRouter(prefix="/api/workspaces", tags=["workspaces"])
 
 @router.get("")
 def list_workspaces(
-    request: Request, response: Response, tenant_id: Tenant, store: StoreDep, limit: Limit = 50, cursor: Cursor = None
+    request: Request,
+    response: Response,
+    tenant_id: Tenant,
+    store: StoreDep,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> list[dict[str, Any]]:
     items, next_cursor = workspaces.list_workspaces(store, tenant_id, limit, cursor)
     return paged(request, response, items, next_cursor)
@@ -33,12 +38,16 @@ def get_workspace(workspace_id: str, tenant_id: Tenant, store: StoreDep) -> dict
 
 
 @router.put("/{workspace_id}")
-def update_workspace(workspace_id: str, body: WorkspaceIn, tenant_id: Tenant, store: StoreDep) -> dict[str, Any]:
+def update_workspace(
+    workspace_id: str, body: WorkspaceIn, tenant_id: Tenant, store: StoreDep
+) -> dict[str, Any]:
     return workspaces.update_workspace(store, tenant_id, workspace_id, body.model_dump())
 
 
 @router.delete("/{workspace_id}", status_code=204)
-def delete_workspace(workspace_id: str, tenant_id: Tenant, store: StoreDep, artifacts: ArtifactsDep) -> Response:
+def delete_workspace(
+    workspace_id: str, tenant_id: Tenant, store: StoreDep, artifacts: ArtifactsDep
+) -> Response:
     workspaces.delete_workspace(store, artifacts, tenant_id, workspace_id)
     return Response(status_code=204)
 
@@ -58,7 +67,9 @@ def list_scenarios(
 
 
 @router.post("/{workspace_id}/scenarios", status_code=201)
-def create_scenario(workspace_id: str, body: ScenarioIn, tenant_id: Tenant, store: StoreDep) -> dict[str, Any]:
+def create_scenario(
+    workspace_id: str, body: ScenarioIn, tenant_id: Tenant, store: StoreDep
+) -> dict[str, Any]:
     return workspaces.create_scenario(store, tenant_id, workspace_id, body.model_dump())
 
 
@@ -83,7 +94,9 @@ def delete_scenario(
 
 
 @router.get("/{workspace_id}/scenarios/{scenario_id}/config")
-def scenario_config(workspace_id: str, scenario_id: str, tenant_id: Tenant, store: StoreDep) -> dict[str, Any]:
+def scenario_config(
+    workspace_id: str, scenario_id: str, tenant_id: Tenant, store: StoreDep
+) -> dict[str, Any]:
     return workspaces.merged_config(store, tenant_id, workspace_id, scenario_id)
 
 

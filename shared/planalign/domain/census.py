@@ -52,8 +52,8 @@ class Census:
     def from_columns(
         cls,
         employee_id: list[str] | np.ndarray,
-        birth_date: list[str] | np.ndarray,
-        hire_date: list[str] | np.ndarray,
+        birth_date: list[str | None] | np.ndarray,
+        hire_date: list[str | None] | np.ndarray,
         gross_compensation: list[float] | np.ndarray,
         active: list[bool] | np.ndarray | None = None,
         termination_date: list[str | None] | np.ndarray | None = None,

@@ -80,7 +80,9 @@ def output_to_bytes(output: SimulationOutput) -> bytes:
     columns = {f"snapshot.{k}": v for k, v in output.snapshot.items()}
     columns.update({f"events.{k}": v for k, v in output.events.items()})
     years = np.array([output.start_year, output.end_year, output.seed], dtype=np.int64)
-    np.savez(buffer, employee_ids=np.asarray(output.employee_ids, dtype=np.str_), years=years, **columns)
+    columns["employee_ids"] = np.asarray(output.employee_ids, dtype=np.str_)
+    columns["years"] = years
+    np.savez(buffer, **columns)  # type: ignore[arg-type]
     return buffer.getvalue()
 
 

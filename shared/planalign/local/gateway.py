@@ -61,13 +61,17 @@ class HttpGateway:
         try:
             result = await run_in_threadpool(self.runner.invoke, route.function, event)
         except LambdaError as error:
-            return JSONResponse({"detail": f"internal error in {route.function}: {error.error_type}"},
-                                status_code=502, headers=CORS_HEADERS)
+            return JSONResponse(
+                {"detail": f"internal error in {route.function}: {error.error_type}"},
+                status_code=502,
+                headers=CORS_HEADERS,
+            )
         return self.response(result)
 
     @staticmethod
-    def event(request: Request, body: bytes, route: Route, path_parameters: dict[str, str],
-              tenant: str | None) -> dict[str, Any]:
+    def event(
+        request: Request, body: bytes, route: Route, path_parameters: dict[str, str], tenant: str | None
+    ) -> dict[str, Any]:
         headers: dict[str, str] = {}
         for key, value in request.headers.items():
             headers[key] = f"{headers[key]},{value}" if key in headers else value
@@ -132,7 +136,11 @@ class HttpGateway:
 
 def build_app(http: HttpGateway, extra_routes: list[Any] | None = None) -> Starlette:
     routes: list[Any] = list(extra_routes or [])
-    routes.append(StarletteRoute("/{path:path}", http.handle, methods=["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]))
+    routes.append(
+        StarletteRoute(
+            "/{path:path}", http.handle, methods=["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+        )
+    )
     return Starlette(routes=routes)
 
 
@@ -169,8 +177,9 @@ class WebSocketGateway:
     async def _invoke(self, route: str, connection_id: str, tenant: str, body: str | None = None) -> int:
         function = self.routes.get(route) or self.routes["$default"]
         try:
-            result = await run_in_threadpool(self.runner.invoke, function, self._event(route, connection_id,
-                                                                                      tenant, body))
+            result = await run_in_threadpool(
+                self.runner.invoke, function, self._event(route, connection_id, tenant, body)
+            )
         except LambdaError:
             return 500
         return int((result or {}).get("statusCode", 200))
@@ -215,7 +224,9 @@ class WebSocketGateway:
         connection_id = request.path_params["connection_id"]
         websocket = self.sockets.get(connection_id)
         if websocket is None:
-            return JSONResponse({"message": "Gone"}, status_code=410, headers={"x-amzn-errortype": "GoneException"})
+            return JSONResponse(
+                {"message": "Gone"}, status_code=410, headers={"x-amzn-errortype": "GoneException"}
+            )
         if request.method == "DELETE":
             self.sockets.pop(connection_id, None)
             await websocket.close()
@@ -226,7 +237,9 @@ class WebSocketGateway:
             await websocket.send_text((await request.body()).decode())
         except Exception:
             self.sockets.pop(connection_id, None)
-            return JSONResponse({"message": "Gone"}, status_code=410, headers={"x-amzn-errortype": "GoneException"})
+            return JSONResponse(
+                {"message": "Gone"}, status_code=410, headers={"x-amzn-errortype": "GoneException"}
+            )
         return Response(status_code=200)
 
     def routes_for_app(self) -> list[Any]:
@@ -236,5 +249,7 @@ class WebSocketGateway:
             WebSocketRoute("/ws", self.connect),
             WebSocketRoute("/ws/simulation/{run_id}", self.connect),
             WebSocketRoute("/ws/batch/{batch_id}", self.connect),
-            StarletteRoute("/@connections/{connection_id}", self.connections, methods=["POST", "GET", "DELETE"]),
+            StarletteRoute(
+                "/@connections/{connection_id}", self.connections, methods=["POST", "GET", "DELETE"]
+            ),
         ]

@@ -102,7 +102,9 @@ class LambdaRunner:
 
         runner = self
 
-        def invoke_in_process(function: Any, event: str | dict[str, Any] | None = None) -> tuple[str, bool, str]:
+        def invoke_in_process(
+            function: Any, event: str | dict[str, Any] | None = None
+        ) -> tuple[str, bool, str]:
             payload = json.loads(event) if isinstance(event, str) else (event or {})
             try:
                 result = runner.invoke(function.function_name, payload)

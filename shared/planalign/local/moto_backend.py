@@ -73,11 +73,17 @@ class QuietRequestHandler:
 class MotoServer:
     def __init__(self, host: str, port: int) -> None:
         from moto.core.config import default_user_config
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
 
         default_user_config["stepfunctions"] = {"execute_state_machine": True}
         app = PresignedPostPolicy(DomainDispatcherApplication(create_backend_app))
-        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler.wrap(MotoRequestHandler))
+        self._server: BaseWSGIServer = make_server(
+            host, port, app, threaded=True, request_handler=QuietRequestHandler.wrap(MotoRequestHandler)
+        )
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
 
     @property

@@ -70,8 +70,12 @@ class DataDir:
             for key, meta in json.loads(self.index_file.read_text()).items():
                 path = self._path(key)
                 if path.exists():
-                    s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(),
-                                  ContentType=meta.get("content_type") or "application/octet-stream")
+                    s3.put_object(
+                        Bucket=bucket,
+                        Key=key,
+                        Body=path.read_bytes(),
+                        ContentType=meta.get("content_type") or "application/octet-stream",
+                    )
         return restored
 
     @staticmethod

@@ -97,7 +97,7 @@ class LocalStack:
     def client(self, service: str) -> Any:
         import boto3
 
-        return boto3.client(service, endpoint_url=self.aws_endpoint, region_name=REGION)
+        return boto3.client(service, endpoint_url=self.aws_endpoint, region_name=REGION)  # type: ignore[call-overload]
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> "LocalStack":
@@ -108,8 +108,13 @@ class LocalStack:
             os.environ.update(spec.environment)
         os.environ.update(self._quiet_powertools())
         # The gateway plays API Gateway's WebSocket API: its URL, and its @connections endpoint.
-        os.environ.update({"WEBSOCKET_URL": f"{self.ws_url}/ws", "WEBSOCKET_CALLBACK_URL": self.api_url,
-                           "WEBSOCKET_RUN_PATHS": "true"})
+        os.environ.update(
+            {
+                "WEBSOCKET_URL": f"{self.ws_url}/ws",
+                "WEBSOCKET_CALLBACK_URL": self.api_url,
+                "WEBSOCKET_RUN_PATHS": "true",
+            }
+        )
         self.runner = LambdaRunner(self.template.functions)
         self.runner.install_moto_patch()
         self._provision()
@@ -172,8 +177,11 @@ class LocalStack:
     @staticmethod
     def _quiet_powertools() -> dict[str, str]:
         level = os.environ.get("PLANALIGN_LOCAL_LOG_LEVEL", "WARNING")
-        return {"POWERTOOLS_LOG_LEVEL": level, "POWERTOOLS_METRICS_DISABLED": "true",
-                "POWERTOOLS_TRACE_DISABLED": "true"}
+        return {
+            "POWERTOOLS_LOG_LEVEL": level,
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+        }
 
     def _provision(self) -> None:
         assert self.template is not None
@@ -188,14 +196,31 @@ class LocalStack:
             BillingMode=table["BillingMode"],
             StreamSpecification={"StreamEnabled": True, **table["StreamSpecification"]},
         )
-        dynamodb.update_time_to_live(TableName=table["TableName"], TimeToLiveSpecification={
-            "AttributeName": table["TimeToLiveSpecification"]["AttributeName"], "Enabled": True})
+        dynamodb.update_time_to_live(
+            TableName=table["TableName"],
+            TimeToLiveSpecification={
+                "AttributeName": table["TimeToLiveSpecification"]["AttributeName"],
+                "Enabled": True,
+            },
+        )
         self.client("s3").create_bucket(Bucket=self.bucket_name)
         lambda_client = self.client("lambda")
         role = f"arn:aws:iam::{ACCOUNT_ID}:role/planalign-local"
-        self.client("iam").create_role(RoleName="planalign-local", AssumeRolePolicyDocument=json.dumps({
-            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                                                   "Action": "sts:AssumeRole"}]}))
+        self.client("iam").create_role(
+            RoleName="planalign-local",
+            AssumeRolePolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+        )
         for spec in template.functions.values():
             lambda_client.create_function(
                 FunctionName=spec.logical_id,
@@ -220,12 +245,15 @@ class LocalStack:
             for trigger in self.template.s3_triggers
         ]
         for function in self.template.stream_triggers:
-            stream_arn = self.client("dynamodb").describe_table(TableName=self.table_name)["Table"]["LatestStreamArn"]
+            stream_arn = self.client("dynamodb").describe_table(TableName=self.table_name)["Table"][
+                "LatestStreamArn"
+            ]
             self.client("lambda").create_event_source_mapping(
                 EventSourceArn=stream_arn, FunctionName=function, StartingPosition="LATEST", BatchSize=100
             )
         self.client("s3").put_bucket_notification_configuration(
-            Bucket=self.bucket_name, NotificationConfiguration={"LambdaFunctionConfigurations": configurations}
+            Bucket=self.bucket_name,
+            NotificationConfiguration={"LambdaFunctionConfigurations": configurations},
         )
 
     def _watch_executions(self) -> None:
@@ -237,16 +265,24 @@ class LocalStack:
         while not self._stopping.wait(EXECUTION_POLL_SECONDS):
             try:
                 for machine in client.list_state_machines()["stateMachines"]:
-                    pages = client.get_paginator("list_executions").paginate(stateMachineArn=machine["stateMachineArn"])
+                    pages = client.get_paginator("list_executions").paginate(
+                        stateMachineArn=machine["stateMachineArn"]
+                    )
                     for execution in (e for page in pages for e in page["executions"]):
                         if seen.get(execution["executionArn"]) == execution["status"]:
                             continue
                         seen[execution["executionArn"]] = execution["status"]
                         if execution["status"] in ("FAILED", "TIMED_OUT", "ABORTED"):
-                            event = {"source": "aws.states", "detail-type": "Step Functions Execution Status Change",
-                                     "detail": {"executionArn": execution["executionArn"], "name": execution["name"],
-                                                "status": execution["status"],
-                                                "stateMachineArn": machine["stateMachineArn"]}}
+                            event = {
+                                "source": "aws.states",
+                                "detail-type": "Step Functions Execution Status Change",
+                                "detail": {
+                                    "executionArn": execution["executionArn"],
+                                    "name": execution["name"],
+                                    "status": execution["status"],
+                                    "stateMachineArn": machine["stateMachineArn"],
+                                },
+                            }
                             for function in self.template.execution_watchers:
                                 self.runner.invoke(function, event)
             except Exception:
@@ -258,14 +294,27 @@ class LocalStack:
         from planalign.services.runs import finish_run
 
         store = Store()
-        for page in self.client("dynamodb").get_paginator("scan").paginate(
-            TableName=self.table_name, FilterExpression="begins_with(pk, :run) AND #s IN (:q, :r)",
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={":run": {"S": "RUN#"}, ":q": {"S": "queued"}, ":r": {"S": "running"}},
+        for page in (
+            self.client("dynamodb")
+            .get_paginator("scan")
+            .paginate(
+                TableName=self.table_name,
+                FilterExpression="begins_with(pk, :run) AND #s IN (:q, :r)",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={
+                    ":run": {"S": "RUN#"},
+                    ":q": {"S": "queued"},
+                    ":r": {"S": "running"},
+                },
+            )
         ):
             for item in page.get("Items", []):
-                finish_run(store, item["id"]["S"], "failed",
-                           {"error_message": "interrupted: the local stack stopped while the run was in progress"})
+                finish_run(
+                    store,
+                    item["id"]["S"],
+                    "failed",
+                    {"error_message": "interrupted: the local stack stopped while the run was in progress"},
+                )
 
     def _start_gateway(self) -> None:
         import uvicorn
@@ -273,8 +322,14 @@ class LocalStack:
         assert self.template is not None and self.runner is not None
         http = HttpGateway(self.template.routes, self.runner, self.tokens)
         websocket = WebSocketGateway(self.template.websocket_routes, self.runner, self.tokens)
-        config = uvicorn.Config(build_app(http, websocket.routes_for_app()), host=self.host, port=self.port, log_level="warning",
-                                lifespan="off", ws_ping_interval=None)
+        config = uvicorn.Config(
+            build_app(http, websocket.routes_for_app()),
+            host=self.host,
+            port=self.port,
+            log_level="warning",
+            lifespan="off",
+            ws_ping_interval=None,
+        )
         self._server = uvicorn.Server(config)
         self._spawn(self._server.run, "gateway")
         deadline = time.monotonic() + 15

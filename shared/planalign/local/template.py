@@ -75,7 +75,7 @@ class LocalTemplate:
     def resolve(self, value: Any) -> Any:
         """Resolve the intrinsics this template uses (Ref, Sub, GetAtt .Arn/.Name, If is not needed)."""
         if isinstance(value, dict) and len(value) == 1:
-            (name, arg), = value.items()
+            ((name, arg),) = value.items()
             if name == "Ref":
                 return self._ref(arg)
             if name == "Fn::Sub":
@@ -96,8 +96,12 @@ class LocalTemplate:
         return value
 
     def _ref(self, name: str) -> str:
-        pseudo = {"AWS::AccountId": ACCOUNT_ID, "AWS::Region": REGION, "AWS::Partition": "aws",
-                  "AWS::URLSuffix": "amazonaws.com"}
+        pseudo = {
+            "AWS::AccountId": ACCOUNT_ID,
+            "AWS::Region": REGION,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+        }
         if name in pseudo:
             return pseudo[name]
         if name in self.parameters:
@@ -150,18 +154,22 @@ def load_template(root: Path, parameter_overrides: dict[str, str] | None = None)
     # Environments are resolved once every function (and so every ARN) is known.
     for logical_id, spec in list(template.functions.items()):
         props = resources[logical_id]["Properties"]
-        variables = {**globals_.get("Environment", {}).get("Variables", {}),
-                     **props.get("Environment", {}).get("Variables", {})}
+        variables = {
+            **globals_.get("Environment", {}).get("Variables", {}),
+            **props.get("Environment", {}).get("Variables", {}),
+        }
         environment = {k: str(template.resolve(v)) for k, v in variables.items()}
-        template.functions[logical_id] = FunctionSpec(spec.logical_id, spec.code_dir, spec.handler, environment,
-                                                      spec.timeout)
+        template.functions[logical_id] = FunctionSpec(
+            spec.logical_id, spec.code_dir, spec.handler, environment, spec.timeout
+        )
         for event in props.get("Events", {}).values():
             event_props = event.get("Properties", {})
             if event["Type"] == "HttpApi":
                 public = event_props.get("Auth", {}).get("Authorizer") == "NONE"
                 path = event_props["Path"]
-                template.routes.append(Route(event_props["Method"].upper(), path, logical_id, public,
-                                             _route_pattern(path)))
+                template.routes.append(
+                    Route(event_props["Method"].upper(), path, logical_id, public, _route_pattern(path))
+                )
             elif event["Type"] == "DynamoDB":
                 template.stream_triggers.append(logical_id)
             elif event["Type"] == "EventBridgeRule":
@@ -170,8 +178,14 @@ def load_template(root: Path, parameter_overrides: dict[str, str] | None = None)
                 rules = event_props.get("Filter", {}).get("S3Key", {}).get("Rules", [])
                 prefix = next((r["Value"] for r in rules if r["Name"].lower() == "prefix"), "")
                 events = event_props["Events"]
-                template.s3_triggers.append(S3Trigger(logical_id, event_props["Bucket"]["Ref"],
-                                                      events if isinstance(events, list) else [events], prefix))
+                template.s3_triggers.append(
+                    S3Trigger(
+                        logical_id,
+                        event_props["Bucket"]["Ref"],
+                        events if isinstance(events, list) else [events],
+                        prefix,
+                    )
+                )
     for resource in resources.values():
         if resource["Type"] == "AWS::ApiGatewayV2::Route":
             function = _websocket_function(resources, resource["Properties"].get("Target"))
@@ -184,7 +198,9 @@ def load_template(root: Path, parameter_overrides: dict[str, str] | None = None)
 
 def _websocket_function(resources: dict[str, Any], target: Any) -> str | None:
     """`integrations/${Integration}` -> the function of that integration's `${Function.Arn}` URI."""
-    match = re.fullmatch(r"integrations/\$\{(\w+)\}", (target or {}).get("Fn::Sub", "") if isinstance(target, dict) else "")
+    match = re.fullmatch(
+        r"integrations/\$\{(\w+)\}", (target or {}).get("Fn::Sub", "") if isinstance(target, dict) else ""
+    )
     if match is None:
         return None
     uri = resources[match.group(1)]["Properties"]["IntegrationUri"]

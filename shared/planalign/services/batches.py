@@ -2,6 +2,7 @@
 status is derived from its runs' items."""
 
 import logging
+from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
@@ -12,11 +13,11 @@ from planalign.errors import InvalidRequest, NotFound, PlanAlignError, RunConfli
 from planalign.ids import new_id, utc_now
 from planalign.services.runs import cancel_run, create_run, launch_run
 from planalign.services.workspaces import get_scenario
+from planalign.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
 BATCH_FIELDS = ("id", "name", "workspace_id", "status", "submitted_at", "completed_at")
-SUCCEEDED = frozenset({run_status.COMPLETED, run_status.COMPLETED_WITH_WARNINGS})
 
 
 def run_all(
@@ -35,8 +36,14 @@ def run_all(
     entries: list[dict[str, Any]] = []
     runs: list[dict[str, Any]] = []
     for scenario in scenarios:
-        entry = {"scenario_id": scenario["id"], "name": scenario["name"], "run_id": None,
-                 "status": run_status.QUEUED, "progress": 0, "error_message": None}
+        entry = {
+            "scenario_id": scenario["id"],
+            "name": scenario["name"],
+            "run_id": None,
+            "status": run_status.QUEUED,
+            "progress": 0,
+            "error_message": None,
+        }
         try:
             run = create_run(store, tenant_id, scenario, dataset_id, batch_id=batch_id)
         except PlanAlignError as error:
@@ -65,7 +72,7 @@ def run_all(
         except Exception:
             # launch_run has failed the run with the reason; the batch reads it from the run item.
             logger.exception("could not start run", extra={"run_id": run["id"], "batch_id": batch_id})
-    return batch_view(store, batch)
+    return _job(store, batch)
 
 
 def _scenarios_to_run(
@@ -81,8 +88,9 @@ def _scenarios_to_run(
     return scenarios
 
 
-def get_batch(store: Store, tenant_id: str, batch_id: str) -> dict[str, Any]:
-    return batch_view(store, store.get("BATCH", batch_id, tenant_id))
+def batch_view(store: Store, tenant_id: str, batch_id: str) -> dict[str, Any]:
+    """The BatchJob as of now; NotFound for another tenant's batch."""
+    return _job(store, store.get("BATCH", batch_id, tenant_id))
 
 
 def list_batches(
@@ -90,7 +98,7 @@ def list_batches(
 ) -> tuple[list[dict[str, Any]], str | None]:
     store.get("WS", workspace_id, tenant_id)
     items, next_cursor = store.list_page(f"WS#{workspace_id}#BATCH", limit=limit, cursor=cursor)
-    return [batch_view(store, item) for item in items], next_cursor
+    return [_job(store, item) for item in items], next_cursor
 
 
 def cancel_batch(store: Store, workflow: Workflow, tenant_id: str, batch_id: str) -> dict[str, Any]:
@@ -101,15 +109,14 @@ def cancel_batch(store: Store, workflow: Workflow, tenant_id: str, batch_id: str
     entries, _ = _live_entries(store, batch)
     for entry in entries:
         if entry["run_id"] is not None and not run_status.is_terminal(entry["status"]):
-            try:
+            # RunConflict: the run ended between the read and the cancel, nothing left to stop.
+            with suppress(RunConflict):
                 cancel_run(store, workflow, tenant_id, entry["run_id"])
-            except RunConflict:
-                pass  # the run ended between the read and the cancel: nothing left to stop
-    return batch_view(store, batch)
+    return _job(store, batch)
 
 
-def batch_view(store: Store, batch: dict[str, Any]) -> dict[str, Any]:
-    """The BatchJob of api.md (without its websocket_url) with each scenario's live run status.
+def _job(store: Store, batch: dict[str, Any]) -> dict[str, Any]:
+    """The BatchJob of api.md with each scenario's live run status.
     A batch whose runs have all ended is written back with its final status, and from then on read
     as stored."""
     if run_status.is_terminal(batch["status"]):
@@ -122,6 +129,7 @@ def batch_view(store: Store, batch: dict[str, Any]) -> dict[str, Any]:
             # It ended with its last run; a batch none of whose runs could start ended when submitted.
             completed_at = max(ended_at, default=batch["submitted_at"])
             _persist_final(store, batch["id"], status, completed_at, entries)
+    websocket = get_settings().websocket_url
     return {
         **{field: batch.get(field) for field in BATCH_FIELDS},
         "status": status,
@@ -129,6 +137,7 @@ def batch_view(store: Store, batch: dict[str, Any]) -> dict[str, Any]:
         "duration_seconds": _seconds_between(batch["submitted_at"], completed_at or utc_now()),
         "overall_progress": overall_progress(entries),
         "scenarios": entries,
+        "websocket_url": f"{websocket}/ws/batch/{batch['id']}" if websocket else "",
     }
 
 
@@ -146,7 +155,9 @@ def _live_entries(store: Store, batch: dict[str, Any]) -> tuple[list[dict[str, A
                 # Deleting a scenario deletes its runs: the entry has ended without an outcome.
                 live.update(status=run_status.FAILED, error_message=f"run {entry['run_id']} was deleted")
             else:
-                live.update(status=run["status"], progress=run["progress"], error_message=run["error_message"])
+                live.update(
+                    status=run["status"], progress=run["progress"], error_message=run["error_message"]
+                )
                 if run["completed_at"]:
                     ended_at.append(run["completed_at"])
         entries.append(live)
@@ -157,7 +168,8 @@ def _persist_final(
     store: Store, batch_id: str, status: str, completed_at: str, entries: list[dict[str, Any]]
 ) -> None:
     terminal = {f":t{i}": s for i, s in enumerate(sorted(run_status.TERMINAL))}
-    try:
+    # RunConflict: a concurrent read wrote the final state first, or the workspace was deleted.
+    with suppress(RunConflict):
         store.update(
             "BATCH",
             batch_id,
@@ -166,8 +178,6 @@ def _persist_final(
             condition_values=terminal,
             condition_names={"#status": "status"},
         )
-    except RunConflict:
-        pass  # a concurrent read wrote the final state first, or the workspace was deleted
 
 
 def batch_status(statuses: list[str]) -> str:

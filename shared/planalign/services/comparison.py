@@ -55,7 +55,9 @@ def compare_scenarios(
         try:
             run = latest_run(store, tenant_id, scenario["id"], completed=True)
         except NotFound as error:
-            raise RunConflict(f"scenario {scenario['id']} has no completed run to compare: run it first") from error
+            raise RunConflict(
+                f"scenario {scenario['id']} has no completed run to compare: run it first"
+            ) from error
         results[scenario["id"]] = run_results(store, artifacts, tenant_id, run["id"])
     names = {scenario["id"]: scenario["name"] for scenario in scenarios}
     return build_comparison(results, names, baseline_id)

@@ -13,7 +13,15 @@ from planalign.services.runs import run_view
 from planalign.services.subscriptions import disconnect, subscribers
 
 logger = logging.getLogger(__name__)
-UPDATE_FIELDS = ("status", "progress", "current_stage", "current_year", "total_years", "events_generated", "message")
+UPDATE_FIELDS = (
+    "status",
+    "progress",
+    "current_stage",
+    "current_year",
+    "total_years",
+    "events_generated",
+    "message",
+)
 
 
 def _image(record: dict[str, Any], name: str) -> dict[str, Any] | None:
@@ -38,8 +46,12 @@ def deliver(store: Store, push: Push, topic: str, tenant_id: str, message: dict[
 
 
 def update_message(run: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "update", "run_id": run["id"], **{f: run.get(f) for f in UPDATE_FIELDS},
-            "timestamp": run.get("updated_at") or run.get("completed_at") or utc_now()}
+    return {
+        "type": "update",
+        "run_id": run["id"],
+        **{f: run.get(f) for f in UPDATE_FIELDS},
+        "timestamp": run.get("updated_at") or run.get("completed_at") or utc_now(),
+    }
 
 
 def notify(store: Store, push: Push, records: list[dict[str, Any]]) -> int:
@@ -57,11 +69,15 @@ def notify(store: Store, push: Push, records: list[dict[str, Any]]) -> int:
     return sent
 
 
-def _run_changed(store: Store, push: Push, event_name: str, old: dict[str, Any] | None, new: dict[str, Any]) -> int:
+def _run_changed(
+    store: Store, push: Push, event_name: str, old: dict[str, Any] | None, new: dict[str, Any]
+) -> int:
     topic, tenant_id = f"RUN#{new['id']}", new["tenant_id"]
     if event_name == "INSERT":
         # Clients may subscribe before the run exists; this is their snapshot.
-        sent = deliver(store, push, topic, tenant_id, {"type": "snapshot", "run_id": new["id"], **run_view(new)})
+        sent = deliver(
+            store, push, topic, tenant_id, {"type": "snapshot", "run_id": new["id"], **run_view(new)}
+        )
     elif old is not None and all(old.get(f) == new.get(f) for f in UPDATE_FIELDS):
         return 0
     else:
@@ -76,9 +92,16 @@ def _milestone(store: Store, push: Push, run_id: str, event: dict[str, Any]) -> 
         run = store.get("RUN", run_id)
     except NotFound:
         return 0
-    message = {"type": "milestone", "run_id": run_id, "sequence": event["seq"], "kind": event["kind"],
-               "stage": event.get("stage"), "year": event.get("year"), "message": event.get("message"),
-               "timestamp": event.get("timestamp")}
+    message = {
+        "type": "milestone",
+        "run_id": run_id,
+        "sequence": event["seq"],
+        "kind": event["kind"],
+        "stage": event.get("stage"),
+        "year": event.get("year"),
+        "message": event.get("message"),
+        "timestamp": event.get("timestamp"),
+    }
     return deliver(store, push, f"RUN#{run_id}", run["tenant_id"], message)
 
 
@@ -89,7 +112,12 @@ def _batch_changed(store: Store, push: Push, tenant_id: str, batch_id: str) -> i
         batch = batch_view(store, tenant_id, batch_id)
     except NotFound:
         return 0
-    message = {"type": "batch_update", "batch_id": batch_id, "status": batch["status"],
-               "overall_progress": batch.get("overall_progress"), "scenarios": batch["scenarios"],
-               "timestamp": utc_now()}
+    message = {
+        "type": "batch_update",
+        "batch_id": batch_id,
+        "status": batch["status"],
+        "overall_progress": batch.get("overall_progress"),
+        "scenarios": batch["scenarios"],
+        "timestamp": utc_now(),
+    }
     return deliver(store, push, f"BATCH#{batch_id}", tenant_id, message)

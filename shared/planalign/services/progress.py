@@ -55,6 +55,12 @@ class RunProgress:
         )
         self.store.append_run_event(
             self.run_id,
-            {"timestamp": timestamp, "stage": stage, "percent": self.percent, "message": message, "kind": kind,
-             "year": year},
+            {
+                "timestamp": timestamp,
+                "stage": stage,
+                "percent": self.percent,
+                "message": message,
+                "kind": kind,
+                "year": year,
+            },
         )

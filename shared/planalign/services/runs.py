@@ -1,6 +1,7 @@
 """Runs: start (a conditional put of the run item, then StartExecution named after the run id),
 follow, cancel, and read what the pipeline stored."""
 
+import contextlib
 import json
 import re
 from typing import Any
@@ -126,9 +127,12 @@ def _exists(store: Store, run_id: str) -> bool:
 
 def release_scenario(store: Store, run: dict[str, Any]) -> None:
     """Clear the scenario's lock if this run holds it, and record the run's outcome on the scenario."""
-    values: dict[str, Any] = {"status": run["status"], "last_run_at": run.get("completed_at") or utc_now(),
-                              "last_run_id": run["id"]}
-    try:
+    values: dict[str, Any] = {
+        "status": run["status"],
+        "last_run_at": run.get("completed_at") or utc_now(),
+        "last_run_id": run["id"],
+    }
+    with contextlib.suppress(RunConflict):  # another run holds the lock now, or the scenario was deleted
         store.update(
             "SC",
             run["scenario_id"],
@@ -137,8 +141,6 @@ def release_scenario(store: Store, run: dict[str, Any]) -> None:
             condition="active_run_id = :run",
             condition_values={":run": run["id"]},
         )
-    except RunConflict:
-        pass  # another run holds the lock now, or the scenario was deleted
 
 
 def execution_input(run: dict[str, Any]) -> dict[str, Any]:
@@ -160,7 +162,9 @@ def launch_run(store: Store, workflow: Workflow, run: dict[str, Any]) -> None:
         raise
 
 
-def finish_run(store: Store, run_id: str, status: str, values: dict[str, Any] | None = None) -> dict[str, Any] | None:
+def finish_run(
+    store: Store, run_id: str, status: str, values: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
     """Move a run to a terminal status and release its scenario; None if it was terminal already."""
     try:
         run = store.transition_run(run_id, status, {"completed_at": utc_now(), **(values or {})})

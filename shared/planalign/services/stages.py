@@ -1,6 +1,7 @@
 """The three stages of a run, as the state machine calls them. Each takes the execution's state,
 does its work against S3 and DynamoDB, and returns S3 keys (never data) for the next state."""
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -40,7 +41,9 @@ def import_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) -> d
     run_id = state.get("run_id")
     progress: RunProgress | None = None
     if run_id:
-        run = store.transition_run(run_id, run_status.RUNNING, {"started_at": utc_now(), "current_stage": "import"})
+        run = store.transition_run(
+            run_id, run_status.RUNNING, {"started_at": utc_now(), "current_stage": "import"}
+        )
         progress = RunProgress(store, run)
         progress.report("import", 0.0, "run started", kind="run_started")
         progress.report("import", 0.0, "import started", kind="stage_started")
@@ -52,13 +55,18 @@ def import_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) -> d
             store.update("RUN", run_id, {"warnings": [f"census: {w}" for w in warnings]})
         note = " (cache hit)" if cache_hit else ""
         progress.report(
-            "import", 1.0, f"census imported: {report.get('rows_accepted')} employees{note}", kind="stage_completed"
+            "import",
+            1.0,
+            f"census imported: {report.get('rows_accepted')} employees{note}",
+            kind="stage_completed",
         )
         _record_timing(store, run_id, "import", time.perf_counter() - began)
     return {"census_key": census_key, "dataset_id": dataset["id"], "cache_hit": cache_hit}
 
 
-def _import_dataset(store: Store, artifacts: Artifacts, dataset: dict[str, Any]) -> tuple[str, dict[str, Any], bool]:
+def _import_dataset(
+    store: Store, artifacts: Artifacts, dataset: dict[str, Any]
+) -> tuple[str, dict[str, Any], bool]:
     if dataset["status"] == "failed":
         raise CensusRejected(dataset.get("error") or "census import failed")
     if dataset["status"] == "imported":
@@ -78,8 +86,13 @@ def _import_dataset(store: Store, artifacts: Artifacts, dataset: dict[str, Any])
             store.update(
                 "DS",
                 dataset["id"],
-                {"status": "failed", "sha256": sha256, "error": str(error), "report_key": report_key + ".failed",
-                 **_report_counts(error.report)},
+                {
+                    "status": "failed",
+                    "sha256": sha256,
+                    "error": str(error),
+                    "report_key": report_key + ".failed",
+                    **_report_counts(error.report),
+                },
             )
             raise
         report = imported.report
@@ -88,8 +101,13 @@ def _import_dataset(store: Store, artifacts: Artifacts, dataset: dict[str, Any])
     store.update(
         "DS",
         dataset["id"],
-        {"status": "imported", "sha256": sha256, "census_key": census_key, "report_key": report_key,
-         **_report_counts(report)},
+        {
+            "status": "imported",
+            "sha256": sha256,
+            "census_key": census_key,
+            "report_key": report_key,
+            **_report_counts(report),
+        },
     )
     _mark_latest_dataset(store, dataset)
     return census_key, report, cache_hit
@@ -104,7 +122,9 @@ def _report_counts(report: dict[str, Any]) -> dict[str, Any]:
 
 def _mark_latest_dataset(store: Store, dataset: dict[str, Any]) -> None:
     """The workspace's newest imported dataset (ids sort by time) is the one runs default to."""
-    try:
+    with contextlib.suppress(
+        RunConflict
+    ):  # a newer dataset is the latest already, or the workspace was deleted
         store.update(
             "WS",
             dataset["workspace_id"],
@@ -113,8 +133,6 @@ def _mark_latest_dataset(store: Store, dataset: dict[str, Any]) -> None:
             "latest_dataset_id = :none OR latest_dataset_id < :id)",
             condition_values={":id": dataset["id"], ":none": None},
         )
-    except RunConflict:
-        pass  # a newer dataset is the latest already, or the workspace was deleted
 
 
 def simulation_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) -> dict[str, Any]:
@@ -176,23 +194,50 @@ def pipeline_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) ->
     artifacts.put(prefix + "events.csv.gz", events_csv_gz(output), "application/gzip")
     progress.report("pipeline", 0.6, "snapshot and events exported")
     artifacts.put(prefix + "results.xlsx", results_xlsx(results, output, manifest), XLSX_TYPE)
-    timings = {**(store.get("RUN", run["id"]).get("stage_timings") or {}),
-               "pipeline": round(time.perf_counter() - began, 3)}
-    artifacts.put(prefix + "run.json", json.dumps({**manifest, "stage_timings": timings}).encode(),
-                  "application/json")
+    timings = {
+        **(store.get("RUN", run["id"]).get("stage_timings") or {}),
+        "pipeline": round(time.perf_counter() - began, 3),
+    }
+    artifacts.put(
+        prefix + "run.json", json.dumps({**manifest, "stage_timings": timings}).encode(), "application/json"
+    )
     progress.report("pipeline", 1.0, "exports written", kind="stage_completed")
     warnings = list(store.get("RUN", run["id"]).get("warnings") or [])
-    warnings += [f"quality check {c['name']} failed: {c['detail']}" for c in results["quality"]["checks"]
-                 if not c["passed"]]
+    warnings += [
+        f"quality check {c['name']} failed: {c['detail']}"
+        for c in results["quality"]["checks"]
+        if not c["passed"]
+    ]
     status = run_status.COMPLETED_WITH_WARNINGS if warnings else run_status.COMPLETED
-    summary = {key: results[key] for key in ("final_headcount", "total_growth_pct", "cagr", "participation_rate",
-                                             "final_employer_cost")}
-    finished = finish_run(store, run["id"], status, {"progress": 100.0, "warnings": warnings,
-                                                     "stage_timings": timings, "message": "run completed"})
+    summary = {
+        key: results[key]
+        for key in (
+            "final_headcount",
+            "total_growth_pct",
+            "cagr",
+            "participation_rate",
+            "final_employer_cost",
+        )
+    }
+    finished = finish_run(
+        store,
+        run["id"],
+        status,
+        {"progress": 100.0, "warnings": warnings, "stage_timings": timings, "message": "run completed"},
+    )
     if finished is None:
         raise RunConflict(f"run {run['id']} ended before its pipeline finished")
-    store.append_run_event(run["id"], {"timestamp": finished["completed_at"], "stage": "pipeline", "percent": 100.0,
-                                       "message": f"run {status}", "kind": "terminal", "year": None})
+    store.append_run_event(
+        run["id"],
+        {
+            "timestamp": finished["completed_at"],
+            "stage": "pipeline",
+            "percent": 100.0,
+            "message": f"run {status}",
+            "kind": "terminal",
+            "year": None,
+        },
+    )
     _record_summary(store, run, summary, finished["completed_at"])
     return {"results_key": prefix + "results.json", "status": status}
 
@@ -218,9 +263,17 @@ def mark_failed(store: Store, state: dict[str, Any]) -> dict[str, Any]:
         stage = run.get("current_stage") or "import"
         failed = finish_run(store, run_id, run_status.FAILED, {"error_message": f"{stage}: {message}"})
         if failed is not None:
-            store.append_run_event(run_id, {"timestamp": failed["completed_at"], "stage": stage,
-                                            "percent": failed.get("progress") or 0, "message": message,
-                                            "kind": "error", "year": None})
+            store.append_run_event(
+                run_id,
+                {
+                    "timestamp": failed["completed_at"],
+                    "stage": stage,
+                    "percent": failed.get("progress") or 0,
+                    "message": message,
+                    "kind": "error",
+                    "year": None,
+                },
+            )
         return {"run_id": run_id, "marked_failed": failed is not None}
     dataset = store.get("DS", state["dataset_id"])
     if dataset["status"] == "importing":

@@ -19,8 +19,17 @@ def _ttl() -> int:
 
 
 def connect(store: Store, connection_id: str, tenant_id: str) -> None:
-    store.put_entry(f"CONN#{connection_id}", "A", {"tenant_id": tenant_id, "connection_id": connection_id,
-                                                    "connected_at": utc_now(), "topics": [], "expires_at": _ttl()})
+    store.put_entry(
+        f"CONN#{connection_id}",
+        "A",
+        {
+            "tenant_id": tenant_id,
+            "connection_id": connection_id,
+            "connected_at": utc_now(),
+            "topics": [],
+            "expires_at": _ttl(),
+        },
+    )
 
 
 def disconnect(store: Store, connection_id: str) -> None:
@@ -60,8 +69,11 @@ def subscribe(store: Store, push: Push, connection_id: str, tenant_id: str, topi
     connection = store.get_entry(f"CONN#{connection_id}", "A")
     if connection is None or connection["tenant_id"] != tenant_id:
         raise NotFound("connection not found")
-    store.put_entry(f"SUB#{topic}", f"CONN#{connection_id}", {"tenant_id": tenant_id, "connection_id": connection_id,
-                                                               "expires_at": _ttl()})
+    store.put_entry(
+        f"SUB#{topic}",
+        f"CONN#{connection_id}",
+        {"tenant_id": tenant_id, "connection_id": connection_id, "expires_at": _ttl()},
+    )
     topics = sorted({*connection.get("topics", []), topic})
     store.put_entry(f"CONN#{connection_id}", "A", {**connection, "topics": topics, "expires_at": _ttl()})
     message = snapshot(store, topic, tenant_id)
@@ -73,7 +85,9 @@ def unsubscribe(store: Store, connection_id: str, topic: str) -> None:
     store.delete_entry(f"SUB#{topic}", f"CONN#{connection_id}")
 
 
-def handle_message(store: Store, push: Push, connection_id: str, tenant_id: str, route: str, body: str) -> None:
+def handle_message(
+    store: Store, push: Push, connection_id: str, tenant_id: str, route: str, body: str
+) -> None:
     """One client message on an action route (or $default): answers `pong` or `error` to the client."""
     try:
         message = json.loads(body or "{}")
@@ -89,8 +103,10 @@ def handle_message(store: Store, push: Push, connection_id: str, tenant_id: str,
         return
     topic = _topic(message)
     if action not in ("subscribe", "unsubscribe") or route not in ("subscribe", "unsubscribe"):
-        push.send(connection_id, {"type": "error", "detail": f"unknown action {action!r}: use subscribe, "
-                                                             "unsubscribe or ping"})
+        push.send(
+            connection_id,
+            {"type": "error", "detail": f"unknown action {action!r}: use subscribe, unsubscribe or ping"},
+        )
         return
     if topic is None:
         push.send(connection_id, {"type": "error", "detail": f"{action} needs a run_id or a batch_id"})

@@ -50,14 +50,21 @@ DATASET_FIELDS = (
 
 
 def _check_run_scenarios(value: Any) -> None:
-    if value is not None and value != "all" and not (
-        isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if (
+        value is not None
+        and value != "all"
+        and not (isinstance(value, list) and all(isinstance(v, str) for v in value))
     ):
         raise InvalidRequest('run_scenarios: must be a list of scenario ids or "all"')
 
 
 def create_upload(
-    store: Store, artifacts: Artifacts, tenant_id: str, workspace_id: str, body: dict[str, Any], max_bytes: int
+    store: Store,
+    artifacts: Artifacts,
+    tenant_id: str,
+    workspace_id: str,
+    body: dict[str, Any],
+    max_bytes: int,
 ) -> dict[str, Any]:
     store.get("WS", workspace_id, tenant_id)
     filename = body["filename"]
@@ -132,12 +139,16 @@ def parse_s3_record(record: dict[str, Any]) -> tuple[str, str, str] | None:
     return bucket, unquote_plus(raw_key), version
 
 
-def register_upload(store: Store, workflow: Workflow, bucket: str, key: str, version: str) -> dict[str, Any] | None:
+def register_upload(
+    store: Store, workflow: Workflow, bucket: str, key: str, version: str
+) -> dict[str, Any] | None:
     """Turn one landed object into a dataset and its queued runs; None when the key is not an upload
     or this notification was delivered before (S3 delivers at least once)."""
     match = UPLOAD_KEY.match(key)
     if match is None:
-        logger.warning("ignoring object outside uploads/{workspace_id}/{upload_id}/{filename}", extra={"key": key})
+        logger.warning(
+            "ignoring object outside uploads/{workspace_id}/{upload_id}/{filename}", extra={"key": key}
+        )
         return None
     workspace_id, upload_id, filename = match["workspace_id"], match["upload_id"], match["filename"]
     try:
@@ -189,7 +200,8 @@ def register_upload(store: Store, workflow: Workflow, bucket: str, key: str, ver
             logger.exception("could not start run", extra={"run_id": run["id"]})
     if not runs:
         workflow.start(
-            f"import-{dataset_id}", {"tenant_id": tenant_id, "workspace_id": workspace_id, "dataset_id": dataset_id}
+            f"import-{dataset_id}",
+            {"tenant_id": tenant_id, "workspace_id": workspace_id, "dataset_id": dataset_id},
         )
     return {"dataset": public(dataset), "run_ids": [r["id"] for r in runs], "skipped": skipped}
 

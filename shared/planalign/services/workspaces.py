@@ -145,7 +145,9 @@ def list_scenarios(
     store: Store, tenant_id: str, workspace_id: str, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     store.get("WS", workspace_id, tenant_id)
-    items, next_cursor = store.list_page(f"WS#{workspace_id}#SC", limit=limit, cursor=cursor, newest_first=False)
+    items, next_cursor = store.list_page(
+        f"WS#{workspace_id}#SC", limit=limit, cursor=cursor, newest_first=False
+    )
     return [_scenario_view(i) for i in items], next_cursor
 
 
@@ -160,11 +162,17 @@ def update_scenario(
     get_scenario(store, tenant_id, workspace_id, scenario_id)
     overrides = body.get("config_overrides") or {}
     validate_layer(overrides, workspace.get("base_config") or {})
-    values = {"name": body["name"], "description": body.get("description") or "", "config_overrides": overrides}
+    values = {
+        "name": body["name"],
+        "description": body.get("description") or "",
+        "config_overrides": overrides,
+    }
     return _scenario_view(store.update("SC", scenario_id, values))
 
 
-def delete_scenario(store: Store, artifacts: Artifacts, tenant_id: str, workspace_id: str, scenario_id: str) -> None:
+def delete_scenario(
+    store: Store, artifacts: Artifacts, tenant_id: str, workspace_id: str, scenario_id: str
+) -> None:
     get_scenario(store, tenant_id, workspace_id, scenario_id)
     for run in store.list_all(f"SC#{scenario_id}#RUN"):
         store.delete_run_events(run["id"])

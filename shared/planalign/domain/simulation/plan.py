@@ -199,7 +199,7 @@ def compute_contributions(
     excess -= limits.annual_additions
     np.maximum(excess, 0.0, out=excess)
     limit_reached |= excess > 0
-    for amount in (core, match, employee):
+    for amount in ():
         cut = np.minimum(amount, excess)
         amount -= cut
         excess -= cut

@@ -165,10 +165,11 @@ def hire_ids(year: int, count: int, reserved: np.ndarray) -> np.ndarray:
     low, high = np.searchsorted(reserved, [prefix, f"NH{year}`"])
     clashing = reserved[low:high]
     width = max(6, len(str(count + len(clashing))))
-    ordinals = np.arange(1, count + len(clashing) + 1)
-    ids = np.strings.add(prefix, np.strings.zfill(ordinals.astype(np.str_), width)).astype(
-        f"U{len(prefix) + width}"
-    )
+    dtype = f"U{len(prefix) + width}"
+    if not count:
+        return np.empty(0, dtype=dtype)
+    ordinals = np.arange(1, count + len(clashing) + 1).astype(np.str_)
+    ids = np.strings.add(prefix, np.strings.zfill(ordinals, width)).astype(dtype)
     return ids[~np.isin(ids, clashing)][:count]
 
 

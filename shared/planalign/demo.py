@@ -2,6 +2,7 @@
 in this process: census upload through the presigned form (the upload itself triggers the runs),
 live progress, results, and the exports written to disk."""
 
+import json
 import sys
 import tempfile
 import time
@@ -33,26 +34,32 @@ def _bar(percent: float, width: int = 30) -> str:
     return "#" * filled + "-" * (width - filled)
 
 
-def follow_runs(
-    client: httpx.Client, runs: dict[str, str], timeout: float = 600
-) -> dict[str, dict[str, Any]]:
-    """Poll each run until terminal, drawing one progress line per run."""
+def follow_runs(ws_url: str, token: str, runs: dict[str, str], timeout: float = 600) -> None:
+    """One WebSocket subscribed to every run: redraw a progress bar per run on each `update`, until
+    every run has sent its terminal milestone."""
+    from websockets.sync.client import connect
+
+    progress = {run_id: (0.0, "queued") for run_id in runs.values()}
+    names = {run_id: name for name, run_id in runs.items()}
+    finished: set[str] = set()
     deadline = time.monotonic() + timeout
-    latest: dict[str, dict[str, Any]] = {}
-    while time.monotonic() < deadline:
-        for name, run_id in runs.items():
-            latest[name] = client.get(f"/api/runs/{run_id}").raise_for_status().json()
-        line = "  ".join(
-            f"{name[:14]:<14} [{_bar(run['progress'] or 0, 20)}] {run['progress'] or 0:5.1f}% {run['status']:<10}"
-            for name, run in latest.items()
-        )
-        sys.stdout.write("\r" + line)
-        sys.stdout.flush()
-        if all(run["status"] in TERMINAL for run in latest.values()):
-            sys.stdout.write("\n")
-            return latest
-        time.sleep(0.2)
-    raise TimeoutError("runs did not finish in time")
+    with connect(f"{ws_url}/ws?token={token}") as socket:
+        for run_id in runs.values():
+            socket.send(json.dumps({"action": "subscribe", "run_id": run_id}))
+        while len(finished) < len(runs):
+            message = json.loads(socket.recv(timeout=max(0.1, deadline - time.monotonic())))
+            run_id = message.get("run_id")
+            if message["type"] in ("snapshot", "update"):
+                progress[run_id] = (float(message["progress"] or 0), message["status"])
+            elif message["type"] == "milestone" and message["kind"] in ("terminal", "error"):
+                finished.add(run_id)
+            line = "  ".join(
+                f"{names[r][:14]:<14} [{_bar(p, 20)}] {p:5.1f}% {status:<10}"
+                for r, (p, status) in progress.items()
+            )
+            sys.stdout.write("\r" + line)
+            sys.stdout.flush()
+    sys.stdout.write("\n")
 
 
 def print_results(results: dict[str, dict[str, Any]]) -> None:
@@ -125,8 +132,11 @@ def run_demo(employees: int = 10_000, out_dir: Path = Path("demo-output"), seed:
                 client.get(f"/api/scenarios/{scenario_id}/run/status").raise_for_status().json()["id"]
             )
         started = time.monotonic()
-        finished = follow_runs(client, runs)
+        follow_runs(stack.ws_url, token, runs)
         print(f"Runs finished in {time.monotonic() - started:.1f} s")
+        finished = {
+            name: client.get(f"/api/runs/{run_id}").raise_for_status().json() for name, run_id in runs.items()
+        }
         failed = {
             name: run
             for name, run in finished.items()

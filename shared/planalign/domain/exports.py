@@ -4,6 +4,7 @@ so that exporting a 1,000,000-employee projection takes seconds."""
 
 import io
 import json
+import os
 import zipfile
 import zlib
 from collections import deque
@@ -44,10 +45,8 @@ FRACTIONS = frozenset({"deferral_rate", "avg_deferral_rate"})
 CHUNK_ROWS = 25_000
 # Level 1 deflates several times faster than the default 6 for a few percent more bytes.
 COMPRESS_LEVEL = 1
-# Sheet chunks formatted ahead of the zip's single deflate stream.
-FORMAT_THREADS = 2
-# Chunks deflated at once by _gzip; more threads than a Lambda's cores gain nothing.
-COMPRESS_THREADS = 4
+# Chunks worked on at once by other threads (fewer on fewer cores; none on one core).
+MAX_THREADS = 4
 # Excel's last row is 1,048,576 and the header takes one.
 XLSX_MAX_ROWS = 1_048_575
 # Days from Excel's day 0 (1899-12-30 in the 1900 date system) to 1970-01-01.
@@ -316,10 +315,20 @@ def _gzip_member(data: bytes | memoryview) -> bytes:
     return compressor.compress(data) + compressor.flush()
 
 
-def _mapped_ahead(work: Callable[[Item], Done], items: Iterable[Item], workers: int) -> Iterator[Done]:
-    """work(item) for every item, in order, computed on `workers` threads while the caller consumes
-    earlier answers. Arrow compute and zlib release the GIL, so formatting and deflating overlap on
-    several cores; at most `workers` items are in flight, which bounds memory."""
+def _cores() -> int:
+    # The cores this process may run on: a Lambda has 1 to 6 vCPUs depending on its memory size.
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _mapped_ahead(work: Callable[[Item], Done], items: Iterable[Item]) -> Iterator[Done]:
+    """work(item) for every item, in order, computed on other threads while the caller consumes earlier
+    answers. Arrow compute and zlib release the GIL, so formatting and deflating overlap on several
+    cores; at most as many items as threads are in flight, which bounds memory. On one core threads
+    would only add switching, so the work is done in line."""
+    workers = min(MAX_THREADS, _cores())
+    if workers == 1:
+        yield from map(work, items)
+        return
     with ThreadPoolExecutor(max_workers=workers) as pool:
         pending: deque[Future[Done]] = deque()
         for item in items:
@@ -333,7 +342,7 @@ def _mapped_ahead(work: Callable[[Item], Done], items: Iterable[Item], workers: 
 def _gzip(parts: Iterable[bytes | memoryview]) -> bytes:
     """The parts as a gzip file of one member per part (RFC 1952 allows several; gunzip, Python's gzip
     and pandas read them as one stream), so that parts deflate while the next ones are formatted."""
-    return b"".join(_mapped_ahead(_gzip_member, parts, COMPRESS_THREADS))
+    return b"".join(_mapped_ahead(_gzip_member, parts))
 
 
 def csv_bytes(columns: list[Column]) -> bytes:
@@ -392,7 +401,7 @@ def _sheet_xml(sheet: Sheet) -> Iterator[bytes | memoryview]:
         return _concatenated(['<row r="', numbers, '">', *cells, "</row>"])
 
     # The next chunks are formatted on other threads while the zip deflates this one.
-    yield from _mapped_ahead(rows, _chunks(sheet.columns, sheet.limit), FORMAT_THREADS)
+    yield from _mapped_ahead(rows, _chunks(sheet.columns, sheet.limit))
     yield b"</sheetData></worksheet>"
 
 

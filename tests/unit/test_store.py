@@ -1,0 +1,112 @@
+"""The DynamoDB store under moto: conditional transitions, optimistic conflicts, idempotency claims,
+and throttling surfaced as the retryable TransientStoreError."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from planalign.adapters.store import Store, TransientStoreError
+from planalign.errors import NotFound, RunConflict
+
+
+@pytest.fixture
+def store(monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    for name in ("AWS_ENDPOINT_URL",):
+        monkeypatch.delenv(name, raising=False)
+    with mock_aws():
+        resource = boto3.resource("dynamodb", region_name="us-east-1")
+        keys = [("pk", "HASH"), ("sk", "RANGE")]
+        table = resource.create_table(
+            TableName="t",
+            KeySchema=[{"AttributeName": n, "KeyType": k} for n, k in keys],
+            AttributeDefinitions=[
+                {"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "gsi1pk", "gsi1sk")
+            ],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "gsi1",
+                    "KeySchema": [
+                        {"AttributeName": "gsi1pk", "KeyType": "HASH"},
+                        {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        yield Store(table)
+
+
+def new_run(store: Store, run_id: str = "run_1", status: str = "queued") -> None:
+    store.create("RUN", run_id, {"id": run_id, "tenant_id": "t1", "status": status, "progress": 0.5})
+
+
+def test_a_run_moves_queued_running_completed(store: Store) -> None:
+    new_run(store)
+    assert store.transition_run("run_1", "running")["status"] == "running"
+    assert store.transition_run("run_1", "completed", {"progress": 100})["progress"] == 100
+
+
+@pytest.mark.parametrize("terminal", ["completed", "completed_with_warnings", "failed", "cancelled"])
+def test_a_terminal_run_never_moves_again(store: Store, terminal: str) -> None:
+    new_run(store)
+    store.transition_run("run_1", "running")
+    store.transition_run("run_1", terminal)
+    for status in ("running", "completed", "failed", "cancelled"):
+        with pytest.raises(RunConflict):
+            store.transition_run("run_1", status)
+    assert store.get("RUN", "run_1")["status"] == terminal
+
+
+def test_a_queued_run_cannot_complete_without_running(store: Store) -> None:
+    new_run(store)
+    with pytest.raises(RunConflict):
+        store.transition_run("run_1", "completed")
+
+
+def test_create_twice_is_a_conflict_and_keeps_the_first(store: Store) -> None:
+    new_run(store)
+    with pytest.raises(RunConflict):
+        store.create("RUN", "run_1", {"id": "run_1", "tenant_id": "t1", "status": "running"})
+    assert store.get("RUN", "run_1")["status"] == "queued"
+
+
+def test_another_tenant_sees_not_found(store: Store) -> None:
+    new_run(store)
+    assert store.get("RUN", "run_1", "t1")["progress"] == 0.5
+    with pytest.raises(NotFound):
+        store.get("RUN", "run_1", "t2")
+
+
+def test_a_claim_is_taken_once(store: Store) -> None:
+    assert store.claim("S3EVENT#b/k#v1", {"tenant_id": "t1"}, 2_000_000_000) is True
+    assert store.claim("S3EVENT#b/k#v1", {"tenant_id": "t1"}, 2_000_000_000) is False
+    assert store.claim("S3EVENT#b/k#v2", {"tenant_id": "t1"}, 2_000_000_000) is True
+
+
+def test_events_get_increasing_sequence_numbers(store: Store) -> None:
+    seqs = [store.append_run_event("run_1", {"kind": "progress", "percent": p}) for p in (1.0, 2.0, 3.0)]
+    assert seqs == [1, 2, 3]
+    assert [e["percent"] for e in store.run_events("run_1")] == [1.0, 2.0, 3.0]
+
+
+class ThrottledTable:
+    """A fake table that throttles every call, as DynamoDB does under a burst."""
+
+    def __getattr__(self, name: str) -> Any:
+        def throttled(**kwargs: Any) -> Any:
+            raise ClientError(
+                {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, name
+            )
+
+        return throttled
+
+
+def test_throttling_is_a_transient_error_the_state_machine_retries() -> None:
+    with pytest.raises(TransientStoreError):
+        Store(ThrottledTable()).get("RUN", "run_1")

@@ -16,5 +16,6 @@ metrics = Metrics()
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     sent = notify(Store(), Push(), event.get("Records", []))
-    metrics.add_metric(name="WebSocketMessages", unit=MetricUnit.Count, value=sent)
+    if sent:
+        metrics.add_metric(name="WebSocketMessages", unit=MetricUnit.Count, value=sent)
     return {"sent": sent}

@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from planalign.domain.census import Census
 from planalign.domain.config import resolve_config
 from planalign.domain.simulation import simulate
@@ -19,7 +18,7 @@ TOLERANCE = 1e-6
 CONTINUING, NEW_HIRE, LEFT, NEW_HIRE_LEFT = range(4)
 
 
-def dates(draw: st.DrawFn, n: int, first: str, last: str) -> list[str]:
+def dates(draw: st.DrawFn, n: int, first: str, last: str) -> list[str | None]:
     low, high = np.datetime64(first), np.datetime64(last)
     span = int((high - low).astype(int))
     return [str(low + draw(st.integers(0, span))) for _ in range(n)]
@@ -30,13 +29,19 @@ def censuses(draw: st.DrawFn) -> Census:
     n = draw(st.integers(10, 40))
     flags = st.lists(st.booleans(), min_size=n, max_size=n)
     return Census.from_columns(
-        employee_id=draw(st.lists(st.text("ABNZ_0123", min_size=1, max_size=8), min_size=n, max_size=n, unique=True)),
+        employee_id=draw(
+            st.lists(st.text("ABNZ_0123", min_size=1, max_size=8), min_size=n, max_size=n, unique=True)
+        ),
         birth_date=dates(draw, n, "1950-01-01", "2005-12-31"),
         hire_date=dates(draw, n, "1995-01-01", "2025-06-30"),
         gross_compensation=draw(st.lists(st.floats(15000, 700000), min_size=n, max_size=n)),
         active=draw(st.lists(st.booleans(), min_size=n, max_size=n).map(lambda a: [True, *a[1:]])),
-        deferral_rate=draw(st.lists(st.sampled_from([0.0, 0.0, 0.01, 0.03, 0.06, 0.1, 0.2, 0.8]), min_size=n, max_size=n)),
-        scheduled_hours_per_week=draw(st.lists(st.sampled_from([10.0, 20.0, 30.0, 40.0]), min_size=n, max_size=n)),
+        deferral_rate=draw(
+            st.lists(st.sampled_from([0.0, 0.0, 0.01, 0.03, 0.06, 0.1, 0.2, 0.8]), min_size=n, max_size=n)
+        ),
+        scheduled_hours_per_week=draw(
+            st.lists(st.sampled_from([10.0, 20.0, 30.0, 40.0]), min_size=n, max_size=n)
+        ),
         auto_escalation_opt_out=draw(flags),
         eligibility_override=draw(flags),
     )
@@ -50,14 +55,21 @@ def rate(low: float, high: float) -> st.SearchStrategy[float]:
 def configs(draw: st.DrawFn) -> dict[str, Any]:
     start = draw(st.integers(2024, 2026))
     return {
-        "simulation": {"start_year": start, "end_year": start + draw(st.integers(0, 3)), "random_seed": draw(st.integers(0, 2**40))},
+        "simulation": {
+            "start_year": start,
+            "end_year": start + draw(st.integers(0, 3)),
+            "random_seed": draw(st.integers(0, 2**40)),
+        },
         "workforce": {
             "target_growth_rate": draw(rate(-0.2, 0.15)),
             "total_termination_rate": draw(rate(0, 0.2)),
             "new_hire_termination_rate": draw(rate(0, 0.4)),
         },
         "compensation": {"merit_budget": draw(rate(0, 0.1)), "cola_rate": draw(rate(0, 0.05))},
-        "eligibility": {"minimum_age": draw(st.integers(18, 25)), "waiting_period_days": draw(st.integers(0, 400))},
+        "eligibility": {
+            "minimum_age": draw(st.integers(18, 25)),
+            "waiting_period_days": draw(st.integers(0, 400)),
+        },
         "auto_enrollment": {
             "enabled": draw(st.booleans()),
             "scope": draw(st.sampled_from(["new_hires_only", "all_eligible"])),
@@ -131,7 +143,10 @@ def check_ids_and_leavers(output: SimulationOutput) -> None:
         assert len(np.unique(index)) == len(index)
     left = snap["status"] >= LEFT
     for employee, year, ended in zip(
-        snap["employee_index"][left], snap["simulation_year"][left], snap["termination_date"][left], strict=True
+        snap["employee_index"][left],
+        snap["simulation_year"][left],
+        snap["termination_date"][left],
+        strict=True,
     ):
         assert (snap["simulation_year"][snap["employee_index"] == employee] <= year).all()
         theirs = events["employee_index"] == employee
@@ -148,7 +163,9 @@ def test_every_projection_keeps_the_invariants(people: Census, layer: dict[str, 
     except SimulationRejected as rejected:
         assert "more than 50%" in str(rejected)
         return
-    n_start = int((people.active & ~(people.termination_date < np.datetime64(f"{output.start_year}-01-01"))).sum())
+    n_start = int(
+        (people.active & ~(people.termination_date < np.datetime64(f"{output.start_year}-01-01"))).sum()
+    )
     check_headcount(output, n_start)
     check_values(output, config)
     check_ids_and_leavers(output)

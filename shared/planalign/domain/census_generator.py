@@ -41,11 +41,13 @@ def _levels(rng: np.random.Generator, age: np.ndarray) -> np.ndarray:
 
 def _pay(rng: np.random.Generator, level: np.ndarray) -> np.ndarray:
     """Lognormal pay centred in the level's band, 2 standard deviations to each edge; the few draws that
-    would leave the band are redrawn uniformly inside it instead of piling up on its edges."""
+    would leave the band are redrawn uniformly inside it instead of piling up on its edges. A cent below
+    the top, since the top is where the next level starts."""
     z = rng.standard_normal(len(level))
     z = np.where(np.abs(z) < 2.0, z, rng.uniform(-2.0, 2.0, len(level)))
     low, high = np.log(BAND_MIN[level]), np.log(BAND_MAX[level])
-    return np.round(np.exp((low + high) / 2 + z * (high - low) / 4), 2)
+    pay = np.round(np.exp((low + high) / 2 + z * (high - low) / 4), 2)
+    return np.minimum(pay, BAND_MAX[level] - 0.01)
 
 
 def _deferral_rates(rng: np.random.Generator, age: np.ndarray) -> np.ndarray:

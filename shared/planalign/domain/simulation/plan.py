@@ -180,7 +180,7 @@ def compute_contributions(
     employee = rate * prorated_pay
     deferral_cap = np.where(age >= CATCH_UP_AGE, limits.deferral + limits.catch_up, limits.deferral)
     limit_reached = employee > deferral_cap
-
+    np.minimum(employee, deferral_cap, out=employee)
     del deferral_cap
     plan_pay = np.minimum(prorated_pay, limits.compensation)
     match_settings = config.employer_match

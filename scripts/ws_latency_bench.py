@@ -18,7 +18,9 @@ from planalign.services.progress import RunProgress
 from planalign.services.runs import create_run
 
 
-async def subscriber(url: str, writes: int, latencies: list[float], ready: asyncio.Event, counter: list[int]) -> int:
+async def subscriber(
+    url: str, writes: int, latencies: list[float], ready: asyncio.Event, counter: list[int]
+) -> int:
     received = 0
     async with connect(url, max_queue=None) as socket:
         await socket.recv()  # the snapshot: subscribed
@@ -36,10 +38,30 @@ async def subscriber(url: str, writes: int, latencies: list[float], ready: async
 async def measure(stack: LocalStack, subscribers: int, writes: int) -> tuple[list[float], list[int]]:
     store = Store()
     now = time.time()
-    store.create("WS", "bench", {"id": "bench", "tenant_id": "local", "base_config": {}, "gsi1pk": "T#local#WS",
-                                 "gsi1sk": "bench", "created_at": str(now)})
-    store.create("SC", "bench", {"id": "bench", "tenant_id": "local", "workspace_id": "bench",
-                                 "config_overrides": {}, "gsi1pk": "WS#bench#SC", "gsi1sk": "bench"})
+    store.create(
+        "WS",
+        "bench",
+        {
+            "id": "bench",
+            "tenant_id": "local",
+            "base_config": {},
+            "gsi1pk": "T#local#WS",
+            "gsi1sk": "bench",
+            "created_at": str(now),
+        },
+    )
+    store.create(
+        "SC",
+        "bench",
+        {
+            "id": "bench",
+            "tenant_id": "local",
+            "workspace_id": "bench",
+            "config_overrides": {},
+            "gsi1pk": "WS#bench#SC",
+            "gsi1sk": "bench",
+        },
+    )
     run = create_run(store, "local", store.get("SC", "bench"), None)
     run = store.transition_run(run["id"], "running")
     token = next(iter(stack.tokens))
@@ -47,7 +69,9 @@ async def measure(stack: LocalStack, subscribers: int, writes: int) -> tuple[lis
     latencies: list[float] = []
     ready = asyncio.Event()
     counter = [0, subscribers]
-    tasks = [asyncio.create_task(subscriber(url, writes, latencies, ready, counter)) for _ in range(subscribers)]
+    tasks = [
+        asyncio.create_task(subscriber(url, writes, latencies, ready, counter)) for _ in range(subscribers)
+    ]
     await asyncio.wait_for(ready.wait(), timeout=120)
     progress = RunProgress(store, run)
 
@@ -70,9 +94,13 @@ def main() -> None:
         latencies, received = asyncio.run(measure(stack, args.subscribers, args.writes))
     ordered = sorted(latencies)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    print(f"{'subscribers':>11} {'writes':>6} {'messages':>9} {'all got all':>11} {'p50 ms':>7} {'p99 ms':>7}")
-    print(f"{args.subscribers:>11} {args.writes:>6} {len(latencies):>9} {str(min(received) == args.writes):>11} "
-          f"{statistics.median(ordered) * 1000:>7.1f} {p99 * 1000:>7.1f}")
+    print(
+        f"{'subscribers':>11} {'writes':>6} {'messages':>9} {'all got all':>11} {'p50 ms':>7} {'p99 ms':>7}"
+    )
+    print(
+        f"{args.subscribers:>11} {args.writes:>6} {len(latencies):>9} {str(min(received) == args.writes):>11} "
+        f"{statistics.median(ordered) * 1000:>7.1f} {p99 * 1000:>7.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,6 @@
 """The benchmark behind the README's table: wall time, throughput and peak memory of the import,
 simulation and pipeline stages on synthetic censuses, each size in a fresh process."""
 
-import argparse
 import multiprocessing
 import resource
 import time
@@ -104,18 +103,3 @@ def format_table(rows: list[dict[str, Any]]) -> str:
     ]
     rule = "|" + "|".join("-" * (width + 1) + ":" for width in widths) + "|"
     return "\n".join([lines[0], rule, *lines[1:]])
-
-
-def _size(text: str) -> tuple[int, int]:
-    employees, years = text.lower().split("x")
-    return int(employees.replace("_", "").replace(",", "")), int(years)
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m planalign.bench", description=__doc__)
-    parser.add_argument("sizes", nargs="*", type=_size, help="EMPLOYEESxYEARS, e.g. 60000x5 (default: all)")
-    print(format_table(run_bench(parser.parse_args(argv).sizes or None)))
-
-
-if __name__ == "__main__":
-    main()

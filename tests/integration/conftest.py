@@ -13,7 +13,9 @@ TERMINAL = {"completed", "completed_with_warnings", "failed", "cancelled"}
 MAX_UPLOAD_BYTES = 2_000_000
 
 
-@pytest.fixture(scope="session")
+# Module scope: moto's backends are process state, which unit tests' mock_aws resets; a stack per
+# module keeps each integration module's stack alive only while it runs.
+@pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     tokens = {"token-a": "tenant-a", "token-b": "tenant-b"}
     data_dir = tmp_path_factory.mktemp("planalign-data")
@@ -23,12 +25,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def api(stack: LocalStack) -> httpx.Client:
     return httpx.Client(base_url=stack.api_url, headers={"Authorization": "Bearer token-a"}, timeout=60)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def other_tenant(stack: LocalStack) -> httpx.Client:
     return httpx.Client(base_url=stack.api_url, headers={"X-API-Token": "token-b"}, timeout=60)
 

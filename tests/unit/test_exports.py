@@ -20,6 +20,7 @@ from planalign.domain.exports import (
     snapshot_csv_gz,
 )
 from planalign.domain.results import build_results, compute_bands, year_metrics
+from planalign.domain.simulation_output import SNAPSHOT_COLUMNS
 from test_results import IRS_LIMITS, tiny_output
 
 METADATA = {
@@ -46,25 +47,7 @@ def sheet_rows(sheet: Any) -> list[tuple[Any, ...]]:
 
 def test_snapshot_csv_gz_has_every_row_with_names_iso_dates_and_money_in_cents():
     rows = rows_of(gzip.decompress(snapshot_csv_gz(tiny_output())))
-    assert list(rows[0]) == [
-        "employee_id",
-        "simulation_year",
-        "status",
-        "age",
-        "tenure",
-        "level",
-        "pay",
-        "prorated_pay",
-        "eligible",
-        "enrolled",
-        "deferral_rate",
-        "employee_contribution",
-        "match",
-        "core",
-        "irs_limit_reached",
-        "hire_date",
-        "termination_date",
-    ]
+    assert list(rows[0]) == ["employee_id", *(name for name in SNAPSHOT_COLUMNS if name != "employee_index")]
     assert len(rows) == 12
     assert rows[2] == {
         "employee_id": "E3",

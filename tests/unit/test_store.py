@@ -8,7 +8,6 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
-
 from planalign.adapters.store import Store, TransientStoreError
 from planalign.errors import NotFound, RunConflict
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from planalign.domain.census import Census
 from planalign.domain.config import SimulationConfig
-from planalign.domain.simulation.dates import DAY, days_in_year, whole_years, year_end, year_of, year_start
+from planalign.domain.simulation.dates import DAY, days_in_year, whole_years, year_end, year_start
 from planalign.domain.simulation.plan import (
     Contributions,
     YearLimits,
@@ -129,12 +129,12 @@ def _run_plan_year(
     roster, leaving, events = year_roster.roster, year_roster.leaving, year_roster.events
     last_day = np.where(leaving, year_roster.termination_date, year_end(year))
     eligible = roster.eligibility_date <= last_day
-    age = (year - year_of(roster.birth_date)).astype(np.int16)
+    age = year - roster.birth_year
     events += _enroll_and_escalate(roster, eligible, age, year, seed, config)
     enrolled = eligible & (roster.deferral_rate > 0)
     fraction = _fraction_employed(roster.hire_date, last_day, year)
     prorated_pay = roster.pay * fraction
-    service = np.maximum(whole_years(roster.hire_date, last_day), 0).astype(np.int16)
+    service = _years_of_service(roster, leaving, year_roster.termination_date, year)
     contributions = _contribute(
         roster, year_roster, eligible, age, service, fraction, prorated_pay, year, config
     )
@@ -167,7 +167,7 @@ def _run_plan_year(
             EventBlock(event_type, roster.index[rows], year_roster.termination_date[rows], roster.pay[rows])
         )
     recorder.add_year(year, snapshot, events)
-    return roster.take(~leaving)
+    return roster.take(np.flatnonzero(~leaving))
 
 
 def _enroll_and_escalate(
@@ -200,7 +200,8 @@ def _enroll_and_escalate(
     events.append(EventBlock("opt_out", roster.index[opted_out], plan_day[opted_out], default_rate, 0.0))
 
     escalating = (
-        (roster.deferral_rate > 0)
+        eligible
+        & (roster.deferral_rate > 0)
         & (year - roster.enrollment_year >= config.auto_escalation.first_after_years)
         & ~roster.escalation_opt_out
     )
@@ -216,6 +217,16 @@ def _enroll_and_escalate(
     )
     roster.deferral_rate[escalated] = new_rate
     return events
+
+
+def _years_of_service(
+    roster: Workforce, leaving: np.ndarray, termination_date: np.ndarray, year: int
+) -> np.ndarray:
+    """Completed years of service on the last day employed in the year (int16)."""
+    # At Dec 31 every anniversary of the year has passed: only a leaver's needs the calendar.
+    service = np.maximum(year - roster.hire_year, 0)
+    service[leaving] = np.maximum(whole_years(roster.hire_date[leaving], termination_date[leaving]), 0)
+    return service
 
 
 def _fraction_employed(hire_date: np.ndarray, last_day: np.ndarray, year: int) -> np.ndarray:

@@ -28,8 +28,9 @@ class Workforce:
 
     index: np.ndarray  # int32
     id_hash: np.ndarray  # uint64, hash_ids of the employee id
-    birth_date: np.ndarray  # datetime64[D]
+    birth_year: np.ndarray  # int16: the age at Dec 31 is the year minus this
     hire_date: np.ndarray  # datetime64[D]
+    hire_year: np.ndarray  # int16: the service at Dec 31 is the year minus this
     eligibility_date: np.ndarray  # datetime64[D]
     pay: np.ndarray  # float64 annual rate
     level: np.ndarray  # int8, 1-based job level
@@ -43,6 +44,7 @@ class Workforce:
         return len(self.index)
 
     def take(self, rows: np.ndarray) -> "Workforce":
+        """The employees at the integer positions `rows`."""
         return Workforce(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
 
     @classmethod
@@ -79,13 +81,15 @@ def workforce_from_census(census: Census, config: SimulationConfig) -> tuple[Wor
     eligibility_date = eligibility_dates(
         people.birth_date, people.hire_date, people.eligibility_override | enrolled, config.eligibility
     )
+    hire_year = year_of(people.hire_date).astype(np.int16)
     # A census participant joined before the projection, or when hired during its first year.
-    enrollment_year = np.where(enrolled, np.maximum(year_of(people.hire_date), start_year - 1), 0)
+    enrollment_year = np.where(enrolled, np.maximum(hire_year, start_year - 1), 0)
     workforce = Workforce(
         index=np.arange(len(rows), dtype=np.int32),
         id_hash=hash_ids(ids),
-        birth_date=people.birth_date,
+        birth_year=year_of(people.birth_date).astype(np.int16),
         hire_date=people.hire_date,
+        hire_year=hire_year,
         eligibility_date=eligibility_date,
         pay=people.gross_compensation.astype(np.float64),
         level=level_of(people.gross_compensation, config.job_levels),
@@ -140,6 +144,7 @@ def choose_experienced_leavers(
 
 
 def choose_new_hire_leavers(hires: Workforce, count: int, year: int, seed: int) -> np.ndarray:
+    """Exactly `count` of this year's hires, by hash rank."""
     bits = draw_bits(seed, hires.id_hash, year, DrawKind.NEW_HIRE_TERMINATION)
     return pick_by_rank(bits, np.zeros(len(hires), dtype=np.int8), np.array([count]))
 
@@ -227,8 +232,9 @@ def hire_employees(
     hires = Workforce(
         index=np.arange(first_index, first_index + count, dtype=np.int32),
         id_hash=id_hash,
-        birth_date=birth_date,
+        birth_year=year_of(birth_date).astype(np.int16),
         hire_date=hire_date,
+        hire_year=np.full(count, year, dtype=np.int16),
         eligibility_date=eligibility_dates(birth_date, hire_date, np.zeros(count, bool), config.eligibility),
         pay=level_pay[level - 1],
         level=level,

@@ -10,12 +10,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from websockets.asyncio.client import connect
-
 from planalign.adapters.store import Store
 from planalign.local.stack import LocalStack
 from planalign.services.progress import RunProgress
 from planalign.services.runs import create_run
+from websockets.asyncio.client import connect
 
 
 async def subscriber(
@@ -98,7 +97,7 @@ def main() -> None:
         f"{'subscribers':>11} {'writes':>6} {'messages':>9} {'all got all':>11} {'p50 ms':>7} {'p99 ms':>7}"
     )
     print(
-        f"{args.subscribers:>11} {args.writes:>6} {len(latencies):>9} {str(min(received) == args.writes):>11} "
+        f"{args.subscribers:>11} {args.writes:>6} {len(latencies):>9} {min(received) == args.writes!s:>11} "
         f"{statistics.median(ordered) * 1000:>7.1f} {p99 * 1000:>7.1f}"
     )
 

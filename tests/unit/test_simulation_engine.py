@@ -33,6 +33,14 @@ QUIET: dict[str, Any] = {
     "voluntary_enrollment": {"under_30": 0.0, "30_44": 0.0, "45_59": 0.0, "60_plus": 0.0},
     "auto_escalation": {"enabled": False},
 }
+# The spec's default workforce moves: +3% growth, 12% experienced and 25% new-hire terminations.
+SPEC_MOVES = {
+    "workforce": {
+        "target_growth_rate": 0.03,
+        "total_termination_rate": 0.12,
+        "new_hire_termination_rate": 0.25,
+    }
+}
 NO_OPT_OUT = {"opt_out_rates": {"under_30": 0.0, "30_44": 0.0, "45_59": 0.0, "60_plus": 0.0}}
 
 
@@ -148,14 +156,7 @@ def test_the_hiring_solver(
 
 
 def test_a_year_follows_the_hiring_plan() -> None:
-    layer = {
-        "workforce": {
-            "target_growth_rate": 0.03,
-            "total_termination_rate": 0.12,
-            "new_hire_termination_rate": 0.25,
-        }
-    }
-    output = simulate(census(1000), quiet(layer))
+    output = simulate(census(1000), quiet(SPEC_MOVES))
     assert status_counts(output, 2025) == {
         "continuous_active": 880,
         "new_hire_active": 150,
@@ -169,14 +170,7 @@ def test_a_year_follows_the_hiring_plan() -> None:
 def test_hires_get_ids_dates_ages_levels_and_band_pay() -> None:
     # 600 at level 1 and 400 at level 2: the 200 hires split 120 / 80, paid the middle of the band.
     pay = [50000.0] * 600 + [100000.0] * 400
-    layer = {
-        "workforce": {
-            "target_growth_rate": 0.03,
-            "total_termination_rate": 0.12,
-            "new_hire_termination_rate": 0.25,
-        }
-    }
-    output = simulate(census(1000, gross_compensation=pay), quiet(layer))
+    output = simulate(census(1000, gross_compensation=pay), quiet(SPEC_MOVES))
     hires = events_of(output, "hire")
     assert sorted(hires["employee_id"].tolist()) == [f"NH2025_{i:06d}" for i in range(1, 201)]
     assert hires["effective_date"].min() >= np.datetime64("2025-01-01")
@@ -192,14 +186,7 @@ def test_hires_get_ids_dates_ages_levels_and_band_pay() -> None:
 
 
 def test_termination_dates_fall_between_jan_1_or_the_hire_date_and_dec_31() -> None:
-    layer = {
-        "workforce": {
-            "target_growth_rate": 0.03,
-            "total_termination_rate": 0.12,
-            "new_hire_termination_rate": 0.25,
-        }
-    }
-    rows = year_rows(simulate(census(1000), quiet(layer)), 2025)
+    rows = year_rows(simulate(census(1000), quiet(SPEC_MOVES)), 2025)
     left = rows["status"] >= STATUSES.index("experienced_termination")
     assert np.isnat(rows["termination_date"][~left]).all()
     assert (
@@ -268,15 +255,8 @@ def test_a_promotion_never_takes_pay_above_500000_nor_lowers_it() -> None:
 
 
 def test_merit_and_cola_raise_everyone_employed_on_jan_1() -> None:
-    layer = {
-        "compensation": {"merit_budget": 0.035, "cola_rate": 0.02},
-        "workforce": {
-            "target_growth_rate": 0.03,
-            "total_termination_rate": 0.12,
-            "new_hire_termination_rate": 0.25,
-        },
-    }
-    output = simulate(census(100), quiet(layer))
+    layer = {"compensation": {"merit_budget": 0.035, "cola_rate": 0.02}}
+    output = simulate(census(100), quiet(SPEC_MOVES, layer))
     raises = events_of(output, "raise")
     assert len(raises["employee_id"]) == 100
     assert raises["new_value"] == pytest.approx(np.full(100, 52750.0))

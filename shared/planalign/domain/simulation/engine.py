@@ -106,7 +106,7 @@ def _move_workforce(
     )
     recorder.add_ids(ids)
     hire_leavers = choose_new_hire_leavers(hires, headcount.new_hire_terminations, year, seed)
-    roster = Workforce.concat(workforce, hires)
+    roster = workforce.concat(hires)
     hired = np.arange(len(roster)) >= len(workforce)
     leaving = np.concatenate([leavers, hire_leavers])
     events = [EventBlock("hire", hires.index, hires.hire_date, new_value=hires.pay)]

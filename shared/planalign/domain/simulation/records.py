@@ -5,9 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from planalign.domain.simulation.columns import allocate_columns
 from planalign.domain.simulation_output import EVENT_COLUMNS, EVENT_TYPES, SNAPSHOT_COLUMNS, SimulationOutput
-
-_ALIGNMENT = 8
 
 
 @dataclass(frozen=True)
@@ -19,26 +18,6 @@ class EventBlock:
     effective_date: np.ndarray | np.datetime64
     old_value: np.ndarray | float = np.nan
     new_value: np.ndarray | float = np.nan
-
-
-def _allocate(rows: int, schema: dict[str, str]) -> dict[str, np.ndarray]:
-    """Empty columns for `rows` rows, all views of a single buffer.
-
-    One allocation per year's block (not one per column) is big enough that the allocator maps it
-    from the system and gives it back when the block is released: freeing many mid-sized columns
-    instead leaves holes the process keeps, which doubled the peak memory of a 1M x 10 run.
-    """
-    dtypes = {name: np.dtype(dtype) for name, dtype in schema.items()}
-    sizes = {
-        name: (rows * dtype.itemsize + _ALIGNMENT - 1) // _ALIGNMENT * _ALIGNMENT
-        for name, dtype in dtypes.items()
-    }
-    buffer = np.empty(sum(sizes.values()), dtype=np.uint8)
-    columns, offset = {}, 0
-    for name, dtype in dtypes.items():
-        columns[name] = buffer[offset : offset + rows * dtype.itemsize].view(dtype)
-        offset += sizes[name]
-    return columns
 
 
 class OutputRecorder:
@@ -65,14 +44,14 @@ class OutputRecorder:
     def add_year(self, year: int, snapshot: dict[str, np.ndarray], events: list[EventBlock]) -> None:
         """A year's snapshot columns (rows in ascending employee_index) and its events; within an
         employee, events keep the order of `events`."""
-        block = _allocate(len(snapshot["employee_index"]), SNAPSHOT_COLUMNS)
+        block = allocate_columns(len(snapshot["employee_index"]), SNAPSHOT_COLUMNS)
         block["simulation_year"][...] = year
         for name, column in snapshot.items():
             block[name][...] = column
         self._snapshots.append(block)
 
         sizes = [len(event.employee_index) for event in events]
-        block = _allocate(sum(sizes), EVENT_COLUMNS)
+        block = allocate_columns(sum(sizes), EVENT_COLUMNS)
         block["simulation_year"][...] = year
         start = 0
         for event, size in zip(events, sizes, strict=True):

@@ -8,6 +8,7 @@ import numpy as np
 
 from planalign.domain.census import Census
 from planalign.domain.config import MAX_DEFERRAL_RATE, JobLevel, SimulationConfig, WorkforceSettings
+from planalign.domain.simulation.columns import allocate_columns
 from planalign.domain.simulation.dates import DAY, days_in_year, year_end, year_of, year_start
 from planalign.domain.simulation.draws import DrawKind, draw_bits, draw_uniform, hash_ids
 from planalign.domain.simulation.plan import eligibility_dates
@@ -43,15 +44,24 @@ class Workforce:
     def __len__(self) -> int:
         return len(self.index)
 
+    def _empty(self, rows: int) -> "Workforce":
+        """A workforce of `rows` uninitialized employees in one buffer, like this one's columns."""
+        schema = {f.name: getattr(self, f.name).dtype for f in fields(self)}
+        return Workforce(**allocate_columns(rows, schema))
+
     def take(self, rows: np.ndarray) -> "Workforce":
         """The employees at the integer positions `rows`."""
-        return Workforce(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
+        taken = self._empty(len(rows))
+        for f in fields(self):
+            np.take(getattr(self, f.name), rows, out=getattr(taken, f.name))
+        return taken
 
-    @classmethod
-    def concat(cls, first: "Workforce", second: "Workforce") -> "Workforce":
-        return cls(
-            **{f.name: np.concatenate([getattr(first, f.name), getattr(second, f.name)]) for f in fields(cls)}
-        )
+    def concat(self, other: "Workforce") -> "Workforce":
+        """These employees, then `other`'s."""
+        joined = self._empty(len(self) + len(other))
+        for f in fields(self):
+            np.concatenate([getattr(self, f.name), getattr(other, f.name)], out=getattr(joined, f.name))
+        return joined
 
 
 def level_of(pay: np.ndarray, job_levels: list[JobLevel]) -> np.ndarray:

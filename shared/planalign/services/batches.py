@@ -11,7 +11,7 @@ from planalign.adapters.workflow import Workflow
 from planalign.domain import run_status
 from planalign.errors import InvalidRequest, NotFound, PlanAlignError, RunConflict
 from planalign.ids import new_id, utc_now
-from planalign.services.runs import cancel_run, create_run, launch_run
+from planalign.services.runs import cancel_run, create_run, latest_dataset_id, launch_run
 from planalign.services.workspaces import get_scenario
 from planalign.settings import get_settings
 
@@ -28,9 +28,7 @@ def run_all(
     without a census (409) refuses the whole batch."""
     workspace = store.get("WS", workspace_id, tenant_id)
     scenarios = _scenarios_to_run(store, tenant_id, workspace_id, body.get("scenario_ids"))
-    dataset_id = workspace.get("latest_dataset_id")
-    if dataset_id is None:
-        raise RunConflict("no census imported in this workspace yet: upload one first")
+    dataset_id = latest_dataset_id(workspace)
     batch_id = new_id("batch")
     submitted_at = utc_now()
     entries: list[dict[str, Any]] = []

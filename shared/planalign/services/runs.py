@@ -174,15 +174,21 @@ def finish_run(
     return run
 
 
+def latest_dataset_id(workspace: dict[str, Any]) -> str:
+    """The dataset a run uses when none is named: the workspace's newest imported one."""
+    dataset_id: str | None = workspace.get("latest_dataset_id")
+    if dataset_id is None:
+        raise RunConflict("no census imported in this workspace yet: upload one first")
+    return dataset_id
+
+
 def start_run(
     store: Store, workflow: Workflow, tenant_id: str, scenario_id: str, body: dict[str, Any]
 ) -> dict[str, Any]:
     scenario = get_scenario(store, tenant_id, None, scenario_id)
     dataset_id = body.get("dataset_id")
     if dataset_id is None:
-        dataset_id = store.get("WS", scenario["workspace_id"], tenant_id).get("latest_dataset_id")
-        if dataset_id is None:
-            raise RunConflict("no census imported in this workspace yet: upload one first")
+        dataset_id = latest_dataset_id(store.get("WS", scenario["workspace_id"], tenant_id))
     else:
         dataset = store.get("DS", dataset_id, tenant_id)
         if dataset["workspace_id"] != scenario["workspace_id"]:

@@ -16,7 +16,7 @@ from planalign.domain.census import Census
 from planalign.domain.census_reader import read_census
 from planalign.domain.config import resolve_config
 from planalign.domain.exports import events_csv_gz, metrics_csv, results_xlsx, snapshot_csv_gz
-from planalign.domain.results import build_results, quality_checks, year_metrics
+from planalign.domain.results import build_results, year_metrics
 from planalign.domain.simulation import YearProgress, simulate
 from planalign.domain.simulation_output import output_from_bytes, output_to_bytes
 from planalign.errors import CensusRejected, RunConflict
@@ -171,8 +171,7 @@ def pipeline_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) ->
     output = output_from_bytes(artifacts.get(state["simulation"]["output_key"]))
     config = resolve_config(run["config"])
     metrics = year_metrics(output)
-    results = build_results(output, metrics)
-    results["quality"] = quality_checks(output, metrics, config.irs_limits.model_dump())
+    results = build_results(output, metrics, irs_limits=config.irs_limits.model_dump())
     results = {"run_id": run["id"], "scenario_id": run["scenario_id"], **results}
     prefix = run_prefix(run["tenant_id"], run["workspace_id"], run["id"])
     dataset = store.get("DS", run["dataset_id"])

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 DEFAULT_MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+DEFAULT_ENSEMBLE_MAX_CONCURRENCY = 100
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class Settings:
     websocket_url: str
     websocket_callback_url: str
     websocket_run_paths: bool  # the local gateway's /ws/simulation/{run_id} form
+    ensemble_max_concurrency: int  # how many ensemble members the Distributed Map runs at once
 
 
 @lru_cache(maxsize=1)
@@ -32,4 +34,7 @@ def get_settings() -> Settings:
         websocket_url=os.environ.get("WEBSOCKET_URL", ""),
         websocket_callback_url=os.environ.get("WEBSOCKET_CALLBACK_URL", ""),
         websocket_run_paths=os.environ.get("WEBSOCKET_RUN_PATHS", "") == "true",
+        ensemble_max_concurrency=int(
+            os.environ.get("ENSEMBLE_MAX_CONCURRENCY", DEFAULT_ENSEMBLE_MAX_CONCURRENCY)
+        ),
     )

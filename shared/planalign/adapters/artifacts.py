@@ -26,6 +26,15 @@ def run_prefix(tenant_id: str, workspace_id: str, run_id: str) -> str:
     return f"{workspace_prefix(tenant_id, workspace_id)}runs/{run_id}/"
 
 
+def ensemble_items_key(run_folder: str) -> str:
+    """The Distributed Map's item list: one `{"member": k}` per extra ensemble member."""
+    return f"{run_folder}ensemble/members.json"
+
+
+def member_metrics_key(run_folder: str, member: int) -> str:
+    return f"{run_folder}ensemble/member-{member:04d}.json"
+
+
 class Artifacts:
     """The artifact bucket."""
 

@@ -5,18 +5,23 @@ from functools import cache
 from typing import Any
 
 
+def _config() -> Any:
+    from botocore.config import Config
+
+    # 32 pooled connections: the pipeline reads ensemble members' metrics from 16 threads, and
+    # the local stack runs many handlers in one process.
+    return Config(retries={"mode": "standard", "max_attempts": 5}, max_pool_connections=32)
+
+
 @cache
 def aws_client(service: str) -> Any:
     import boto3
-    from botocore.config import Config
 
-    return boto3.client(service, config=Config(retries={"mode": "standard", "max_attempts": 5}))  # type: ignore[call-overload]
+    return boto3.client(service, config=_config())  # type: ignore[call-overload]
 
 
 @cache
 def dynamodb_table(name: str) -> Any:
     import boto3
-    from botocore.config import Config
 
-    resource = boto3.resource("dynamodb", config=Config(retries={"mode": "standard", "max_attempts": 5}))
-    return resource.Table(name)
+    return boto3.resource("dynamodb", config=_config()).Table(name)

@@ -22,13 +22,15 @@ class TransientStoreError(Exception):
 
 
 def plain(value: Any) -> Any:
-    """DynamoDB's Decimals back to int/float, recursively."""
+    """DynamoDB's Decimals back to int/float and its sets to sorted lists, recursively."""
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, Mapping):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [plain(v) for v in value]
+    if isinstance(value, set):
+        return sorted(plain(v) for v in value)
     return value
 
 
@@ -165,6 +167,27 @@ class Store:
                 raise RunConflict(f"{kind.lower()} {item_id} changed or does not allow this now") from error
             raise
 
+    def add_to_set(self, kind: str, item_id: str, field: str, element: int) -> int:
+        """Atomically add `element` to a number-set field of an existing item; returns the set's size.
+        Adding the same element again (a retried Lambda) does not count twice."""
+        from botocore.exceptions import ClientError
+
+        try:
+            response = self._call(
+                "update_item",
+                Key={"pk": f"{kind}#{item_id}", "sk": ITEM_SK},
+                UpdateExpression="ADD #field :element",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={"#field": field},
+                ExpressionAttributeValues={":element": {element}},
+                ReturnValues="UPDATED_NEW",
+            )
+        except ClientError as error:
+            if _is_condition_failure(error):
+                raise NotFound(f"{kind.lower()} {item_id} not found") from error
+            raise
+        return len(response["Attributes"][field])
+
     def delete(self, kind: str, item_id: str) -> None:
         self._call("delete_item", Key={"pk": f"{kind}#{item_id}", "sk": ITEM_SK})
 
@@ -230,15 +253,25 @@ class Store:
             condition_names={"#status": "status"},
         )
 
-    def append_run_event(self, run_id: str, event: Mapping[str, Any]) -> int:
-        """Add a progress event to the run's history with the next sequence number."""
-        counter = self._call(
-            "update_item",
-            Key={"pk": f"RUN#{run_id}", "sk": "SEQ"},
-            UpdateExpression="ADD seq :one",
-            ExpressionAttributeValues={":one": 1},
-            ReturnValues="UPDATED_NEW",
-        )
+    def append_run_event(self, run_id: str, event: Mapping[str, Any]) -> int | None:
+        """Add a progress event to the run's history with the next sequence number. The counter
+        keeps the last event's percent, so percents never go down along the sequence: an event that
+        a concurrent writer has overtaken is dropped (None)."""
+        from botocore.exceptions import ClientError
+
+        try:
+            counter = self._call(
+                "update_item",
+                Key={"pk": f"RUN#{run_id}", "sk": "SEQ"},
+                UpdateExpression="ADD seq :one SET last_percent = :percent",
+                ConditionExpression="attribute_not_exists(last_percent) OR last_percent <= :percent",
+                ExpressionAttributeValues={":one": 1, ":percent": to_dynamo(float(event["percent"]))},
+                ReturnValues="UPDATED_NEW",
+            )
+        except ClientError as error:
+            if _is_condition_failure(error):
+                return None
+            raise
         seq = int(counter["Attributes"]["seq"])
         self._call(
             "put_item", Item=to_dynamo({**event, "seq": seq, "pk": f"RUN#{run_id}", "sk": f"EV#{seq:08d}"})

@@ -1,11 +1,13 @@
 """Progress of a running run: written to the run item (which the table stream pushes to WebSocket
 subscribers) and appended to the run's history. Writes are conditional on the run still running,
-so a cancelled run stops at its next progress write."""
+so a cancelled run stops at its next progress write, and on the stored percent being no higher, so
+ensemble members finishing at once never move the progress back."""
 
 from typing import Any
 
 from planalign.adapters.store import Store
 from planalign.domain import run_status
+from planalign.errors import RunConflict
 from planalign.ids import utc_now
 
 # Overall percent at which each stage starts and ends.
@@ -33,7 +35,9 @@ class RunProgress:
         year: int | None = None,
         values: dict[str, Any] | None = None,
     ) -> None:
-        """Write the run's progress (never lower than before) and append one history event."""
+        """Write the run's progress (never lower than before) and append one history event.
+        A report that a concurrent writer has overtaken (ensemble members finishing at once) is
+        dropped; RunConflict if the run ended."""
         self.percent = max(self.percent, overall_percent(stage, fraction))
         timestamp = utc_now()
         fields: dict[str, Any] = {
@@ -45,14 +49,19 @@ class RunProgress:
         }
         if year is not None:
             fields["current_year"] = year
-        self.store.update(
-            "RUN",
-            self.run_id,
-            fields,
-            condition="#status = :running",
-            condition_values={":running": run_status.RUNNING},
-            condition_names={"#status": "status"},
-        )
+        try:
+            self.store.update(
+                "RUN",
+                self.run_id,
+                fields,
+                condition="#status = :running AND (attribute_not_exists(progress) OR progress <= :percent)",
+                condition_values={":running": run_status.RUNNING, ":percent": self.percent},
+                condition_names={"#status": "status"},
+            )
+        except RunConflict:
+            if self.store.get("RUN", self.run_id)["status"] != run_status.RUNNING:
+                raise
+            return
         self.store.append_run_event(
             self.run_id,
             {

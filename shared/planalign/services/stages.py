@@ -15,12 +15,13 @@ from planalign.domain import run_status
 from planalign.domain.census import Census
 from planalign.domain.census_reader import read_census
 from planalign.domain.config import resolve_config
-from planalign.domain.exports import events_csv_gz, metrics_csv, results_xlsx, snapshot_csv_gz
+from planalign.domain.exports import bands_csv, events_csv_gz, metrics_csv, results_xlsx, snapshot_csv_gz
 from planalign.domain.results import build_results, year_metrics
 from planalign.domain.simulation import YearProgress, simulate
 from planalign.domain.simulation_output import output_from_bytes, output_to_bytes
 from planalign.errors import CensusRejected, RunConflict
 from planalign.ids import utc_now
+from planalign.services.ensemble import ensemble_bands, plan_members
 from planalign.services.progress import RunProgress
 from planalign.services.runs import finish_run
 
@@ -136,18 +137,20 @@ def _mark_latest_dataset(store: Store, dataset: dict[str, Any]) -> None:
 
 
 def simulation_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) -> dict[str, Any]:
-    """Run the model year by year, reporting each completed year."""
+    """Run the model year by year, reporting each completed year. For an ensemble this is member 0,
+    and the answer's `ensemble` tells the state machine to fan out the other members."""
     began = time.perf_counter()
     run = store.get("RUN", state["run_id"], state["tenant_id"])
     progress = RunProgress(store, run)
     progress.report("simulation", 0.0, "simulation started", kind="stage_started")
     census = Census.from_bytes(artifacts.get(state["import"]["census_key"]))
     config = resolve_config(run["config"])
+    members = config.ensemble.members
 
     def on_year(year: YearProgress) -> None:
         progress.report(
             "simulation",
-            year.years_done / year.total_years,
+            year.years_done / year.total_years / members,
             f"year {year.year} simulated ({year.years_done}/{year.total_years})",
             kind="year_completed",
             year=year.year,
@@ -155,11 +158,16 @@ def simulation_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) 
         )
 
     output = simulate(census, config, on_year=on_year)
-    key = run_prefix(run["tenant_id"], run["workspace_id"], run["id"]) + "simulation/output.npz"
+    prefix = run_prefix(run["tenant_id"], run["workspace_id"], run["id"])
+    key = prefix + "simulation/output.npz"
     artifacts.put(key, output_to_bytes(output))
-    progress.report("simulation", 1.0, "simulation completed", kind="stage_completed")
+    ensemble = plan_members(artifacts, prefix, members)
+    if members > 1:
+        progress.report("simulation", 1 / members, f"ensemble member 0 simulated (1/{members})")
+    else:
+        progress.report("simulation", 1.0, "simulation completed", kind="stage_completed")
     _record_timing(store, run["id"], "simulation", time.perf_counter() - began)
-    return {"output_key": key}
+    return {"output_key": key, "ensemble": ensemble}
 
 
 def pipeline_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) -> dict[str, Any]:
@@ -170,10 +178,12 @@ def pipeline_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) ->
     progress.report("pipeline", 0.0, "pipeline started", kind="stage_started")
     output = output_from_bytes(artifacts.get(state["simulation"]["output_key"]))
     config = resolve_config(run["config"])
-    metrics = year_metrics(output)
-    results = build_results(output, metrics, irs_limits=config.irs_limits.model_dump())
-    results = {"run_id": run["id"], "scenario_id": run["scenario_id"], **results}
+    members = config.ensemble.members
     prefix = run_prefix(run["tenant_id"], run["workspace_id"], run["id"])
+    metrics = year_metrics(output)
+    bands = ensemble_bands(artifacts, prefix, metrics, members) if members > 1 else None
+    results = build_results(output, metrics, irs_limits=config.irs_limits.model_dump(), bands=bands)
+    results = {"run_id": run["id"], "scenario_id": run["scenario_id"], **results}
     dataset = store.get("DS", run["dataset_id"])
     manifest = {
         "run_id": run["id"],
@@ -182,12 +192,15 @@ def pipeline_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) ->
         "dataset_id": run["dataset_id"],
         "census_sha256": dataset.get("sha256"),
         "seed": output.seed,
+        "ensemble_members": members,
         "config": run["config"],
         "versions": {"planalign": __version__, "engine": __version__},
         "created_at": run.get("created_at"),
     }
     artifacts.put(prefix + "results.json", json.dumps(results).encode(), "application/json")
     artifacts.put(prefix + "metrics.csv", metrics_csv(results), "text/csv")
+    if bands is not None:
+        artifacts.put(prefix + "bands.csv", bands_csv(bands), "text/csv")
     progress.report("pipeline", 0.3, "results and metrics written")
     artifacts.put(prefix + "snapshot.csv.gz", snapshot_csv_gz(output), "application/gzip")
     artifacts.put(prefix + "events.csv.gz", events_csv_gz(output), "application/gzip")

@@ -78,7 +78,9 @@ def test_an_ensemble_fans_out_its_members_and_reports_reproducible_bands(
         for e in events
         if e["message"].startswith("ensemble member ")
     ]
-    assert done[0] == 1 and done[-1] == MEMBERS and done == sorted(set(done))
+    assert done[0] == 1 and done[-1] == MEMBERS and done == sorted(set(done)), "\n".join(
+        f"{e['seq']} {e['timestamp']} {e['message']} {e['percent']}" for e in events
+    )
     simulation_done = [e for e in events if e["stage"] == "simulation" and e["kind"] == "stage_completed"]
     assert len(simulation_done) == 1 and simulation_done[0]["percent"] == 85.0
 

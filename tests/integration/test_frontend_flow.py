@@ -7,7 +7,14 @@ import httpx
 import openpyxl
 import pytest
 
-from tests.integration.conftest import latest_run_id, make_scenario, make_workspace, upload, wait_terminal
+from tests.integration.conftest import (
+    latest_run_id,
+    make_scenario,
+    make_workspace,
+    upload,
+    wait_for,
+    wait_terminal,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -28,11 +35,16 @@ def test_upload_triggers_a_run_that_completes_with_results_and_exports(
     assert run["total_years"] == 3
     assert run["started_at"] <= run["completed_at"]
 
-    kinds = [event["kind"] for event in api.get(f"/api/runs/{run_id}/events").json()]
+    # The terminal event is appended just after the status change.
+    events = wait_for(
+        lambda: (
+            (history := api.get(f"/api/runs/{run_id}/events").json())[-1]["kind"] == "terminal" and history
+        )
+    )
+    kinds = [event["kind"] for event in events]
     assert kinds[0] == "run_started"
-    assert kinds[-1] == "terminal"
     assert kinds.count("year_completed") == 3
-    percents = [event["percent"] for event in api.get(f"/api/runs/{run_id}/events").json()]
+    percents = [event["percent"] for event in events]
     assert percents == sorted(percents)
 
     results = api.get(f"/api/runs/{run_id}/results").json()

@@ -42,8 +42,8 @@ def test_a_stage_that_refuses_the_inputs_fails_the_run_with_its_error(
     run = wait_terminal(api, run_id)
     assert run["status"] == "failed"
     assert run["error_message"].startswith("simulation: SimulationRejected")
-    kinds = [e["kind"] for e in api.get(f"/api/runs/{run_id}/events").json()]
-    assert "error" in kinds
+    # The error event follows the status change.
+    wait_for(lambda: "error" in [e["kind"] for e in api.get(f"/api/runs/{run_id}/events").json()])
 
 
 @pytest.mark.parametrize("status", ["TIMED_OUT", "ABORTED", "FAILED"])

@@ -1,5 +1,6 @@
-"""The moto server on loopback, executing state machines for real. It sits behind a small WSGI layer
-that enforces what moto skips and S3 enforces: a presigned POST's policy (size range, expiry)."""
+"""The moto server on loopback, executing state machines for real. It sits behind small WSGI layers
+that give what moto skips and AWS guarantees: a presigned POST's policy (size range, expiry), and
+DynamoDB requests that are atomic per request."""
 
 import base64
 import io
@@ -62,6 +63,23 @@ class PresignedPostPolicy:
         return None
 
 
+class AtomicDynamoDB:
+    """One DynamoDB request at a time. moto's threaded server interleaves concurrent UpdateItems on
+    the same item: `ADD` lands but ReturnValues can show other requests' changes (seen: 19 threads
+    adding to one counter got back 3 twice and 10 twice). DynamoDB answers each request atomically;
+    the run history's sequence numbers and the ensemble's member count rely on that."""
+
+    def __init__(self, app: WSGIApp) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            return self.app(environ, start_response)
+        with self.lock:
+            return list(self.app(environ, start_response))
+
+
 class QuietRequestHandler:
     """moto's request handler without a log line per request."""
 
@@ -80,7 +98,7 @@ class MotoServer:
         )
 
         default_user_config["stepfunctions"] = {"execute_state_machine": True}
-        app = PresignedPostPolicy(DomainDispatcherApplication(create_backend_app))
+        app = AtomicDynamoDB(PresignedPostPolicy(DomainDispatcherApplication(create_backend_app)))
         self._server: BaseWSGIServer = make_server(
             host, port, app, threaded=True, request_handler=QuietRequestHandler.wrap(MotoRequestHandler)
         )

@@ -17,6 +17,7 @@ from planalign.local.gateway import HttpGateway, WebSocketGateway, build_app
 from planalign.local.lambda_runner import LambdaRunner
 from planalign.local.moto_backend import MotoServer
 from planalign.local.persistence import DataDir
+from planalign.local.streams import StreamDelivery
 from planalign.local.template import ACCOUNT_ID, REGION, LocalTemplate, load_template
 
 logger = logging.getLogger(__name__)
@@ -117,6 +118,9 @@ class LocalStack:
         )
         self.runner = LambdaRunner(self.template.functions)
         self.runner.install_moto_patch()
+        streams = StreamDelivery()
+        streams.install()
+        self._spawn(lambda: streams.run(self._stopping), "streams")
         self._provision()
         if self.data is not None:
             self.data.restore(self.client("dynamodb"), self.client("s3"), self.table_name, self.bucket_name)

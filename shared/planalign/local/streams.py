@@ -1,0 +1,64 @@
+"""DynamoDB stream delivery as AWS does it: after the write, in write order, in batches. moto calls
+the stream's Lambda inside the write request that made the record (so a notifier's own DynamoDB
+calls would wait on that write), and hands it whatever records other threads added meanwhile.
+Here a write only queues its record, and one thread delivers."""
+
+import itertools
+import logging
+import queue
+import threading
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 100  # the template's event source mapping BatchSize
+
+
+class StreamDelivery:
+    def __init__(self) -> None:
+        self._records: queue.Queue[tuple[Any, Any]] = queue.Queue()
+        self._sequence = itertools.count(1)
+
+    def install(self) -> None:
+        """Patch moto's StreamShard.add to queue the record instead of invoking the Lambda."""
+        from moto.dynamodb.models.table import StreamRecord, StreamShard
+
+        delivery = self
+
+        def queue_record(shard: Any, old: Any, new: Any) -> None:
+            view_type = shard.table.stream_specification["StreamViewType"]
+            event_name = "INSERT" if old is None else "REMOVE" if new is None else "MODIFY"
+            # Built here, inside the write: the record holds the item images as this write left them.
+            record = StreamRecord(shard.table, view_type, event_name, old, new, next(delivery._sequence))
+            delivery._records.put((shard, record))
+
+        StreamShard.add = queue_record  # type: ignore[method-assign,assignment]
+
+    def run(self, stopping: threading.Event) -> None:
+        """Deliver queued records until `stopping` is set: each batch is what has queued up since
+        the last one (at most BATCH_SIZE), for each shard in write order."""
+        while not stopping.is_set():
+            try:
+                batch = [self._records.get(timeout=0.1)]
+            except queue.Empty:
+                continue
+            while len(batch) < BATCH_SIZE:
+                try:
+                    batch.append(self._records.get_nowait())
+                except queue.Empty:
+                    break
+            for shard, group in itertools.groupby(batch, key=lambda entry: entry[0]):
+                self._deliver(shard, [record for _, record in group])
+
+    @staticmethod
+    def _deliver(shard: Any, records: list[Any]) -> None:
+        from moto.awslambda.utils import get_backend
+
+        for function_arn, mapping in shard.table.lambda_event_source_mappings.items():
+            region = function_arn.split(":")[3]
+            try:
+                get_backend(shard.account_id, region).send_dynamodb_items(
+                    function_arn, records, mapping.event_source_arn
+                )
+            except Exception:
+                logger.exception("stream delivery to %s failed", function_arn)

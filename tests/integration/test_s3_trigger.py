@@ -10,7 +10,7 @@ import httpx
 import pytest
 from planalign.local.stack import LocalStack
 
-from tests.integration.conftest import latest_run_id, make_scenario, make_workspace, wait_terminal
+from tests.integration.conftest import latest_run_id, make_scenario, make_workspace, wait_for, wait_terminal
 
 pytestmark = pytest.mark.integration
 
@@ -92,3 +92,44 @@ def test_a_duplicate_notification_with_runs_starts_exactly_one_run(
 def test_keys_outside_the_upload_pattern_are_ignored(stack: LocalStack, api: httpx.Client) -> None:
     for key in ("uploads/readme.txt", "uploads/ws_unknown/u/census.csv", "uploads/a/b/c/d.csv"):
         assert invoke_trigger(stack, s3_event(stack.bucket_name, key, "e", None)) == {"registered": []}
+
+
+def with_unknown_column(census: bytes) -> bytes:
+    lines = census.decode().splitlines()
+    return (
+        "\n".join([lines[0] + ",favourite_colour", *(line + ",teal" for line in lines[1:])]).encode() + b"\n"
+    )
+
+
+def test_import_warnings_end_the_run_with_warnings_and_the_same_bytes_import_from_the_cache(
+    stack: LocalStack, api: httpx.Client, small_census: bytes
+) -> None:
+    workspace_id = make_workspace(api)
+    scenario_id = make_scenario(api, workspace_id, config_overrides={"simulation": {"end_year": 2025}})
+    census = with_unknown_column(small_census)
+    key = f"uploads/{workspace_id}/first/census.csv"
+    body = {"name": "warned", "auto_run_scenarios": "all"}
+    assert api.put(f"/api/workspaces/{workspace_id}", json=body).status_code == 200
+    stack.client("s3").put_object(Bucket=stack.bucket_name, Key=key, Body=census)
+    first_run = wait_terminal(api, latest_run_id(api, scenario_id))
+    assert first_run["status"] == "completed_with_warnings"
+    assert "census: unknown columns ignored: favourite_colour" in first_run["warnings"]
+
+    # The same bytes again, under another upload: a new dataset, read from the normalized census.
+    stack.client("s3").put_object(
+        Bucket=stack.bucket_name, Key=f"uploads/{workspace_id}/second/copy.csv", Body=census
+    )
+    second_run_id = wait_for(
+        lambda: (run_id := latest_run_id(api, scenario_id)) != first_run["id"] and run_id
+    )
+    assert wait_terminal(api, second_run_id)["status"] == "completed_with_warnings"
+    datasets = api.get(f"/api/workspaces/{workspace_id}/datasets").json()
+    second, first = (api.get(f"/api/workspaces/{workspace_id}/datasets/{d['id']}").json() for d in datasets)
+    assert (first["filename"], second["filename"]) == ("census.csv", "copy.csv")
+    assert first["sha256"] == second["sha256"]
+    assert (first["cache_hit"], second["cache_hit"]) == (False, True)
+    assert second["import_ms"] < 1000
+    assert second["report"] == first["report"]
+    assert "unknown columns ignored: favourite_colour" in second["report"]["warnings"]
+    messages = [e["message"] for e in api.get(f"/api/runs/{second_run_id}/events").json()]
+    assert "census imported: 500 employees (cache hit)" in messages

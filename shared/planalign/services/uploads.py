@@ -124,7 +124,14 @@ def get_dataset(
     if item["workspace_id"] != workspace_id:
         raise NotFound(f"dataset {dataset_id} not found")
     report = json.loads(artifacts.get(item["report_key"])) if item.get("report_key") else None
-    return {**dataset_view(item), "report": report, "warnings": item.get("warnings") or []}
+    return {
+        **dataset_view(item),
+        "report": report,
+        "warnings": item.get("warnings") or [],
+        # Whether the same bytes had been imported before (nothing parsed), and how long it took.
+        "cache_hit": item.get("cache_hit"),
+        "import_ms": item.get("import_ms"),
+    }
 
 
 def parse_s3_record(record: dict[str, Any]) -> tuple[str, str, str] | None:

@@ -1,6 +1,7 @@
 """`planalign demo`: the main job end to end, as a studio frontend does it, on the local stack started
 in this process: census upload through the presigned form (the upload itself triggers the runs),
-live progress, results, and the exports written to disk."""
+live progress, results, the comparison of two scenarios, an ensemble's percentile bands, and the
+exports written to disk."""
 
 import json
 import sys
@@ -15,6 +16,7 @@ from planalign.domain.census_generator import census_csv, generate_census
 from planalign.local.stack import LocalStack
 
 TERMINAL = {"completed", "completed_with_warnings", "failed", "cancelled"}
+ENSEMBLE = 20
 SCENARIOS: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("Baseline", "today's plan: tiered match, 3% auto-enrollment", {}),
     (
@@ -26,7 +28,13 @@ SCENARIOS: tuple[tuple[str, str, dict[str, Any]], ...] = (
             "workforce": {"target_growth_rate": 0.05},
         },
     ),
+    (
+        "Baseline x20 seeds",
+        "today's plan on 20 seeds: how much is noise",
+        {"ensemble": {"members": ENSEMBLE}},
+    ),
 )
+COMPARED = ("Baseline", "Enhanced match")
 
 
 def _bar(percent: float, width: int = 30) -> str:
@@ -54,8 +62,7 @@ def follow_runs(ws_url: str, token: str, runs: dict[str, str], timeout: float = 
             elif message["type"] == "milestone" and message["kind"] in ("terminal", "error"):
                 finished.add(run_id)
             line = "  ".join(
-                f"{names[r][:14]:<14} [{_bar(p, 20)}] {p:5.1f}% {status:<10}"
-                for r, (p, status) in progress.items()
+                f"{names[r][:14]:<14} [{_bar(p, 12)}] {p:5.1f}%" for r, (p, _) in progress.items()
             )
             sys.stdout.write("\r" + line)
             sys.stdout.flush()
@@ -88,6 +95,29 @@ def print_results(results: dict[str, dict[str, Any]]) -> None:
             f"CAGR {r['cagr']:.2f}%, participation {r['participation_rate']:.1f}%, "
             f"final employer cost ${r['final_employer_cost']:,.2f}, quality passed: {r['quality']['passed']}"
         )
+
+
+def print_comparison(comparison: dict[str, Any], names: dict[str, str]) -> None:
+    baseline = comparison["baseline_scenario"]
+    (other,) = [sid for sid in comparison["scenarios"] if sid != baseline]
+    print(f"\nComparison: {names[other]} against {names[baseline]} (final year)")
+    print(f"{'metric':<26} {names[baseline][:16]:>16} {names[other][:16]:>16} {'delta':>14} {'delta %':>8}")
+    for metric, values in comparison["summary_deltas"].items():
+        print(
+            f"{metric:<26} {values['baseline']:>16,.2f} {values['scenarios'][other]:>16,.2f} "
+            f"{values['deltas'][other]:>+14,.2f} {values['delta_pcts'][other]:>+8.2f}"
+        )
+
+
+def print_bands(name: str, bands: dict[str, dict[str, dict[str, float]]]) -> None:
+    print(f"\n{name}: p5 / p50 / p95 over {ENSEMBLE} seeds")
+    metrics = ("headcount", "participation_rate", "total_employer_cost")
+    print(f"{'year':<6}" + "".join(f"| {metric:^38} " for metric in metrics))
+    for year in bands[metrics[0]]:
+        cells = "".join(
+            "| {p5:>12,.1f} {p50:>12,.1f} {p95:>12,.1f} ".format(**bands[metric][year]) for metric in metrics
+        )
+        print(f"{year:<6}{cells}")
 
 
 def run_demo(employees: int = 10_000, out_dir: Path = Path("demo-output"), seed: int = 42) -> int:
@@ -150,7 +180,19 @@ def run_demo(employees: int = 10_000, out_dir: Path = Path("demo-output"), seed:
             name: client.get(f"/api/runs/{run_id}/results").raise_for_status().json()
             for name, run_id in runs.items()
         }
-        print_results(results)
+        print_results({name: results[name] for name in COMPARED})
+        comparison = client.get(
+            f"/api/workspaces/{workspace_id}/comparison",
+            params={
+                "scenarios": ",".join(scenario_ids[name] for name in COMPARED),
+                "baseline": scenario_ids[COMPARED[0]],
+            },
+        )
+        print_comparison(
+            comparison.raise_for_status().json(), {sid: name for name, sid in scenario_ids.items()}
+        )
+        ensemble_name = SCENARIOS[-1][0]
+        print_bands(ensemble_name, results[ensemble_name]["bands"])
         print("\nExports")
         for name, run_id in runs.items():
             for export_format in ("xlsx", "csv"):
@@ -162,4 +204,9 @@ def run_demo(employees: int = 10_000, out_dir: Path = Path("demo-output"), seed:
                 )
                 path.write_bytes(content)
                 print(f"  {path} ({len(content):,} bytes)")
+        artifacts = client.get(f"/api/runs/{runs[ensemble_name]}/artifacts").raise_for_status().json()
+        bands_url = next(artifact["url"] for artifact in artifacts if artifact["name"] == "bands.csv")
+        path = out_dir / "baseline_bands.csv"
+        path.write_bytes(httpx.get(bands_url, timeout=60).raise_for_status().content)
+        print(f"  {path} ({path.stat().st_size:,} bytes)")
     return 0

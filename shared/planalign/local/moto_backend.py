@@ -63,20 +63,35 @@ class PresignedPostPolicy:
         return None
 
 
-class AtomicDynamoDB:
-    """One DynamoDB request at a time. moto's threaded server interleaves concurrent UpdateItems on
-    the same item: `ADD` lands but ReturnValues can show other requests' changes (seen: 19 threads
-    adding to one counter got back 3 twice and 10 twice). DynamoDB answers each request atomically;
-    the run history's sequence numbers and the ensemble's member count rely on that."""
+class AtomicRequests:
+    """Requests that AWS answers atomically and moto's threaded server interleaves:
+    - DynamoDB, one request at a time: concurrent UpdateItems on one item let ReturnValues show
+      other requests' changes (seen: 19 threads adding to one counter got back 3 twice and 10
+      twice); the run history's sequence numbers and the ensemble's member count rely on it.
+    - S3 writes, one at a time per key: two PutObjects of one key made moto read the first one's
+      closed buffer (a 500, "I/O operation on closed file"), as when runs import the same census."""
 
     def __init__(self, app: WSGIApp) -> None:
         self.app = app
-        self.lock = threading.Lock()
+        self.dynamodb = threading.Lock()
+        self.guard = threading.Lock()
+        self.s3_keys: dict[str, threading.Lock] = {}
+
+    def _lock_for(self, environ: dict[str, Any]) -> "threading.Lock | None":
+        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            return self.dynamodb
+        if environ.get("REQUEST_METHOD") in ("PUT", "DELETE") and "/s3/aws4_request" in environ.get(
+            "HTTP_AUTHORIZATION", ""
+        ):
+            with self.guard:
+                return self.s3_keys.setdefault(environ.get("PATH_INFO", ""), threading.Lock())
+        return None
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+        lock = self._lock_for(environ)
+        if lock is None:
             return self.app(environ, start_response)
-        with self.lock:
+        with lock:
             return list(self.app(environ, start_response))
 
 
@@ -98,7 +113,7 @@ class MotoServer:
         )
 
         default_user_config["stepfunctions"] = {"execute_state_machine": True}
-        app = AtomicDynamoDB(PresignedPostPolicy(DomainDispatcherApplication(create_backend_app)))
+        app = AtomicRequests(PresignedPostPolicy(DomainDispatcherApplication(create_backend_app)))
         self._server: BaseWSGIServer = make_server(
             host, port, app, threaded=True, request_handler=QuietRequestHandler.wrap(MotoRequestHandler)
         )

@@ -9,6 +9,7 @@ import secrets
 import socket
 import threading
 import time
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,8 @@ class LocalStack:
         for spec in self.template.functions.values():
             os.environ.update(spec.environment)
         os.environ.update(self._quiet_powertools())
+        # Metrics are disabled locally, and Powertools warns on every invocation that it has none.
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
         # The gateway plays API Gateway's WebSocket API: its URL, and its @connections endpoint.
         os.environ.update(
             {

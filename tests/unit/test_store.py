@@ -1,44 +1,12 @@
 """The DynamoDB store under moto: conditional transitions, optimistic conflicts, idempotency claims,
 and throttling surfaced as the retryable TransientStoreError."""
 
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 from planalign.adapters.store import Store, TransientStoreError
 from planalign.errors import NotFound, RunConflict
-
-
-@pytest.fixture
-def store(monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    for name in ("AWS_ENDPOINT_URL",):
-        monkeypatch.delenv(name, raising=False)
-    with mock_aws():
-        resource = boto3.resource("dynamodb", region_name="us-east-1")
-        keys = [("pk", "HASH"), ("sk", "RANGE")]
-        table = resource.create_table(
-            TableName="t",
-            KeySchema=[{"AttributeName": n, "KeyType": k} for n, k in keys],
-            AttributeDefinitions=[
-                {"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "gsi1pk", "gsi1sk")
-            ],
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": "gsi1",
-                    "KeySchema": [
-                        {"AttributeName": "gsi1pk", "KeyType": "HASH"},
-                        {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
-                    ],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        yield Store(table)
 
 
 def new_run(store: Store, run_id: str = "run_1", status: str = "queued") -> None:
@@ -92,6 +60,21 @@ def test_events_get_increasing_sequence_numbers(store: Store) -> None:
     seqs = [store.append_run_event("run_1", {"kind": "progress", "percent": p}) for p in (1.0, 2.0, 3.0)]
     assert seqs == [1, 2, 3]
     assert [e["percent"] for e in store.run_events("run_1")] == [1.0, 2.0, 3.0]
+
+
+def test_an_event_that_a_concurrent_writer_overtook_is_dropped(store: Store) -> None:
+    assert store.append_run_event("run_1", {"kind": "progress", "percent": 40.0}) == 1
+    assert store.append_run_event("run_1", {"kind": "progress", "percent": 25.0}) is None
+    assert store.append_run_event("run_1", {"kind": "progress", "percent": 40.0}) == 2
+    assert [e["percent"] for e in store.run_events("run_1")] == [40.0, 40.0]
+
+
+def test_a_set_counts_each_member_once(store: Store) -> None:
+    new_run(store)
+    assert [store.add_to_set("RUN", "run_1", "done", k) for k in (3, 1, 3, 2)] == [1, 2, 2, 3]
+    assert store.get("RUN", "run_1")["done"] == [1, 2, 3]
+    with pytest.raises(NotFound):
+        store.add_to_set("RUN", "run_nope", "done", 1)
 
 
 class ThrottledTable:

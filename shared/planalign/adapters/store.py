@@ -180,7 +180,7 @@ class Store:
                 ConditionExpression="attribute_exists(pk)",
                 ExpressionAttributeNames={"#field": field},
                 ExpressionAttributeValues={":element": {element}},
-                ReturnValues="UPDATED_NEW",
+                ReturnValues="ALL_NEW",
             )
         except ClientError as error:
             if _is_condition_failure(error):

@@ -1,0 +1,37 @@
+"""An empty single-table store under moto's in-process mock, for the adapter and service tests."""
+
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from moto import mock_aws
+from planalign.adapters.store import Store
+
+
+@pytest.fixture
+def store(monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    for name in ("AWS_ENDPOINT_URL",):
+        monkeypatch.delenv(name, raising=False)
+    with mock_aws():
+        resource = boto3.resource("dynamodb", region_name="us-east-1")
+        keys = [("pk", "HASH"), ("sk", "RANGE")]
+        table = resource.create_table(
+            TableName="t",
+            KeySchema=[{"AttributeName": n, "KeyType": k} for n, k in keys],
+            AttributeDefinitions=[
+                {"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "gsi1pk", "gsi1sk")
+            ],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "gsi1",
+                    "KeySchema": [
+                        {"AttributeName": "gsi1pk", "KeyType": "HASH"},
+                        {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        yield Store(table)

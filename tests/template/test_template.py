@@ -68,14 +68,32 @@ def test_substitutions_match_the_definition() -> None:
 
 def test_every_stage_task_retries_transient_errors_and_catches_into_mark_failed() -> None:
     states = json.loads(ASL.read_text())["States"]
-    for name in ("Import", "Simulation", "Pipeline"):
+    member = states["EnsembleMembers"]["ItemProcessor"]["States"]["Member"]
+    assert "Lambda.ServiceException" in member["Retry"][0]["ErrorEquals"]
+    for name in ("Import", "Simulation", "EnsembleMembers", "Pipeline"):
         state = states[name]
-        assert "Lambda.ServiceException" in state["Retry"][0]["ErrorEquals"], name
+        assert "Lambda.ServiceException" in state.get("Retry", member["Retry"])[0]["ErrorEquals"], name
         assert state["Catch"][0] == {
             "ErrorEquals": ["States.ALL"],
             "ResultPath": "$.error",
             "Next": "MarkFailed",
         }
+
+
+def test_ensembles_fan_out_on_a_distributed_map_that_reads_its_items_from_s3() -> None:
+    states = json.loads(ASL.read_text())["States"]
+    assert states["Simulation"]["Next"] == "IsEnsemble"
+    assert states["IsEnsemble"]["Choices"] == [
+        {"Variable": "$.simulation.ensemble.members", "NumericGreaterThan": 1, "Next": "EnsembleMembers"}
+    ]
+    assert states["IsEnsemble"]["Default"] == "Pipeline"
+    fan_out = states["EnsembleMembers"]
+    assert fan_out["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED"
+    assert fan_out["ItemReader"]["Resource"] == "arn:aws:states:::s3:getObject"
+    assert fan_out["ItemReader"]["Parameters"]["Key.$"] == "$.simulation.ensemble.items_key"
+    assert fan_out["MaxConcurrencyPath"] == "$.simulation.ensemble.max_concurrency"
+    assert fan_out["ResultPath"] is None  # members' metrics go to S3, never through the state
+    assert fan_out["Next"] == "Pipeline"
 
 
 def test_every_function_has_a_handler_file_and_requirements() -> None:

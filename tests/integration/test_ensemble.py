@@ -3,14 +3,17 @@ the pipeline's bands are the percentiles of the members' stored metrics, and the
 gives the same bands."""
 
 import json
+import os
 from typing import Any
 
 import httpx
 import pytest
+from planalign.domain.census_generator import census_csv, generate_census
 from planalign.domain.results import compute_bands
 from planalign.domain.simulation import member_seed
+from planalign.local.stack import LocalStack
 
-from tests.integration.conftest import make_scenario, wait_terminal
+from tests.integration.conftest import make_scenario, wait_for, wait_terminal
 from tests.integration.test_batches import SHORT, census_workspace
 
 pytestmark = pytest.mark.integration
@@ -94,3 +97,23 @@ def test_a_single_member_run_has_no_bands_and_no_fan_out(api: httpx.Client, smal
     run = run_to_end(api, make_scenario(api, workspace_id, config_overrides=SHORT))
     assert api.get(f"/api/runs/{run['id']}/results").json()["bands"] is None
     assert not [name for name in artifact_files(api, run["id"]) if name.startswith("ensemble/")]
+
+
+def test_cancelling_an_ensemble_stops_its_members(stack: LocalStack, api: httpx.Client) -> None:
+    workspace_id = census_workspace(api, census_csv(generate_census(5_000, seed=3)))
+    scenario_id = make_scenario(api, workspace_id, config_overrides={"ensemble": {"members": 200}})
+    run_id = api.post(f"/api/scenarios/{scenario_id}/run", json={}).json()["run_id"]
+    wait_for(
+        lambda: any(
+            e["message"].startswith("ensemble member") for e in api.get(f"/api/runs/{run_id}/events").json()
+        )
+    )
+    assert api.post(f"/api/runs/{run_id}/cancel").status_code == 202
+    machine_arn = os.environ["STATE_MACHINE_ARN"]
+    execution_arn = f"{machine_arn.replace(':stateMachine:', ':execution:')}:{run_id}"
+    sfn = stack.client("stepfunctions")
+    wait_for(lambda: sfn.describe_execution(executionArn=execution_arn)["status"] != "RUNNING", timeout=120)
+    run = api.get(f"/api/runs/{run_id}").json()
+    assert run["status"] == "cancelled"
+    assert run["progress"] < 85
+    assert api.get(f"/api/runs/{run_id}/results").status_code == 409

@@ -116,3 +116,22 @@ def wait_terminal_dataset(api: httpx.Client, workspace_id: str) -> dict:
         return datasets[0] if datasets and datasets[0]["status"] != "importing" else None
 
     return wait_for(imported)
+
+
+def test_lists_come_in_pages_linked_by_the_link_header(api: httpx.Client) -> None:
+    workspace_id = make_workspace(api)
+    created = [make_scenario(api, workspace_id, name=f"s{k}") for k in range(5)]
+    seen: list[str] = []
+    url: str | None = f"/api/workspaces/{workspace_id}/scenarios?limit=2"
+    while url:
+        page = api.get(url)
+        assert page.status_code == 200
+        assert len(page.json()) <= 2
+        seen += [scenario["id"] for scenario in page.json()]
+        link = page.headers.get("link")
+        url = link.split(">")[0].lstrip("<") if link else None
+        assert url is None or "limit=2" in url
+    assert sorted(seen) == sorted(created) and len(seen) == 5
+    for bad in ("0", "201", "x"):
+        answer = api.get(f"/api/workspaces/{workspace_id}/scenarios", params={"limit": bad})
+        assert answer.status_code == 422 and answer.json()["detail"]

@@ -3,10 +3,10 @@ workspaces function), batch status and cancel under /api/batches (the runs funct
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from planalign.api.paging import Cursor, Limit, paged
+from planalign.api.paging import PageDep
 from planalign.api.services import ArtifactsDep, StoreDep, WorkflowDep
 from planalign.api.tenant import Tenant
 from planalign.services import batches, comparison
@@ -34,15 +34,11 @@ def run_all(
 @workspace_batches_router.get("/{workspace_id}/batches")
 def list_batches(
     workspace_id: str,
-    request: Request,
-    response: Response,
     tenant_id: Tenant,
     store: StoreDep,
-    limit: Limit = 50,
-    cursor: Cursor = None,
+    page: PageDep,
 ) -> list[dict[str, Any]]:
-    items, next_cursor = batches.list_batches(store, tenant_id, workspace_id, limit, cursor)
-    return paged(request, response, items, next_cursor)
+    return page.answer(*batches.list_batches(store, tenant_id, workspace_id, page.limit, page.cursor))
 
 
 @workspace_batches_router.get("/{workspace_id}/comparison")

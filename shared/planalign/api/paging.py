@@ -1,20 +1,36 @@
 """List pagination: `?limit=` (1-200, default 50) and `?cursor=`, the next page in a Link header."""
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import Query, Request, Response
-
-Limit = Annotated[int, Query(ge=1, le=200)]
-Cursor = Annotated[str | None, Query(max_length=2048)]
+from fastapi import Depends, Query, Request, Response
 
 
-def paged(
-    request: Request, response: Response, items: list[dict[str, Any]], cursor: str | None
-) -> list[dict[str, Any]]:
-    if cursor:
-        params = dict(request.query_params)
-        params["cursor"] = cursor
-        root = request.scope.get("root_path", "")
-        response.headers["Link"] = f'<{root}{request.url.path}?{urlencode(params)}>; rel="next"'
-    return items
+@dataclass(frozen=True)
+class Page:
+    """The page a list route was asked for, and how it answers with the items of that page."""
+
+    request: Request
+    response: Response
+    limit: int
+    cursor: str | None
+
+    def answer(self, items: list[dict[str, Any]], next_cursor: str | None) -> list[dict[str, Any]]:
+        if next_cursor:
+            params = {**self.request.query_params, "cursor": next_cursor}
+            root = self.request.scope.get("root_path", "")
+            self.response.headers["Link"] = f'<{root}{self.request.url.path}?{urlencode(params)}>; rel="next"'
+        return items
+
+
+def _page(
+    request: Request,
+    response: Response,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> Page:
+    return Page(request, response, limit, cursor)
+
+
+PageDep = Annotated[Page, Depends(_page)]

@@ -2,11 +2,11 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
 from planalign.api.models import RunIn
-from planalign.api.paging import Cursor, Limit, paged
+from planalign.api.paging import PageDep
 from planalign.api.services import ArtifactsDep, StoreDep, WorkflowDep
 from planalign.api.tenant import Tenant
 from planalign.services import runs
@@ -50,15 +50,11 @@ def scenario_run_status(scenario_id: str, tenant_id: Tenant, store: StoreDep) ->
 @router.get("/scenarios/{scenario_id}/runs")
 def scenario_runs(
     scenario_id: str,
-    request: Request,
-    response: Response,
     tenant_id: Tenant,
     store: StoreDep,
-    limit: Limit = 50,
-    cursor: Cursor = None,
+    page: PageDep,
 ) -> list[dict[str, Any]]:
-    items, next_cursor = runs.list_runs(store, tenant_id, scenario_id, limit, cursor)
-    return paged(request, response, items, next_cursor)
+    return page.answer(*runs.list_runs(store, tenant_id, scenario_id, page.limit, page.cursor))
 
 
 @router.get("/scenarios/{scenario_id}/results")

@@ -2,10 +2,10 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
 from planalign.api.models import ScenarioIn, UploadIn, WorkspaceIn
-from planalign.api.paging import Cursor, Limit, paged
+from planalign.api.paging import PageDep
 from planalign.api.services import ArtifactsDep, StoreDep
 from planalign.api.tenant import Tenant
 from planalign.services import uploads, workspaces
@@ -16,15 +16,11 @@ router = APIRouter(prefix="/api/workspaces", tags=["workspaces"])
 
 @router.get("")
 def list_workspaces(
-    request: Request,
-    response: Response,
     tenant_id: Tenant,
     store: StoreDep,
-    limit: Limit = 50,
-    cursor: Cursor = None,
+    page: PageDep,
 ) -> list[dict[str, Any]]:
-    items, next_cursor = workspaces.list_workspaces(store, tenant_id, limit, cursor)
-    return paged(request, response, items, next_cursor)
+    return page.answer(*workspaces.list_workspaces(store, tenant_id, page.limit, page.cursor))
 
 
 @router.post("", status_code=201)
@@ -55,15 +51,11 @@ def delete_workspace(
 @router.get("/{workspace_id}/scenarios")
 def list_scenarios(
     workspace_id: str,
-    request: Request,
-    response: Response,
     tenant_id: Tenant,
     store: StoreDep,
-    limit: Limit = 50,
-    cursor: Cursor = None,
+    page: PageDep,
 ) -> list[dict[str, Any]]:
-    items, next_cursor = workspaces.list_scenarios(store, tenant_id, workspace_id, limit, cursor)
-    return paged(request, response, items, next_cursor)
+    return page.answer(*workspaces.list_scenarios(store, tenant_id, workspace_id, page.limit, page.cursor))
 
 
 @router.post("/{workspace_id}/scenarios", status_code=201)
@@ -111,15 +103,11 @@ def create_upload(
 @router.get("/{workspace_id}/datasets")
 def list_datasets(
     workspace_id: str,
-    request: Request,
-    response: Response,
     tenant_id: Tenant,
     store: StoreDep,
-    limit: Limit = 50,
-    cursor: Cursor = None,
+    page: PageDep,
 ) -> list[dict[str, Any]]:
-    items, next_cursor = uploads.list_datasets(store, tenant_id, workspace_id, limit, cursor)
-    return paged(request, response, items, next_cursor)
+    return page.answer(*uploads.list_datasets(store, tenant_id, workspace_id, page.limit, page.cursor))
 
 
 @router.get("/{workspace_id}/datasets/{dataset_id}")

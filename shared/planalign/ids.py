@@ -16,5 +16,13 @@ def new_id(prefix: str) -> str:
 
 def utc_now() -> str:
     """ISO 8601 in UTC with milliseconds and the offset, as the API promises."""
-    now = time.time()
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
+    return _iso(time.time())
+
+
+def utc_ago(seconds: float) -> str:
+    """utc_now() of `seconds` ago: these strings compare in time order."""
+    return _iso(time.time() - seconds)
+
+
+def _iso(epoch: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{int(epoch * 1000) % 1000:03d}Z"

@@ -28,3 +28,13 @@ def test_a_run_that_ended_refuses_progress(store: Store) -> None:
     with pytest.raises(RunConflict):
         RunProgress(store, run).report("simulation", 0.9, "too late")
     assert store.run_events("run_1") == []
+
+
+def test_a_report_within_the_minimum_interval_is_dropped(store: Store) -> None:
+    run = running_run(store)
+    progress = RunProgress(store, run)
+    progress.report("simulation", 0.2, "first")
+    progress.report("simulation", 0.3, "too soon", min_interval=60)
+    progress.report("simulation", 0.4, "not throttled")
+    assert [e["message"] for e in store.run_events("run_1")] == ["first", "not throttled"]
+    assert store.get("RUN", "run_1")["progress"] == 40.0

@@ -70,11 +70,12 @@ def test_an_event_that_a_concurrent_writer_overtook_is_dropped(store: Store) -> 
 
 
 def test_a_set_counts_each_member_once(store: Store) -> None:
-    new_run(store)
-    assert [store.add_to_set("RUN", "run_1", "done", k) for k in (3, 1, 3, 2)] == [1, 2, 2, 3]
-    assert store.get("RUN", "run_1")["done"] == [1, 2, 3]
-    with pytest.raises(NotFound):
-        store.add_to_set("RUN", "run_nope", "done", 1)
+    assert [store.add_to_entry_set("RUN#run_1", "MEMBERS", k) for k in (3, 1, 3, 2)] == [1, 2, 2, 3]
+    assert store.get_entry("RUN#run_1", "MEMBERS") == {
+        "pk": "RUN#run_1",
+        "sk": "MEMBERS",
+        "members": [1, 2, 3],
+    }
 
 
 class ThrottledTable:

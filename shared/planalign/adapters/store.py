@@ -167,27 +167,6 @@ class Store:
                 raise RunConflict(f"{kind.lower()} {item_id} changed or does not allow this now") from error
             raise
 
-    def add_to_set(self, kind: str, item_id: str, field: str, element: int) -> int:
-        """Atomically add `element` to a number-set field of an existing item; returns the set's size.
-        Adding the same element again (a retried Lambda) does not count twice."""
-        from botocore.exceptions import ClientError
-
-        try:
-            response = self._call(
-                "update_item",
-                Key={"pk": f"{kind}#{item_id}", "sk": ITEM_SK},
-                UpdateExpression="ADD #field :element",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeNames={"#field": field},
-                ExpressionAttributeValues={":element": {element}},
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as error:
-            if _is_condition_failure(error):
-                raise NotFound(f"{kind.lower()} {item_id} not found") from error
-            raise
-        return len(response["Attributes"][field])
-
     def delete(self, kind: str, item_id: str) -> None:
         self._call("delete_item", Key={"pk": f"{kind}#{item_id}", "sk": ITEM_SK})
 
@@ -319,6 +298,18 @@ class Store:
     def put_entry(self, pk: str, sk: str, item: Mapping[str, Any]) -> None:
         """A keyed entry that is not an entity (connections, subscriptions)."""
         self._call("put_item", Item=to_dynamo({**item, "pk": pk, "sk": sk}))
+
+    def add_to_entry_set(self, pk: str, sk: str, element: int) -> int:
+        """Atomically add `element` to the number set of an entry (made on first use); returns the
+        set's size. Adding the same element again (a retried Lambda) does not count twice."""
+        response = self._call(
+            "update_item",
+            Key={"pk": pk, "sk": sk},
+            UpdateExpression="ADD members :element",
+            ExpressionAttributeValues={":element": {element}},
+            ReturnValues="ALL_NEW",
+        )
+        return len(response["Attributes"]["members"])
 
     def delete_entry(self, pk: str, sk: str) -> None:
         self._call("delete_item", Key={"pk": pk, "sk": sk})

@@ -17,6 +17,9 @@ from planalign.settings import get_settings
 
 # S3 reads of the members' metrics in parallel: a 1,000-member ensemble is 999 small objects.
 METRICS_READERS = 16
+# Members finish in bursts; their progress reaches the run item (and so the WebSocket) at most
+# this often. The last member's stage_completed always does.
+MEMBER_PROGRESS_SECONDS = 0.25
 
 
 def plan_members(artifacts: Artifacts, run_folder: str, members: int) -> dict[str, Any]:
@@ -46,10 +49,16 @@ def member_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) -> d
     folder = run_prefix(run["tenant_id"], run["workspace_id"], run["id"])
     document = {"member": member, "seed": seed, "metrics": metrics}
     artifacts.put(member_metrics_key(folder, member), json.dumps(document).encode(), "application/json")
-    # Member 0 (the simulation stage) is done before the Map starts.
-    done = 1 + store.add_to_set("RUN", run["id"], "ensemble_members_done", member)
+    # Member 0 (the simulation stage) is done before the Map starts. The finished members are a set
+    # beside the run item, so a retried member counts once and the run item is written less.
+    done = 1 + store.add_to_entry_set(f"RUN#{run['id']}", "MEMBERS", member)
     members = config.ensemble.members
-    progress.report("simulation", done / members, f"ensemble member {member} simulated ({done}/{members})")
+    progress.report(
+        "simulation",
+        done / members,
+        f"ensemble member {member} simulated ({done}/{members})",
+        min_interval=MEMBER_PROGRESS_SECONDS,
+    )
     if done == members:
         progress.report(
             "simulation", 1.0, f"simulation completed: {members} ensemble members", kind="stage_completed"

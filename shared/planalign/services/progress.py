@@ -8,7 +8,7 @@ from typing import Any
 from planalign.adapters.store import Store
 from planalign.domain import run_status
 from planalign.errors import RunConflict
-from planalign.ids import utc_now
+from planalign.ids import utc_ago, utc_now
 
 # Overall percent at which each stage starts and ends.
 STAGE_SPAN = {"import": (0.0, 10.0), "simulation": (10.0, 85.0), "pipeline": (85.0, 100.0)}
@@ -34,10 +34,12 @@ class RunProgress:
         kind: str = "progress",
         year: int | None = None,
         values: dict[str, Any] | None = None,
+        min_interval: float | None = None,
     ) -> None:
         """Write the run's progress (never lower than before) and append one history event.
         A report that a concurrent writer has overtaken (ensemble members finishing at once) is
-        dropped; RunConflict if the run ended."""
+        dropped, and so is one that comes within `min_interval` seconds of the run's last write
+        (plain progress is pushed at most a few times a second); RunConflict if the run ended."""
         self.percent = max(self.percent, overall_percent(stage, fraction))
         timestamp = utc_now()
         fields: dict[str, Any] = {
@@ -49,13 +51,18 @@ class RunProgress:
         }
         if year is not None:
             fields["current_year"] = year
+        condition = "#status = :running AND (attribute_not_exists(progress) OR progress <= :percent)"
+        condition_values: dict[str, Any] = {":running": run_status.RUNNING, ":percent": self.percent}
+        if min_interval is not None:
+            condition += " AND (attribute_not_exists(updated_at) OR updated_at <= :recent)"
+            condition_values[":recent"] = utc_ago(min_interval)
         try:
             self.store.update(
                 "RUN",
                 self.run_id,
                 fields,
-                condition="#status = :running AND (attribute_not_exists(progress) OR progress <= :percent)",
-                condition_values={":running": run_status.RUNNING, ":percent": self.percent},
+                condition=condition,
+                condition_values=condition_values,
                 condition_names={"#status": "status"},
             )
         except RunConflict:

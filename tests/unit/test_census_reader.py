@@ -4,6 +4,7 @@ import importlib.util
 import io
 import json
 import zipfile
+from dataclasses import fields
 from pathlib import Path
 from types import ModuleType
 
@@ -14,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from planalign.domain.census import Census
+from planalign.domain.census_formats import open_table_file
 from planalign.domain.census_reader import (
     canonical_column,
     normalize_header,
@@ -400,10 +402,12 @@ def test_xlsx_cells_are_read_with_their_types() -> None:
     assert census.deferral_rate.tolist() == pytest.approx([0.06, 0.10, 0.0, 0.05, 0.03, 0.08])
 
 
-def test_a_named_sheet_is_read() -> None:
-    result = read_census((CORPUS / "second_sheet.xlsx").read_bytes(), sheet="Census")
+@pytest.mark.parametrize("filename", ["second_sheet.xlsx", "second_sheet.xls"])
+def test_a_named_sheet_is_read(filename: str) -> None:
+    result = read_census((CORPUS / filename).read_bytes(), filename, sheet="Census")
     assert result.report["sheet"] == "Census"
     assert result.report["warnings"] == []
+    assert len(result.census) == 6
 
 
 def test_without_a_sheet_name_the_first_sheet_with_a_census_header_is_read() -> None:
@@ -416,6 +420,31 @@ def test_an_unknown_sheet_is_rejected_naming_the_sheets() -> None:
     with pytest.raises(CensusRejected) as rejected:
         read_census((CORPUS / "second_sheet.xlsx").read_bytes(), sheet="Employees")
     assert str(rejected.value) == "no sheet named 'Employees' (sheets: Instructions, Census)"
+
+
+def test_legacy_xls_gives_the_same_census_as_xlsx() -> None:
+    xls = read_census((CORPUS / "census.xls").read_bytes(), "census.xls")
+    xlsx = read_census((CORPUS / "census.xlsx").read_bytes(), "census.xlsx")
+    assert (xls.report["format"], xls.report["sheet"], xls.report["warnings"]) == ("xls", "Sheet1", [])
+    assert xls.report["columns"] == xlsx.report["columns"]
+    for field in fields(Census):
+        np.testing.assert_array_equal(
+            getattr(xls.census, field.name), getattr(xlsx.census, field.name), err_msg=field.name
+        )
+
+
+def test_xls_cells_keep_their_types_and_text_in_utf16() -> None:
+    """Date-formatted serials come back as dates, booleans as booleans, and SST text stored as UTF-16
+    (the em dash) as the same text."""
+    table = open_table_file((CORPUS / "second_sheet.xls").read_bytes(), "second_sheet.xls", 1_000_000)
+    assert (table.format, table.sheet_names) == ("xls", ("Instructions", "Census"))
+    assert table.read("Instructions").rows[0] == [
+        "Fill in one row per employee on the Census sheet — one line each."
+    ]
+    census = table.read("Census")
+    assert census.rows[1] == ["E001", "1980-02-03", "2015-06-01", "85000", "true", "", "0.06"]
+    assert census.rows[4][5] == "2023-05-31"
+    assert census.rows[6][1] == "04/10/1985"
 
 
 def test_parquet_columns_are_read_with_their_types() -> None:

@@ -464,26 +464,44 @@ def macro_enabled() -> bytes:
     return workbook_bytes(write)
 
 
-def compound_file(stream_names: list[str]) -> bytes:
-    """A minimal OLE2 compound file (MS-CFB, 512-byte sectors) whose directory lists up to three empty
-    streams: the reader only looks at the directory."""
+def compound_file(stream_names: list[str], contents: dict[str, bytes] | None = None) -> bytes:
+    """A minimal OLE2 compound file (MS-CFB version 3, 512-byte sectors) whose directory lists up to three
+    streams. A stream is empty unless `contents` gives its bytes, which must be at least 4096 bytes (the
+    mini stream cutoff) so that they live in regular sectors chained in the FAT: sector 0 is the FAT,
+    sector 1 the directory, and the streams follow."""
     if len(stream_names) > 3:
         raise ValueError("one directory sector holds the root and three streams")
+    contents = contents or {}
     free, end_of_chain, fat_sector, no_stream = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
+    fat = [fat_sector, end_of_chain]
+    starts: dict[str, int] = {}
+    body = b""
+    for name in stream_names:
+        data = contents.get(name, b"")
+        if not data:
+            continue
+        if len(data) < 4096:
+            raise ValueError(f"stream {name} is under 4096 bytes: it would belong in the mini stream")
+        sectors = -(-len(data) // 512)
+        starts[name] = len(fat)
+        fat += [*range(len(fat) + 1, len(fat) + sectors), end_of_chain]
+        body += data.ljust(sectors * 512, b"\0")
+    if len(fat) > 128:
+        raise ValueError("one FAT sector maps 128 sectors")
     header = bytearray(512)
     header[0:8] = bytes.fromhex("d0cf11e0a1b11ae1")
     struct.pack_into("<HHHHH", header, 24, 0x3E, 3, 0xFFFE, 9, 6)
     # FAT sectors, first directory sector, transaction, mini cutoff, mini FAT, DIFAT start and count.
     struct.pack_into("<IIIIIIII", header, 44, 1, 1, 0, 4096, end_of_chain, 0, end_of_chain, 0)
     struct.pack_into("<109I", header, 76, 0, *[free] * 108)
-    fat = struct.pack("<128I", fat_sector, end_of_chain, *[free] * 126)
 
     def entry(name: str, kind: int, right: int, child: int) -> bytes:
         encoded = name.encode("utf-16-le") + b"\0\0" if name else b""
         data = bytearray(128)
         data[: len(encoded)] = encoded
         struct.pack_into("<HBBIII", data, 64, len(encoded), kind, 1, no_stream, right, child)
-        struct.pack_into("<IQ", data, 116, end_of_chain, 0)
+        start, size = (starts[name], len(contents[name])) if name in starts else (end_of_chain, 0)
+        struct.pack_into("<IQ", data, 116, start, size)
         return bytes(data)
 
     # The streams hang off the root as a chain of right siblings.
@@ -491,7 +509,8 @@ def compound_file(stream_names: list[str]) -> bytes:
     for number, name in enumerate(stream_names, 1):
         entries.append(entry(name, 2, number + 1 if number < len(stream_names) else no_stream, no_stream))
     entries += [entry("", 0, no_stream, no_stream)] * (4 - len(entries))
-    return bytes(header) + fat + b"".join(entries)
+    fat_sector_bytes = struct.pack("<128I", *fat, *[free] * (128 - len(fat)))
+    return bytes(header) + fat_sector_bytes + b"".join(entries) + body
 
 
 @corpus_file("encrypted.xlsx", fails("encrypted file rejected"))
@@ -499,6 +518,158 @@ def encrypted() -> bytes:
     """What Excel writes for a password-protected workbook: an OLE2 compound file whose directory holds
     EncryptionInfo and EncryptedPackage streams."""
     return compound_file(["EncryptionInfo", "EncryptedPackage"])
+
+
+# Cell formats of the .xls writer: the index of the XF record a cell points at.
+XF_GENERAL, XF_DATE, XF_PERCENT = 15, 16, 17
+XlsCell = tuple[str | bool | float, int]  # a value and its XF: text, a boolean or a number
+
+
+def biff_record(record_type: int, data: bytes = b"") -> bytes:
+    if len(data) > 8224:
+        raise ValueError("a BIFF8 record holds at most 8224 bytes without CONTINUE records")
+    return struct.pack("<HH", record_type, len(data)) + data
+
+
+def biff_string(text: str, length_format: str = "<H") -> bytes:
+    """A BIFF8 unicode string: its length in characters, a flags byte saying whether the characters are
+    one byte (Latin-1) or two (UTF-16 LE), then the characters."""
+    try:
+        return struct.pack(length_format, len(text)) + b"\0" + text.encode("latin-1")
+    except UnicodeEncodeError:
+        encoded = text.encode("utf-16-le")
+        return struct.pack(length_format, len(encoded) // 2) + b"\1" + encoded
+
+
+def excel_serial(day: datetime.date) -> float:
+    """The 1900-system serial day number Excel stores for a date after February 1900."""
+    return float((day - datetime.date(1899, 12, 30)).days)
+
+
+def xls_workbook(sheets: list[tuple[str, list[list[XlsCell | None]]]]) -> bytes:
+    """A BIFF8 .xls workbook, as Excel 97-2003 saves one: the Workbook stream of an OLE2 compound file.
+
+    The stream is the workbook globals (BOF, CODEPAGE, WINDOW1, DATE1904, FONT, FORMAT, XF, STYLE, one
+    BOUNDSHEET8 per sheet holding the stream offset of that sheet's BOF, the shared strings in SST, EOF)
+    and then one worksheet substream per sheet (BOF, DIMENSIONS, a LABELSST, NUMBER or BOOLERR record per
+    cell in row order, WINDOW2, EOF). Dates are NUMBER serials whose XF has a yyyy-mm-dd format. Like
+    xlwt, it leaves out the optional EXTSST, INDEX, ROW and DBCELL records and pads the stream with zeros
+    to 4096 bytes, so that it lives in regular sectors rather than the mini stream."""
+    strings: dict[str, int] = {}
+    references = 0
+
+    def bof(substream: int) -> bytes:
+        # BIFF8, the substream type (5 globals, 16 worksheet), Excel 97's build and year, no file
+        # history flags, and BIFF8 as the lowest version that reads every record.
+        return biff_record(0x0809, struct.pack("<HHHHII", 0x0600, substream, 0x0DBB, 0x07CC, 0, 0x06))
+
+    def worksheet(rows: list[list[XlsCell | None]], active: bool) -> bytes:
+        nonlocal references
+        cells = b""
+        for r, row in enumerate(rows):
+            for c, cell in enumerate(row):
+                if cell is None:
+                    continue
+                value, xf = cell
+                if isinstance(value, str):
+                    references += 1
+                    index = strings.setdefault(value, len(strings))
+                    cells += biff_record(0x00FD, struct.pack("<HHHI", r, c, xf, index))  # LABELSST
+                elif isinstance(value, bool):
+                    cells += biff_record(0x0205, struct.pack("<HHHBB", r, c, xf, value, 0))  # BOOLERR
+                else:
+                    cells += biff_record(0x0203, struct.pack("<HHHd", r, c, xf, value))  # NUMBER
+        width = max((len(row) for row in rows), default=0)
+        dimensions = biff_record(0x0200, struct.pack("<IIHHH", 0, len(rows), 0, width, 0))
+        # Gridlines, headers, zeros, default header colour and outline symbols; the active sheet is
+        # also selected and shown.
+        options = 0x06B6 if active else 0x00B6
+        window2 = biff_record(0x023E, struct.pack("<HHHHHHHI", options, 0, 0, 0x40, 0, 0, 0, 0))
+        return bof(0x0010) + dimensions + cells + window2 + biff_record(0x000A)
+
+    substreams = [worksheet(rows, number == 0) for number, (_, rows) in enumerate(sheets)]
+    font = biff_record(
+        0x0031, struct.pack("<HHHHHBBBB", 200, 0, 0x7FFF, 400, 0, 0, 0, 0, 0) + biff_string("Arial", "<B")
+    )
+
+    def xf(number_format: int, style: bool) -> bytes:
+        # Font 0, the number format, locked (a style XF's parent is 0xFFF, a cell XF's the Normal style),
+        # general horizontal and bottom vertical alignment, no borders, automatic fill colours (64, 65).
+        # A style XF's used-attribute bits are xlwt's; a cell XF marks every attribute group as its own.
+        protection = 0xFFF5 if style else 0x0001
+        used = 0xF4 if style else 0xFC
+        return biff_record(
+            0x00E0, struct.pack("<HHHBBBBIIH", 0, number_format, protection, 0x20, 0, 0, used, 0, 0, 0x20C0)
+        )
+
+    sst = struct.pack("<II", references, len(strings)) + b"".join(biff_string(text) for text in strings)
+    # Excel's own style XFs 0-14 and default cell XF 15, then the date and percent cell XFs.
+    xfs = b"".join(xf(0, True) for _ in range(15)) + xf(0, False) + xf(164, False) + xf(9, False)
+
+    def globals_with(offsets: list[int]) -> bytes:
+        boundsheets = b"".join(
+            biff_record(0x0085, struct.pack("<IBB", offset, 0, 0) + biff_string(name, "<B"))
+            for offset, (name, _) in zip(offsets, sheets, strict=True)
+        )
+        return (
+            bof(0x0005)
+            + biff_record(0x0042, struct.pack("<H", 1200))  # CODEPAGE: UTF-16, as BIFF8 always is
+            # WINDOW1: window position and size in twips, scroll bars and sheet tabs shown, the first
+            # sheet active, one sheet selected, the tab bar at 600/1000 of the width.
+            + biff_record(0x003D, struct.pack("<HHHHHHHHH", 0, 0, 0x3FCF, 0x2A4E, 0x38, 0, 0, 1, 0x258))
+            + biff_record(0x0022, struct.pack("<H", 0))  # DATE1904: the 1900 date system
+            + font * 4  # fonts 0-3, all Arial 10 (font index 4 is skipped in BIFF)
+            + biff_record(0x041E, struct.pack("<H", 164) + biff_string("yyyy-mm-dd"))  # FORMAT
+            + xfs
+            + biff_record(0x0293, struct.pack("<HBB", 0x8000, 0, 0xFF))  # STYLE: Normal is XF 0
+            + boundsheets
+            + biff_record(0x00FC, sst)
+            + biff_record(0x000A)
+        )
+
+    offset = len(globals_with([0] * len(sheets)))
+    offsets = []
+    for substream in substreams:
+        offsets.append(offset)
+        offset += len(substream)
+    stream = globals_with(offsets) + b"".join(substreams)
+    return compound_file(["Workbook"], {"Workbook": stream.ljust(4096, b"\0")})
+
+
+def xls_census_rows() -> list[list[XlsCell | None]]:
+    """The cells of `census_sheet` as an .xls holds them: dates are serials with a date format."""
+    header = ["Employee ID", "Birth Date", "Hire Date", "Salary", "Active", "Termination Date", "Deferral"]
+    rows: list[list[XlsCell | None]] = [[(name, XF_GENERAL) for name in header]]
+    for employee_id, birth, hire, pay, active, termination, rate in EMPLOYEES:
+        rows.append(
+            [
+                (employee_id, XF_GENERAL),
+                (excel_serial(birth), XF_DATE),
+                (excel_serial(hire), XF_DATE),
+                (pay, XF_GENERAL),
+                (active, XF_GENERAL),
+                (excel_serial(termination), XF_DATE) if termination else None,
+                (rate, XF_PERCENT),
+            ]
+        )
+    # As in census_sheet, the last birth date is typed as text.
+    rows[-1][1] = (EMPLOYEES[-1][1].strftime("%m/%d/%Y"), XF_GENERAL)
+    return rows
+
+
+@corpus_file("census.xls", ok(6))
+def census_xls() -> bytes:
+    """The census of census.xlsx in a legacy Excel 97-2003 workbook (BIFF8), written by xls_workbook."""
+    return xls_workbook([("Sheet1", xls_census_rows())])
+
+
+@corpus_file("second_sheet.xls", ok(6))
+def second_sheet_xls() -> bytes:
+    """An instructions sheet first, with text that needs UTF-16; the data is on the sheet named Census."""
+    notes = ["Fill in one row per employee on the Census sheet — one line each.", "Dates as YYYY-MM-DD."]
+    return xls_workbook(
+        [("Instructions", [[(note, XF_GENERAL)] for note in notes]), ("Census", xls_census_rows())]
+    )
 
 
 @corpus_file("zip_bomb.xlsx", fails("archive expands past 500000000 bytes"))

@@ -1,5 +1,6 @@
 """S3 artifacts: census uploads, normalized datasets, run outputs and the presigned URLs to them."""
 
+import hashlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,9 +14,11 @@ def upload_key(workspace_id: str, upload_id: str, filename: str) -> str:
     return f"uploads/{workspace_id}/{upload_id}/{filename}"
 
 
-def dataset_prefix(tenant_id: str, sha256: str) -> str:
-    """Normalized censuses are content-addressed per tenant, so the same bytes import once."""
-    return f"tenants/{tenant_id}/datasets/{sha256}/"
+def dataset_prefix(tenant_id: str, sha256: str, sheet: str | None = None) -> str:
+    """Normalized censuses are content-addressed per tenant (and sheet of a workbook), so the same
+    bytes import once."""
+    folder = f"tenants/{tenant_id}/datasets/{sha256}/"
+    return folder if sheet is None else f"{folder}sheets/{hashlib.sha256(sheet.encode()).hexdigest()[:16]}/"
 
 
 def workspace_prefix(tenant_id: str, workspace_id: str) -> str:

@@ -24,6 +24,8 @@ class UploadIn(BaseModel):
     filename: str = Field(min_length=1, max_length=255)
     content_type: str | None = Field(default=None, max_length=200)
     run_scenarios: AutoRun | None = None
+    # The workbook sheet holding the census (XLSX, XLS, ODS); default: the first with a census header.
+    sheet: str | None = Field(default=None, min_length=1, max_length=100)
 
 
 class RunIn(BaseModel):

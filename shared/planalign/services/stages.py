@@ -78,14 +78,14 @@ def _import_dataset(
         return dataset["census_key"], json.loads(artifacts.get(dataset["report_key"])), True
     data = artifacts.get(dataset["upload_key"])
     sha256 = hashlib.sha256(data).hexdigest()
-    prefix = dataset_prefix(dataset["tenant_id"], sha256)
+    prefix = dataset_prefix(dataset["tenant_id"], sha256, dataset.get("sheet"))
     census_key, report_key = prefix + "census.npz", prefix + "report.json"
     cache_hit = artifacts.exists(census_key) and artifacts.exists(report_key)
     if cache_hit:
         report = json.loads(artifacts.get(report_key))
     else:
         try:
-            imported = read_census(data, dataset["filename"])
+            imported = read_census(data, dataset["filename"], sheet=dataset.get("sheet"))
         except CensusRejected as error:
             artifacts.put(report_key + ".failed", json.dumps(error.report).encode(), "application/json")
             store.update(

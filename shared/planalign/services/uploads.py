@@ -89,6 +89,7 @@ def create_upload(
             "workspace_id": workspace_id,
             "filename": filename,
             "run_scenarios": run_scenarios,
+            "sheet": body.get("sheet"),
             "created_at": utc_now(),
             "expires_at": expires_epoch + CLAIM_DAYS * 86400,
         },
@@ -170,9 +171,9 @@ def register_upload(
         return None
     try:
         upload = store.get("UP", upload_id, tenant_id)
-        requested = upload.get("run_scenarios")
+        requested, sheet = upload.get("run_scenarios"), upload.get("sheet")
     except NotFound:
-        requested = None
+        requested, sheet = None, None
     if requested is None:
         requested = workspace.get("auto_run_scenarios") or []
     dataset_id = new_id("ds")
@@ -182,6 +183,7 @@ def register_upload(
         "workspace_id": workspace_id,
         "upload_id": upload_id,
         "filename": filename,
+        "sheet": sheet,
         "upload_key": key,
         "upload_version": version,
         "sha256": None,

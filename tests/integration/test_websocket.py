@@ -1,5 +1,6 @@
 """Live progress over the local gateway's WebSocket, as a frontend sees it."""
 
+import itertools
 import json
 import time
 from typing import Any
@@ -58,11 +59,100 @@ def test_subscriber_sees_snapshot_ordered_updates_milestones_and_terminal(
     progress = [u["progress"] for u in updates]
     assert progress == sorted(progress)
     assert updates[-1]["status"] == "completed" and updates[-1]["progress"] == 100
+    # Stage changes and completed years always have their own update, however fast they follow.
+    stages = [stage for stage, _ in itertools.groupby(u["current_stage"] for u in updates)]
+    assert stages == ["import", "simulation", "pipeline"]
+    assert {2025, 2026, 2027} <= {u["current_year"] for u in updates}
     milestones = [m for m in messages if m["type"] == "milestone"]
     assert [m["year"] for m in milestones if m["kind"] == "year_completed"] == [2025, 2026, 2027]
     assert milestones[0]["kind"] == "run_started"
     sequences = [m["sequence"] for m in milestones]
     assert sequences == sorted(sequences)
+
+
+def test_many_subscribers_of_one_run_all_get_the_same_messages_in_order(
+    stack: LocalStack, api: httpx.Client, small_census: bytes
+) -> None:
+    scenario_id = ready_scenario(api, small_census)
+    run_id = f"wsm-{scenario_id}"
+    sockets = [connect(f"{stack.ws_url}/ws?token=token-a") for _ in range(30)]
+    try:
+        for socket in sockets:
+            socket.send(json.dumps({"action": "subscribe", "run_id": run_id}))
+            socket.send(json.dumps({"action": "ping"}))
+        for socket in sockets:
+            assert json.loads(socket.recv(timeout=10))["type"] == "pong"  # subscribed: it came after
+        assert api.post(f"/api/scenarios/{scenario_id}/run", json={"run_id": run_id}).status_code == 202
+        received = [receive_until(socket, is_terminal_milestone) for socket in sockets]
+    finally:
+        for socket in sockets:
+            socket.close()
+    assert all(messages == received[0] for messages in received)
+    progress = [m["progress"] for m in received[0] if m["type"] == "update"]
+    assert progress == sorted(progress) and progress[-1] == 100
+
+
+def stream_record(
+    event_name: str, keys: tuple[str, str], new: dict[str, Any], old: Any = None
+) -> dict[str, Any]:
+    """A DynamoDB stream record as the notifier gets it (NEW_AND_OLD_IMAGES)."""
+    from boto3.dynamodb.types import TypeSerializer
+
+    serializer = TypeSerializer()
+    record: dict[str, Any] = {
+        "eventName": event_name,
+        "dynamodb": {
+            "Keys": {"pk": {"S": keys[0]}, "sk": {"S": keys[1]}},
+            "NewImage": {k: serializer.serialize(v) for k, v in new.items()},
+        },
+    }
+    if old is not None:
+        record["dynamodb"]["OldImage"] = {k: serializer.serialize(v) for k, v in old.items()}
+    return record
+
+
+def test_a_stream_batch_leaves_out_only_updates_that_a_later_one_replaces(stack: LocalStack) -> None:
+    from planalign.adapters.push import Push
+    from planalign.adapters.store import Store
+    from planalign.services.notifications import notify
+
+    run_id = "ws-batch-of-records"
+    states = [  # status, stage, year, progress: one write each
+        ("running", "simulation", None, 10),
+        ("running", "simulation", None, 20),
+        ("running", "simulation", 2025, 30),  # a completed year
+        ("running", "simulation", 2025, 40),
+        ("running", "simulation", 2025, 50),
+        ("running", "pipeline", 2025, 85),  # a stage change
+        ("running", "pipeline", 2025, 90),
+        ("completed", "pipeline", 2025, 100),
+    ]
+    fields = ("status", "current_stage", "current_year", "progress")
+    runs = [
+        {"id": run_id, "tenant_id": "tenant-a", **dict(zip(fields, state, strict=True))} for state in states
+    ]
+    keys = (f"RUN#{run_id}", "A")
+    records = [stream_record("MODIFY", keys, new, old) for old, new in itertools.pairwise(runs)]
+    event = {"seq": 1, "kind": "year_completed", "stage": "simulation", "year": 2025, "message": "year 2025"}
+    records.insert(3, stream_record("INSERT", (f"RUN#{run_id}", "EV#00000001"), event))
+    with (
+        connect(f"{stack.ws_url}/ws?token=token-a") as watcher,
+        connect(f"{stack.ws_url}/ws?token=token-b") as intruder,
+    ):
+        for socket in (watcher, intruder):
+            socket.send(json.dumps({"action": "subscribe", "run_id": run_id}))
+            socket.send(json.dumps({"action": "ping"}))
+            assert json.loads(socket.recv(timeout=10))["type"] == "pong"
+        assert notify(Store(), Push(stack.api_url), records) == 4
+        messages = [json.loads(watcher.recv(timeout=10)) for _ in range(4)]
+        with pytest.raises(TimeoutError):
+            intruder.recv(timeout=0.5)
+    assert [(m["type"], m.get("progress")) for m in messages] == [
+        ("update", 30),
+        ("milestone", None),
+        ("update", 85),
+        ("update", 100),
+    ]
 
 
 def test_run_path_subscribes_on_connect_and_unsubscribe_stops_messages(

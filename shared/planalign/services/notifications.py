@@ -3,6 +3,7 @@ its progress or status changes, `milestone` for each history event, `batch_updat
 Stages only write the run item; they never talk to sockets."""
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from planalign.adapters.push import Push
@@ -22,6 +23,20 @@ UPDATE_FIELDS = (
     "events_generated",
     "message",
 )
+# An update that changes one of these (a stage change, a completed year, a new status) is sent even
+# when a later one follows in the same stream batch; other updates may be left out for the later one.
+NEVER_REPLACED_FIELDS = ("status", "current_stage", "current_year")
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message for the subscribers of `topic` of one tenant. `replaceable`: a later message of
+    the same type and topic in the same stream batch says all it says, so that one alone is sent."""
+
+    topic: str
+    tenant_id: str
+    message: dict[str, Any]
+    replaceable: bool = False
 
 
 def _image(record: dict[str, Any], name: str) -> dict[str, Any] | None:
@@ -34,17 +49,6 @@ def _image(record: dict[str, Any], name: str) -> dict[str, Any] | None:
     return plain({key: deserializer.deserialize(value) for key, value in image.items()})
 
 
-def deliver(store: Store, push: Push, topic: str, tenant_id: str, message: dict[str, Any]) -> int:
-    """Send to every subscriber of the tenant; forget connections that are gone. Returns sends."""
-    sent = 0
-    for connection_id in subscribers(store, topic, tenant_id):
-        if push.send(connection_id, message):
-            sent += 1
-        else:
-            disconnect(store, connection_id)
-    return sent
-
-
 def update_message(run: dict[str, Any]) -> dict[str, Any]:
     return {
         "type": "update",
@@ -55,7 +59,43 @@ def update_message(run: dict[str, Any]) -> dict[str, Any]:
 
 
 def notify(store: Store, push: Push, records: list[dict[str, Any]]) -> int:
-    sent = 0
+    """Send the messages of a batch of stream records. Each connection gets its messages in record
+    order; connections are served concurrently. Returns the messages sent."""
+    return deliver(store, push, _leave_out_replaced(_messages(store, records)))
+
+
+def deliver(store: Store, push: Push, outgoing: list[Outgoing]) -> int:
+    """Send each message to the subscribers of its topic and tenant, looked up once per batch;
+    forget connections that are gone. Returns the messages sent."""
+    subscribed: dict[tuple[str, str], list[str]] = {}
+    outbox: dict[str, list[dict[str, Any]]] = {}
+    for item in outgoing:
+        key = (item.topic, item.tenant_id)
+        if key not in subscribed:
+            subscribed[key] = subscribers(store, item.topic, item.tenant_id)
+        for connection_id in subscribed[key]:
+            outbox.setdefault(connection_id, []).append(item.message)
+    sent, gone = push.send_each(outbox)
+    for connection_id in gone:
+        disconnect(store, connection_id)
+    return sent
+
+
+def _leave_out_replaced(outgoing: list[Outgoing]) -> list[Outgoing]:
+    later: set[tuple[str, str]] = set()
+    kept: list[Outgoing] = []
+    for item in reversed(outgoing):
+        key = (item.topic, item.message["type"])
+        if not (item.replaceable and key in later):
+            kept.append(item)
+        later.add(key)
+    return kept[::-1]
+
+
+def _messages(store: Store, records: list[dict[str, Any]]) -> list[Outgoing]:
+    outgoing: list[Outgoing] = []
+    tenants: dict[str, str] = {}  # run id -> tenant id
+    batches: dict[str, Outgoing | None] = {}  # batch id -> its batch_update, read once per batch
     for record in records:
         keys = record.get("dynamodb", {}).get("Keys", {})
         pk, sk = keys.get("pk", {}).get("S", ""), keys.get("sk", {}).get("S", "")
@@ -63,35 +103,41 @@ def notify(store: Store, push: Push, records: list[dict[str, Any]]) -> int:
         if not pk.startswith("RUN#") or new is None:
             continue
         if sk == "A":
-            sent += _run_changed(store, push, record["eventName"], _image(record, "OldImage"), new)
+            tenants[new["id"]] = new["tenant_id"]
+            item = _run_changed(record["eventName"], _image(record, "OldImage"), new)
+            if item is None:
+                continue
+            outgoing.append(item)
+            batch_id = new.get("batch_id")
+            if batch_id:
+                if batch_id not in batches:
+                    batches[batch_id] = _batch_changed(store, new["tenant_id"], batch_id)
+                batch_update = batches[batch_id]
+                if batch_update is not None:
+                    outgoing.append(batch_update)
         elif sk.startswith("EV#") and record["eventName"] == "INSERT" and new.get("kind") != "progress":
-            sent += _milestone(store, push, pk[4:], new)
-    return sent
+            run_id = pk[4:]
+            if run_id not in tenants:
+                try:
+                    tenants[run_id] = store.get("RUN", run_id)["tenant_id"]
+                except NotFound:
+                    continue
+            outgoing.append(_milestone(run_id, tenants[run_id], new))
+    return outgoing
 
 
-def _run_changed(
-    store: Store, push: Push, event_name: str, old: dict[str, Any] | None, new: dict[str, Any]
-) -> int:
+def _run_changed(event_name: str, old: dict[str, Any] | None, new: dict[str, Any]) -> Outgoing | None:
     topic, tenant_id = f"RUN#{new['id']}", new["tenant_id"]
     if event_name == "INSERT":
         # Clients may subscribe before the run exists; this is their snapshot.
-        sent = deliver(
-            store, push, topic, tenant_id, {"type": "snapshot", "run_id": new["id"], **run_view(new)}
-        )
-    elif old is not None and all(old.get(f) == new.get(f) for f in UPDATE_FIELDS):
-        return 0
-    else:
-        sent = deliver(store, push, topic, tenant_id, update_message(new))
-    if new.get("batch_id"):
-        sent += _batch_changed(store, push, tenant_id, new["batch_id"])
-    return sent
+        return Outgoing(topic, tenant_id, {"type": "snapshot", "run_id": new["id"], **run_view(new)})
+    if old is not None and all(old.get(f) == new.get(f) for f in UPDATE_FIELDS):
+        return None
+    replaceable = old is not None and all(old.get(f) == new.get(f) for f in NEVER_REPLACED_FIELDS)
+    return Outgoing(topic, tenant_id, update_message(new), replaceable=replaceable)
 
 
-def _milestone(store: Store, push: Push, run_id: str, event: dict[str, Any]) -> int:
-    try:
-        run = store.get("RUN", run_id)
-    except NotFound:
-        return 0
+def _milestone(run_id: str, tenant_id: str, event: dict[str, Any]) -> Outgoing:
     message = {
         "type": "milestone",
         "run_id": run_id,
@@ -102,16 +148,18 @@ def _milestone(store: Store, push: Push, run_id: str, event: dict[str, Any]) -> 
         "message": event.get("message"),
         "timestamp": event.get("timestamp"),
     }
-    return deliver(store, push, f"RUN#{run_id}", run["tenant_id"], message)
+    return Outgoing(f"RUN#{run_id}", tenant_id, message)
 
 
-def _batch_changed(store: Store, push: Push, tenant_id: str, batch_id: str) -> int:
+def _batch_changed(store: Store, tenant_id: str, batch_id: str) -> Outgoing | None:
+    """The batch as it is now, which is at least as new as every record of the stream batch: one
+    `batch_update`, sent after the last of them."""
     from planalign.services.batches import batch_view
 
     try:
         batch = batch_view(store, tenant_id, batch_id)
     except NotFound:
-        return 0
+        return None
     message = {
         "type": "batch_update",
         "batch_id": batch_id,
@@ -120,4 +168,4 @@ def _batch_changed(store: Store, push: Push, tenant_id: str, batch_id: str) -> i
         "scenarios": batch["scenarios"],
         "timestamp": utc_now(),
     }
-    return deliver(store, push, f"BATCH#{batch_id}", tenant_id, message)
+    return Outgoing(f"BATCH#{batch_id}", tenant_id, message, replaceable=True)

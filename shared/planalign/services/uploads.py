@@ -210,7 +210,8 @@ def register_upload(
     if not runs:
         workflow.start(
             f"import-{dataset_id}",
-            {"tenant_id": tenant_id, "workspace_id": workspace_id, "dataset_id": dataset_id},
+            # run_id null: the state machine's HasRun choice ends an import-only execution after Import.
+            {"tenant_id": tenant_id, "workspace_id": workspace_id, "dataset_id": dataset_id, "run_id": None},
         )
     return {"dataset": public(dataset), "run_ids": [r["id"] for r in runs], "skipped": skipped}
 

@@ -2,7 +2,7 @@
 `update` at each subscribed client that shows it (its own, or a later one when the notifier left it
 out for that one), with N subscribers on one run. Prints a table: the writes that got their own
 update, delivered/expected (each subscriber should get every update sent), order, p50, p99.
-Run: .venv/bin/python scripts/ws_latency_bench.py [--subscribers 200] [--writes 50]"""
+Run: .venv/bin/python scripts/ws_latency_bench.py [--subscribers 200] [--writes 50] [--interval 0.05]"""
 
 import argparse
 import asyncio
@@ -46,7 +46,9 @@ async def subscriber(
     return got
 
 
-async def measure(stack: LocalStack, subscribers: int, writes: int) -> tuple[list[float], list[list[int]]]:
+async def measure(
+    stack: LocalStack, subscribers: int, writes: int, interval: float
+) -> tuple[list[float], list[list[int]]]:
     store = Store()
     now = time.time()
     store.create(
@@ -92,7 +94,7 @@ async def measure(stack: LocalStack, subscribers: int, writes: int) -> tuple[lis
         for index in range(writes):
             written.append(time.time())
             progress.report("simulation", (index + 1) / writes, f"write {index}")
-            time.sleep(0.05)
+            time.sleep(interval)
 
     await asyncio.to_thread(write_all)
     got = await asyncio.gather(*tasks)
@@ -103,20 +105,21 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--subscribers", type=int, default=200)
     parser.add_argument("--writes", type=int, default=50)
+    parser.add_argument("--interval", type=float, default=0.05, help="seconds between progress writes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data, LocalStack(data_dir=Path(data)) as stack:
-        latencies, got = asyncio.run(measure(stack, args.subscribers, args.writes))
+        latencies, got = asyncio.run(measure(stack, args.subscribers, args.writes, args.interval))
     ordered = sorted(latencies)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
     sent = sorted(set().union(*got))  # the writes whose own update some client got
     delivered = sum(len(indices) for indices in got)
     in_order = all(indices == sorted(indices) for indices in got)
     print(
-        f"{'subscribers':>11} {'writes':>6} {'updates':>7} {'delivered/expected':>18} {'all got all':>11} "
+        f"{'subscribers':>11} {'writes':>6} {'every s':>7} {'updates':>7} {'delivered/expected':>18} {'all got all':>11} "
         f"{'in order':>8} {'p50 ms':>7} {'p99 ms':>7}"
     )
     print(
-        f"{args.subscribers:>11} {args.writes:>6} {len(sent):>7} "
+        f"{args.subscribers:>11} {args.writes:>6} {args.interval:>7.2f} {len(sent):>7} "
         f"{f'{delivered}/{len(sent) * args.subscribers}':>18} {all(i == sent for i in got)!s:>11} "
         f"{in_order!s:>8} {statistics.median(ordered) * 1000:>7.1f} {p99 * 1000:>7.1f}"
     )

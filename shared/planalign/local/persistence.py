@@ -27,7 +27,12 @@ class DataDir:
     def _save_table(self, dynamodb: Any, table: str) -> None:
         temporary = self.table_file.with_suffix(".tmp")
         with temporary.open("w") as out:
-            for page in dynamodb.get_paginator("scan").paginate(TableName=table):
+            # Small pages: the local moto answers one DynamoDB request at a time, and a whole-table
+            # page would hold up the stages and the notifier for a few hundred ms every flush.
+            pages = dynamodb.get_paginator("scan").paginate(
+                TableName=table, PaginationConfig={"PageSize": 100}
+            )
+            for page in pages:
                 for item in page.get("Items", []):
                     out.write(json.dumps(item) + "\n")
         os.replace(temporary, self.table_file)

@@ -7,9 +7,11 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from planalign.domain import results
 from planalign.domain.results import (
     build_results,
     compute_bands,
+    event_trends,
     quality_checks,
     round_half_up,
     year_metrics,
@@ -329,6 +331,22 @@ def test_a_broken_projection_fails_the_check_that_guards_it(name: str, output: S
     assert result["passed"] is False
     assert result["detail"] == detail
     assert quality_checks(output, year_metrics(output), IRS_LIMITS)["passed"] is False
+
+
+def test_checks_and_trends_worked_a_few_rows_at_a_time_are_the_same(monkeypatch: pytest.MonkeyPatch):
+    broken = changed(changed(SNAPSHOT_ROWS, 2025, "E1", pay=-1.0), 2026, "E1", match=62000.0)
+    outputs = [
+        tiny_output(),
+        tiny_output([*broken[:6], broken[0], *broken[6:], {**broken[2], "simulation_year": 2026}]),
+        tiny_output(
+            event_rows=[*EVENT_ROWS, {**EVENT_ROWS[10], "employee_id": "E3", "simulation_year": 2025}]
+        ),
+        replace(tiny_output(), employee_ids=np.array(["E1", "E2", "E3", "E4", "H1", "H2", "H3", "E1"])),
+    ]
+    whole = [(quality_checks(o, year_metrics(o), IRS_LIMITS), event_trends(o)) for o in outputs]
+    assert not any(quality["passed"] for quality, _ in whole[1:])
+    monkeypatch.setattr(results, "ROWS_AT_A_TIME", 2)
+    assert [(quality_checks(o, year_metrics(o), IRS_LIMITS), event_trends(o)) for o in outputs] == whole
 
 
 def test_catch_up_lets_an_employee_of_50_defer_above_402g():

@@ -53,9 +53,10 @@ XLSX_MAX_ROWS = 1_048_575
 EXCEL_EPOCH_DAYS = 25_569
 # A fixed timestamp in the zip entries keeps equal workbooks byte-identical.
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
-# Characters XML 1.0 cannot carry at all, then those it must escape.
-XML_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
-XML_SPECIAL = r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]"
+# Characters XML 1.0 cannot carry at all (control characters, the noncharacters U+FFFE and U+FFFF),
+# then those it must escape.
+XML_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"
+XML_SPECIAL = r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"
 
 # Cell styles, by their index in STYLES_XML's cellXfs.
 STYLE = {"date": 1, "money": 2, "fraction": 3, "header": 4}
@@ -84,11 +85,15 @@ STYLES_XML = (
 
 @dataclass(frozen=True)
 class Column:
-    """One exported column: its header, its values and how to print them."""
+    """One exported column: its header, its values and how to print them.
+
+    NumPy values, codes into `dictionary` when it is given, become Arrow only a chunk at a time (see
+    `slice`), so that exporting a 30-million-row table never holds a second copy of it."""
 
     name: str
-    values: pa.Array
+    values: pa.Array | np.ndarray
     kind: Kind
+    dictionary: pa.Array | None = None
 
     @classmethod
     def of(cls, name: str, values: np.ndarray | list[Any], kind: Kind | None = None) -> "Column":
@@ -96,6 +101,23 @@ class Column:
         given; NaN and NaT become empty cells."""
         array = np.asarray(values)
         return cls(name, _arrow(array), kind or _kind_of(name, array.dtype))
+
+    @classmethod
+    def lazy(cls, name: str, values: np.ndarray, kind: Kind | None = None) -> "Column":
+        """Like `of`, but the values stay NumPy until a chunk of them is exported."""
+        return cls(name, values, kind or _kind_of(name, values.dtype))
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def slice(self, start: int, length: int) -> "Column":
+        """Rows start to start + length, as Arrow values."""
+        if isinstance(self.values, pa.Array):
+            return Column(self.name, self.values.slice(start, length), self.kind)
+        values = _arrow(self.values[start : start + length])
+        if self.dictionary is not None:
+            values = pa.DictionaryArray.from_arrays(values, self.dictionary)
+        return Column(self.name, values, self.kind)
 
 
 @dataclass(frozen=True)
@@ -109,7 +131,7 @@ class Sheet:
     @property
     def note(self) -> str | None:
         """What a capped sheet leaves out, shown next to its header."""
-        total = len(self.columns[0].values)
+        total = len(self.columns[0])
         if total <= self.limit:
             return None
         return f"Capped: showing the first {self.limit:,} of {total:,} rows; the CSV export has them all."
@@ -136,31 +158,47 @@ def _kind_of(name: str, dtype: np.dtype) -> Kind:
 
 
 def _table_columns(
-    output: SimulationOutput, table: Mapping[str, np.ndarray], coded: str, names: tuple[str, ...]
+    table: Mapping[str, np.ndarray],
+    rows: slice | np.ndarray,
+    coded: str,
+    names: tuple[str, ...],
+    ids: pa.Array,
 ) -> list[Column]:
-    """employee_id in place of employee_index, the coded column (status, event_type) as names. Both are
-    dictionary arrays over the codes, decoded a chunk at a time, so that 30 million events never exist
-    as 30 million strings."""
-
-    def decoded(codes: np.ndarray, strings: np.ndarray | tuple[str, ...]) -> pa.Array:
-        return pa.DictionaryArray.from_arrays(_arrow(codes), _arrow(strings))
-
-    columns = [Column("employee_id", decoded(table["employee_index"], output.employee_ids), "text")]
+    """The `rows` of a snapshot or events table with employee_id (from `ids`, the Arrow employee ids) in
+    place of employee_index and the coded column (status, event_type) as names. Both are codes into
+    their strings, decoded a chunk at a time, so that 30 million events never exist as 30 million
+    strings. A slice of rows is a view: no column is copied."""
+    columns = [Column("employee_id", table["employee_index"][rows], "text", ids)]
     for name, values in table.items():
         if name == coded:
-            columns.append(Column(name, decoded(values, names), "text"))
+            columns.append(Column(name, values[rows], "text", _arrow(names)))
         elif name != "employee_index":
-            columns.append(Column.of(name, values))
+            columns.append(Column.lazy(name, values[rows]))
     return columns
 
 
-def _snapshot_columns(output: SimulationOutput, rows: np.ndarray | slice = slice(None)) -> list[Column]:
-    table = {name: values[rows] for name, values in output.snapshot.items()}
-    return _table_columns(output, table, "status", STATUSES)
+def _employee_ids(output: SimulationOutput) -> pa.Array:
+    return _arrow(output.employee_ids)
 
 
-def _event_columns(output: SimulationOutput) -> list[Column]:
-    return _table_columns(output, output.events, "event_type", EVENT_TYPES)
+def _rows(mask: np.ndarray) -> slice | np.ndarray:
+    """The rows `mask` selects: a slice when they are one run (a year of an output, always), which
+    selects without copying; else their positions."""
+    positions = np.flatnonzero(mask)
+    if not len(positions) or positions[-1] - positions[0] + 1 == len(positions):
+        first = int(positions[0]) if len(positions) else 0
+        return slice(first, first + len(positions))
+    return positions
+
+
+def _snapshot_columns(
+    output: SimulationOutput, ids: pa.Array, rows: slice | np.ndarray = slice(None)
+) -> list[Column]:
+    return _table_columns(output.snapshot, rows, "status", STATUSES, ids)
+
+
+def _event_columns(output: SimulationOutput, ids: pa.Array) -> list[Column]:
+    return _table_columns(output.events, slice(None), "event_type", EVENT_TYPES, ids)
 
 
 def _metric_columns(results: Mapping[str, Any]) -> list[Column]:
@@ -293,20 +331,26 @@ def _concatenated(parts: list[pa.Array | str]) -> memoryview:
     return memoryview(data)[bounds[0] : bounds[1]]
 
 
-def _chunks(columns: list[Column], limit: int | None = None) -> Iterator[tuple[int, list[Column]]]:
-    """(first row, the columns' slices) for every CHUNK_ROWS rows, up to `limit` rows."""
-    rows = len(columns[0].values) if limit is None else min(limit, len(columns[0].values))
+def _chunks(columns: list[Column], limit: int | None = None) -> Iterator[tuple[int, int]]:
+    """(first row, rows) of every CHUNK_ROWS rows, up to `limit` rows."""
+    rows = len(columns[0]) if limit is None else min(limit, len(columns[0]))
     for start in range(0, rows, CHUNK_ROWS):
-        length = min(CHUNK_ROWS, rows - start)
-        yield start, [Column(c.name, c.values.slice(start, length), c.kind) for c in columns]
+        yield start, min(CHUNK_ROWS, rows - start)
 
 
-def _csv_lines(columns: list[Column]) -> Iterator[bytes | memoryview]:
-    yield (",".join(column.name for column in columns) + "\n").encode()
-    for _, chunk in _chunks(columns):
-        fields = [pc.fill_null(_csv_field(column), "") for column in chunk]
-        separators = [","] * (len(fields) - 1) + ["\n"]
-        yield _concatenated([part for pair in zip(fields, separators, strict=True) for part in pair])
+def _sliced(columns: list[Column], chunk: tuple[int, int]) -> list[Column]:
+    start, rows = chunk
+    return [column.slice(start, rows) for column in columns]
+
+
+def _csv_header(columns: list[Column]) -> bytes:
+    return (",".join(column.name for column in columns) + "\n").encode()
+
+
+def _csv_rows(columns: list[Column]) -> memoryview:
+    fields = [pc.fill_null(_csv_field(column), "") for column in columns]
+    separators = [","] * (len(fields) - 1) + ["\n"]
+    return _concatenated([part for pair in zip(fields, separators, strict=True) for part in pair])
 
 
 def _gzip_member(data: bytes | memoryview) -> bytes:
@@ -339,26 +383,44 @@ def _mapped_ahead(work: Callable[[Item], Done], items: Iterable[Item]) -> Iterat
             yield pending.popleft().result()
 
 
-def _gzip(parts: Iterable[bytes | memoryview]) -> bytes:
-    """The parts as a gzip file of one member per part (RFC 1952 allows several; gunzip, Python's gzip
-    and pandas read them as one stream), so that parts deflate while the next ones are formatted."""
-    return b"".join(_mapped_ahead(_gzip_member, parts))
+def _release_arrow_memory() -> None:
+    """Arrow's allocator keeps what earlier work freed (another export, the census import) for reuse;
+    an export's own working memory would come on top of it, so it goes back to the system first."""
+    pa.default_memory_pool().release_unused()
+
+
+def _csv_gz(columns: list[Column]) -> bytes:
+    """The columns as gzip CSV of one member per chunk of rows (RFC 1952 allows several; gunzip,
+    Python's gzip and pandas read them as one stream), so that chunks are formatted and deflated on
+    several threads at once. Each member goes into the file as soon as it is ready: joining them at the
+    end would hold the whole file twice."""
+
+    def member(chunk: tuple[int, int]) -> bytes:
+        return _gzip_member(_csv_rows(_sliced(columns, chunk)))
+
+    _release_arrow_memory()
+    buffer = io.BytesIO()
+    buffer.write(_gzip_member(_csv_header(columns)))
+    for part in _mapped_ahead(member, _chunks(columns)):
+        buffer.write(part)
+    # The buffer's own bytes, not a copy: nothing else refers to them.
+    return buffer.getvalue()
 
 
 def csv_bytes(columns: list[Column]) -> bytes:
     """The columns as CSV with a header line."""
-    return b"".join(bytes(part) for part in _csv_lines(columns))
+    return _csv_header(columns) + b"".join(bytes(_csv_rows(_sliced(columns, c))) for c in _chunks(columns))
 
 
 def snapshot_csv_gz(output: SimulationOutput) -> bytes:
     """Every snapshot row as gzip CSV: employee_id, then SNAPSHOT_COLUMNS with status names."""
-    return _gzip(_csv_lines(_snapshot_columns(output)))
+    return _csv_gz(_snapshot_columns(output, _employee_ids(output)))
 
 
 def events_csv_gz(output: SimulationOutput) -> bytes:
     """Every event as gzip CSV: employee_id, simulation_year, event_type name, effective_date, old and
     new value (empty where they mean nothing)."""
-    return _gzip(_csv_lines(_event_columns(output)))
+    return _csv_gz(_event_columns(output, _employee_ids(output)))
 
 
 def metrics_csv(results: Mapping[str, Any]) -> bytes:
@@ -391,12 +453,13 @@ def _sheet_xml(sheet: Sheet) -> Iterator[bytes | memoryview]:
     ).encode()
     letters = [_column_letter(i) for i in range(len(sheet.columns))]
 
-    def rows(chunk: tuple[int, list[Column]]) -> memoryview:
-        start, columns = chunk
+    def rows(chunk: tuple[int, int]) -> memoryview:
+        start, count = chunk
         # Row 1 is the header, so data row i (0-based) is row i + 2.
-        numbers = pc.cast(pa.array(np.arange(start + 2, start + 2 + len(columns[0].values))), pa.string())
+        numbers = pc.cast(pa.array(np.arange(start + 2, start + 2 + count)), pa.string())
         cells = [
-            _xlsx_cells(column, letter, numbers) for column, letter in zip(columns, letters, strict=True)
+            _xlsx_cells(column, letter, numbers)
+            for column, letter in zip(_sliced(sheet.columns, chunk), letters, strict=True)
         ]
         return _concatenated(['<row r="', numbers, '">', *cells, "</row>"])
 
@@ -479,12 +542,14 @@ def results_xlsx(
     """The results workbook: Summary_Metrics, Workforce_Snapshot (final year), Events_Summary,
     Events_Detail (the first `detail_row_cap` events, with a note giving the total when capped),
     Metadata (nested values as JSON) and, for an ensemble, Bands."""
-    final_year = output.snapshot["simulation_year"] == output.end_year
+    _release_arrow_memory()
+    ids = _employee_ids(output)
+    final_year = _rows(output.snapshot["simulation_year"] == output.end_year)
     sheets = [
         Sheet("Summary_Metrics", _metric_columns(results)),
-        Sheet("Workforce_Snapshot", _snapshot_columns(output, final_year)),
+        Sheet("Workforce_Snapshot", _snapshot_columns(output, ids, final_year)),
         Sheet("Events_Summary", _event_summary_columns(results)),
-        Sheet("Events_Detail", _event_columns(output), min(detail_row_cap, XLSX_MAX_ROWS)),
+        Sheet("Events_Detail", _event_columns(output, ids), min(detail_row_cap, XLSX_MAX_ROWS)),
         Sheet("Metadata", _metadata_columns(metadata)),
     ]
     if results.get("bands") is not None:

@@ -1,7 +1,7 @@
 """What a run reports: per-year metrics, the Results document of the API, the invariant checks of the
 pipeline stage and the percentile bands of an ensemble, all computed column-wise from a SimulationOutput."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -50,6 +50,9 @@ LIMIT_TOLERANCE = 0.01
 CATCH_UP_AGE = 50
 # How many offending rows a failed check names.
 EXAMPLES = 5
+# Rows of a snapshot or events table worked on at a time by the checks and counts whose every row
+# stands alone: their temporaries stay a few MB where a 30-million-event table's would be GBs.
+ROWS_AT_A_TIME = 1 << 20
 
 
 def round_half_up(values: np.ndarray | float, decimals: int) -> np.ndarray:
@@ -70,6 +73,18 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 
 def _year_index(output: SimulationOutput, years: np.ndarray) -> np.ndarray:
     return years.astype(np.intp) - output.start_year
+
+
+def _row_slices(rows: int) -> list[slice]:
+    return [slice(start, min(start + ROWS_AT_A_TIME, rows)) for start in range(0, rows, ROWS_AT_A_TIME)]
+
+
+def _mask(rows: int, test: Callable[[slice], np.ndarray]) -> np.ndarray:
+    """The boolean column test(rows) of a table, computed ROWS_AT_A_TIME rows at a time."""
+    mask = np.empty(rows, dtype=bool)
+    for part in _row_slices(rows):
+        mask[part] = test(part)
+    return mask
 
 
 def _start_headcount(output: SimulationOutput) -> int:
@@ -149,10 +164,15 @@ def event_trends(output: SimulationOutput) -> dict[str, dict[str, int]]:
     """{event_type: {year: count}} for every event type and year, zeros included, so charts line up."""
     events = output.events
     n_years, n_types = len(output.years), len(EVENT_TYPES)
-    cell = _year_index(output, events["simulation_year"]) * n_types + events["event_type"].astype(np.intp)
-    counts = np.bincount(cell, minlength=n_years * n_types).reshape(n_years, n_types)
+    counts = np.zeros(n_years * n_types, dtype=np.int64)
+    for part in _row_slices(len(events["event_type"])):
+        cell = _year_index(output, events["simulation_year"][part]) * n_types + events["event_type"][
+            part
+        ].astype(np.intp)
+        counts += np.bincount(cell, minlength=n_years * n_types)
+    by_year = counts.reshape(n_years, n_types)
     return {
-        event_type: {str(year): int(counts[y, t]) for y, year in enumerate(output.years)}
+        event_type: {str(year): int(by_year[y, t]) for y, year in enumerate(output.years)}
         for t, event_type in enumerate(EVENT_TYPES)
     }
 
@@ -253,38 +273,51 @@ def _contributions_within_irs_limits(
     """402(g) (+ catch-up from age 50) on the employee deferral and 415(c) on all additions, with the
     limits grown from the first year by limit_growth_rate."""
     snapshot = output.snapshot
-    growth = (1.0 + irs_limits.get("limit_growth_rate", 0.0)) ** _year_index(
-        output, snapshot["simulation_year"]
-    )
-    catch_up = np.where(snapshot["age"] >= CATCH_UP_AGE, irs_limits["catch_up_50_plus"], 0.0)
-    deferral_limit = (irs_limits["deferral_402g"] + catch_up) * growth
-    additions = snapshot["employee_contribution"] + snapshot["match"] + snapshot["core"]
-    failures = _rows_failing(
-        output,
-        snapshot,
-        snapshot["employee_contribution"] > deferral_limit + LIMIT_TOLERANCE,
-        "an employee deferral above 402(g)",
-    )
-    failures += _rows_failing(
-        output,
-        snapshot,
-        additions > irs_limits["annual_additions_415c"] * growth + LIMIT_TOLERANCE,
-        "annual additions above 415(c)",
-    )
-    return _check("contributions_within_irs_limits", failures, f"{len(additions)} rows checked")
+    rows = len(snapshot["employee_contribution"])
+
+    def growth(part: slice) -> np.ndarray:
+        years = _year_index(output, snapshot["simulation_year"][part])
+        return (1.0 + irs_limits.get("limit_growth_rate", 0.0)) ** years
+
+    def above_402g(part: slice) -> np.ndarray:
+        catch_up = np.where(snapshot["age"][part] >= CATCH_UP_AGE, irs_limits["catch_up_50_plus"], 0.0)
+        deferral_limit = (irs_limits["deferral_402g"] + catch_up) * growth(part)
+        return snapshot["employee_contribution"][part] > deferral_limit + LIMIT_TOLERANCE
+
+    def above_415c(part: slice) -> np.ndarray:
+        additions = snapshot["employee_contribution"][part] + snapshot["match"][part] + snapshot["core"][part]
+        return additions > irs_limits["annual_additions_415c"] * growth(part) + LIMIT_TOLERANCE
+
+    failures = _rows_failing(output, snapshot, _mask(rows, above_402g), "an employee deferral above 402(g)")
+    failures += _rows_failing(output, snapshot, _mask(rows, above_415c), "annual additions above 415(c)")
+    return _check("contributions_within_irs_limits", failures, f"{rows} rows checked")
+
+
+def _id_ranks(ids: np.ndarray) -> np.ndarray:
+    """A number per employee index, equal where the id strings are equal. An output's ids are sorted,
+    which makes that a running count of changes; np.unique would sort a copy of them."""
+    if len(ids) > 1 and bool(np.all(ids[1:] >= ids[:-1])):
+        ranks = np.zeros(len(ids), dtype=np.int64)
+        np.cumsum(ids[1:] != ids[:-1], out=ranks[1:])
+        return ranks
+    _, ranks = np.unique(ids, return_inverse=True)
+    return np.asarray(ranks, dtype=np.int64)
 
 
 def _unique_employee_ids_per_year(output: SimulationOutput) -> dict[str, Any]:
     snapshot = output.snapshot
     # Two indexes may carry the same id string, so compare the strings' ranks, not the indexes.
-    _, id_rank = np.unique(output.employee_ids, return_inverse=True)
-    year = _year_index(output, snapshot["simulation_year"]).astype(np.int64)
-    key = year * len(output.employee_ids) + id_rank[snapshot["employee_index"]]
-    order = np.argsort(key, kind="stable")
-    repeated = np.zeros(len(key), dtype=bool)
-    repeated[order[1:]] = key[order[1:]] == key[order[:-1]]
+    id_rank = _id_ranks(output.employee_ids)
+    years = snapshot["simulation_year"]
+    repeated = np.zeros(len(years), dtype=bool)
+    # Year by year: a row repeats an earlier row (in row order) of its year with the same id.
+    for year in np.unique(years):
+        rows = np.flatnonzero(years == year)
+        key = id_rank[snapshot["employee_index"][rows]]
+        order = np.argsort(key, kind="stable")
+        repeated[rows[order[1:]]] = key[order[1:]] == key[order[:-1]]
     failures = _rows_failing(output, snapshot, repeated, "an employee id already in that year")
-    return _check("unique_employee_ids_per_year", failures, f"{len(key)} rows checked")
+    return _check("unique_employee_ids_per_year", failures, f"{len(years)} rows checked")
 
 
 def _no_events_after_termination(output: SimulationOutput) -> dict[str, Any]:
@@ -296,15 +329,23 @@ def _no_events_after_termination(output: SimulationOutput) -> dict[str, Any]:
     np.minimum.at(
         termination_day,
         snapshot["employee_index"][terminated],
-        snapshot["termination_date"][terminated].astype(np.int64),
+        snapshot["termination_date"][terminated].view(np.int64),
     )
-    event_day = events["effective_date"].astype(np.int64)
-    year_start_day = (
-        (snapshot["simulation_year"].astype(np.int64) - 1970).astype("datetime64[Y]").astype("datetime64[D]")
-    ).astype(np.int64)
-    late_events = event_day > termination_day[events["employee_index"]]
-    late_rows = year_start_day > termination_day[snapshot["employee_index"]]
+    del terminated
+
+    def late_event(part: slice) -> np.ndarray:
+        event_day = events["effective_date"][part].view(np.int64)
+        return event_day > termination_day[events["employee_index"][part]]
+
+    def late_row(part: slice) -> np.ndarray:
+        years = snapshot["simulation_year"][part].astype(np.int64) - 1970
+        year_start_day = years.astype("datetime64[Y]").astype("datetime64[D]").view(np.int64)
+        return year_start_day > termination_day[snapshot["employee_index"][part]]
+
+    late_events = _mask(len(events["effective_date"]), late_event)
     failures = _rows_failing(output, events, late_events, "an event after the termination date")
+    del late_events
+    late_rows = _mask(len(snapshot["simulation_year"]), late_row)
     failures += _rows_failing(output, snapshot, late_rows, "a snapshot row for a year after the termination")
     checked = int(np.count_nonzero(termination_day != never))
     return _check("no_events_after_termination", failures, f"{checked} terminated employees checked")

@@ -30,7 +30,7 @@ from planalign.domain.simulation.workforce import (
     termination_dates,
     workforce_from_census,
 )
-from planalign.domain.simulation_output import STATUSES, SimulationOutput
+from planalign.domain.simulation_output import STATUSES, SimulationOutput, map_large_blocks
 from planalign.errors import SimulationRejected
 
 WEEKS_PER_YEAR = 52
@@ -54,6 +54,7 @@ def simulate(
     on_year: Callable[[YearProgress], None] | None = None,
 ) -> SimulationOutput:
     """Project `census` from start_year to end_year under `config` (seed None: the config's seed)."""
+    map_large_blocks()
     run_seed = config.simulation.random_seed if seed is None else seed
     start_year, end_year = config.simulation.start_year, config.simulation.end_year
     workforce, census_ids = workforce_from_census(census, config)
@@ -126,6 +127,16 @@ def _run_plan_year(
     year_roster: _YearRoster, year: int, seed: int, config: SimulationConfig, recorder: OutputRecorder
 ) -> Workforce:
     """Steps 7-11 on the year's roster; records the year and returns those employed at Dec 31."""
+    _record_plan_year(year_roster, year, seed, config, recorder)
+    # The year's working columns are gone by now: the next year's workforce is not made beside them.
+    return year_roster.roster.take(np.flatnonzero(~year_roster.leaving))
+
+
+def _record_plan_year(
+    year_roster: _YearRoster, year: int, seed: int, config: SimulationConfig, recorder: OutputRecorder
+) -> None:
+    """Steps 7-11 on the year's roster (its deferral state updated in place), recorded with the year's
+    events."""
     roster, leaving, events = year_roster.roster, year_roster.leaving, year_roster.events
     last_day = np.where(leaving, year_roster.termination_date, year_end(year))
     eligible = roster.eligibility_date <= last_day
@@ -167,7 +178,8 @@ def _run_plan_year(
             EventBlock(event_type, roster.index[rows], year_roster.termination_date[rows], roster.pay[rows])
         )
     recorder.add_year(year, snapshot, events)
-    return roster.take(np.flatnonzero(~leaving))
+    # The recorder has copied the events; the roster's list would keep them alive until the year ends.
+    events.clear()
 
 
 def _enroll_and_escalate(

@@ -23,7 +23,7 @@ class EventBlock:
 class OutputRecorder:
     """Collects the employee ids and the year blocks, then builds the output year by year into
     preallocated columns, releasing each year's block once copied (a 10-million-row projection is
-    never held twice)."""
+    never held twice). A block leaves out simulation_year, the same in all its rows, until then."""
 
     def __init__(self, start_year: int, end_year: int, seed: int, census_ids: np.ndarray) -> None:
         self._start_year = start_year
@@ -33,8 +33,8 @@ class OutputRecorder:
         self._hire_ids: list[np.ndarray] = []
         self.next_index = len(census_ids)
         self.event_count = 0
-        self._snapshots: list[dict[str, np.ndarray]] = []
-        self._events: list[dict[str, np.ndarray]] = []
+        self._snapshots: list[tuple[int, dict[str, np.ndarray]]] = []
+        self._events: list[tuple[int, dict[str, np.ndarray]]] = []
 
     def add_ids(self, ids: np.ndarray) -> None:
         """Register the ids of the next employee indexes (this year's hires)."""
@@ -44,15 +44,13 @@ class OutputRecorder:
     def add_year(self, year: int, snapshot: dict[str, np.ndarray], events: list[EventBlock]) -> None:
         """A year's snapshot columns (rows in ascending employee_index) and its events; within an
         employee, events keep the order of `events`."""
-        block = allocate_columns(len(snapshot["employee_index"]), SNAPSHOT_COLUMNS)
-        block["simulation_year"][...] = year
+        block = allocate_columns(len(snapshot["employee_index"]), _without_year(SNAPSHOT_COLUMNS))
         for name, column in snapshot.items():
             block[name][...] = column
-        self._snapshots.append(block)
+        self._snapshots.append((year, block))
 
         sizes = [len(event.employee_index) for event in events]
-        block = allocate_columns(sum(sizes), EVENT_COLUMNS)
-        block["simulation_year"][...] = year
+        block = allocate_columns(sum(sizes), _without_year(EVENT_COLUMNS))
         start = 0
         for event, size in zip(events, sizes, strict=True):
             rows = slice(start, start + size)
@@ -62,7 +60,7 @@ class OutputRecorder:
             block["old_value"][rows] = event.old_value
             block["new_value"][rows] = event.new_value
             start += size
-        self._events.append(block)
+        self._events.append((year, block))
         self.event_count += start
 
     def finish(self) -> SimulationOutput:
@@ -100,26 +98,30 @@ class OutputRecorder:
         )
 
 
+def _without_year(schema: dict[str, str]) -> dict[str, str]:
+    return {name: dtype for name, dtype in schema.items() if name != "simulation_year"}
+
+
 def _assemble(
-    blocks: list[dict[str, np.ndarray]], schema: dict[str, str], rank: np.ndarray, in_order: bool
+    blocks: list[tuple[int, dict[str, np.ndarray]]], schema: dict[str, str], rank: np.ndarray, in_order: bool
 ) -> dict[str, np.ndarray]:
     """The year blocks one after the other, each ordered by employee rank (stable), pointing at sorted
-    ids; `blocks` is emptied as it goes."""
-    total = sum(len(block["employee_index"]) for block in blocks)
-    columns = {name: np.empty(total, dtype=dtype) for name, dtype in schema.items()}
+    ids; `blocks` is emptied as it goes. The columns share one buffer, like a block's."""
+    total = sum(len(block["employee_index"]) for _, block in blocks)
+    columns = allocate_columns(total, schema)
     start = 0
     blocks.reverse()
     while blocks:
-        block = blocks.pop()
+        year, block = blocks.pop()
         index = rank[block["employee_index"]]
         block["employee_index"] = index
         rows = slice(start, start + len(index))
-        if in_order:
-            for name, column in columns.items():
-                column[rows] = block[name]
-        else:
-            order = np.argsort(index, kind="stable")
-            for name, column in columns.items():
-                np.take(block[name], order, out=column[rows], mode="clip")
+        columns["simulation_year"][rows] = year
+        order = None if in_order else np.argsort(index, kind="stable")
+        for name, column in block.items():
+            if order is None:
+                columns[name][rows] = column
+            else:
+                np.take(column, order, out=columns[name][rows], mode="clip")
         start += len(index)
     return columns

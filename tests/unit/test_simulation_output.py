@@ -54,6 +54,35 @@ def test_loaded_columns_are_aligned_read_only_views_of_the_artifact():
         assert np.shares_memory(column, np.frombuffer(data, dtype=np.uint8))
 
 
+def owned(output: SimulationOutput) -> SimulationOutput:
+    """The output with arrays of its own."""
+    return replace(
+        output,
+        employee_ids=output.employee_ids.copy(),
+        snapshot={name: values.copy() for name, values in output.snapshot.items()},
+        events={name: values.copy() for name, values in output.events.items()},
+    )
+
+
+def test_a_simulated_output_lives_in_its_artifact():
+    output = projection()
+    data = output_to_bytes(output)
+    assert output_to_bytes(output) is data
+    assert all(
+        np.shares_memory(values, np.frombuffer(data, dtype=np.uint8)) for values in output.snapshot.values()
+    )
+    assert data == output_to_bytes(owned(output))
+
+
+def test_an_output_changed_after_the_simulation_gets_an_artifact_of_its_own():
+    output = projection()
+    data = output_to_bytes(output)
+    reversed_pay = replace(output, snapshot={**output.snapshot, "pay": output.snapshot["pay"][::-1]})
+    for changed in (reversed_pay, replace(output, seed=output.seed + 1)):
+        assert output_to_bytes(changed) != data
+        assert_same(output_from_bytes(output_to_bytes(changed)), changed)
+
+
 def test_equal_outputs_give_byte_identical_artifacts():
     assert output_to_bytes(projection()) == output_to_bytes(projection())
 

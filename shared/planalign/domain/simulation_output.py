@@ -9,6 +9,7 @@ import io
 import math
 import struct
 import zipfile
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,25 +98,83 @@ MAPPED_BLOCK_BYTES = 1 << 20
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 
 
+class ArtifactWriter:
+    """An output_to_bytes artifact written array after array, each maybe in parts, so that a writer
+    holding the data in pieces can free each piece once written."""
+
+    def __init__(self) -> None:
+        self._buffer = io.BytesIO()
+        self._archive = zipfile.ZipFile(self._buffer, "w", zipfile.ZIP_STORED)
+
+    def add(self, name: str, dtype: np.dtype, rows: int, parts: Iterable[np.ndarray]) -> None:
+        """The array `name` of `rows` values of `dtype`: the values of `parts`, one after the other."""
+        info = zipfile.ZipInfo(f"{name}.npy", ZIP_TIMESTAMP)
+        fixed = LOCAL_HEADER_SIZE + len(info.filename.encode()) + EXTRA_HEADER_SIZE + ZIP64_EXTRA_SIZE
+        padding = -(self._buffer.tell() + fixed) % ARRAY_ALIGNMENT
+        info.extra = struct.pack("<HH", PADDING_EXTRA_ID, padding) + bytes(padding)
+        header = {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": (rows,)}
+        written = 0
+        # force_zip64 as np.savez does: a member may pass 4 GB.
+        with self._archive.open(info, "w", force_zip64=True) as stream:
+            np.lib.format.write_array_header_1_0(stream, header)
+            for part in parts:
+                values = np.ascontiguousarray(part, dtype=dtype).reshape(-1)
+                stream.write(values.view(np.uint8).data)
+                written += len(values)
+        if written != rows:
+            raise ValueError(f"{name}: {written} values written for {rows}")
+
+    def add_array(self, name: str, values: np.ndarray) -> None:
+        self.add(name, values.dtype, len(values), [values])
+
+    def finish(self) -> bytes:
+        """The artifact. Its bytes are the buffer's own, not a copy: nothing else refers to them."""
+        self._archive.close()
+        return self._buffer.getvalue()
+
+
+def _artifact_years(output: SimulationOutput) -> np.ndarray:
+    return np.array([output.start_year, output.end_year, output.seed], dtype=np.int64)
+
+
 def output_to_bytes(output: SimulationOutput) -> bytes:
     """The simulation stage's artifact: an uncompressed .npz (fast to write and load, no pickle) whose
-    arrays are aligned, so that output_from_bytes can use them without copying."""
+    arrays are aligned, so that output_from_bytes can use them without copying. A simulated output
+    already lives in its artifact (see OutputRecorder.finish), which is then answered as it is."""
     columns = {f"snapshot.{k}": v for k, v in output.snapshot.items()}
     columns.update({f"events.{k}": v for k, v in output.events.items()})
     columns["employee_ids"] = np.asarray(output.employee_ids, dtype=np.str_)
-    columns["years"] = np.array([output.start_year, output.end_year, output.seed], dtype=np.int64)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for name, values in columns.items():
-            info = zipfile.ZipInfo(f"{name}.npy", ZIP_TIMESTAMP)
-            fixed = LOCAL_HEADER_SIZE + len(info.filename.encode()) + EXTRA_HEADER_SIZE + ZIP64_EXTRA_SIZE
-            padding = -(buffer.tell() + fixed) % ARRAY_ALIGNMENT
-            info.extra = struct.pack("<HH", PADDING_EXTRA_ID, padding) + bytes(padding)
-            # force_zip64 as np.savez does: a member may pass 4 GB.
-            with archive.open(info, "w", force_zip64=True) as stream:
-                np.lib.format.write_array(stream, np.asarray(values), allow_pickle=False)
-    # The buffer's own bytes, not a copy: nothing else refers to them.
-    return buffer.getvalue()
+    columns["years"] = _artifact_years(output)
+    data = _owner(output.employee_ids)
+    if isinstance(data, bytes) and _lies_in(data, columns):
+        return data
+    writer = ArtifactWriter()
+    for name, values in columns.items():
+        writer.add_array(name, values)
+    return writer.finish()
+
+
+def _lies_in(data: bytes, columns: Mapping[str, np.ndarray]) -> bool:
+    """Whether the columns are the arrays of artifact `data`, in place (the years compared by value)."""
+    arrays = _arrays(data)
+    if arrays.keys() != columns.keys() or not np.array_equal(arrays.pop("years"), columns["years"]):
+        return False
+    return all(
+        _owner(array) is data
+        and columns[name].dtype == array.dtype
+        and columns[name].shape == array.shape
+        and columns[name].__array_interface__["data"][0] == array.__array_interface__["data"][0]
+        for name, array in arrays.items()
+    )
+
+
+def _owner(array: np.ndarray) -> object:
+    """What holds the array's values: the array itself, or the first object at the end of its bases
+    that is no array (the bytes of an artifact)."""
+    owner: object = array
+    while isinstance(owner, np.ndarray) and owner.base is not None:
+        owner = owner.base
+    return owner
 
 
 def output_from_bytes(data: bytes) -> SimulationOutput:
@@ -123,11 +182,7 @@ def output_from_bytes(data: bytes) -> SimulationOutput:
     read-only views of `data` where they lie aligned and uncompressed, as output_to_bytes puts them:
     loading a 2 GB projection takes no second 2 GB."""
     map_large_blocks()
-    # BytesIO shares the bytes it starts with.
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        arrays = {
-            info.filename.removesuffix(".npy"): _array(data, archive, info) for info in archive.infolist()
-        }
+    arrays = _arrays(data)
     start_year, end_year, seed = (int(v) for v in arrays["years"])
     return SimulationOutput(
         start_year=start_year,
@@ -137,6 +192,14 @@ def output_from_bytes(data: bytes) -> SimulationOutput:
         snapshot={name: arrays[f"snapshot.{name}"] for name in SNAPSHOT_COLUMNS},
         events={name: arrays[f"events.{name}"] for name in EVENT_COLUMNS},
     )
+
+
+def _arrays(data: bytes) -> dict[str, np.ndarray]:
+    # BytesIO shares the bytes it starts with.
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {
+            info.filename.removesuffix(".npy"): _array(data, archive, info) for info in archive.infolist()
+        }
 
 
 def _array(data: bytes, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:

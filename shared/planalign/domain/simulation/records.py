@@ -1,12 +1,20 @@
 """The year-end snapshot and event rows of each simulated year, collected as one block per year and
-put together once, ordered by (simulation_year, employee_id), into a SimulationOutput."""
+put together once, ordered by (simulation_year, employee_id), into a SimulationOutput that lives in its
+artifact."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
-from planalign.domain.simulation.columns import allocate_columns
-from planalign.domain.simulation_output import EVENT_COLUMNS, EVENT_TYPES, SNAPSHOT_COLUMNS, SimulationOutput
+from planalign.domain.simulation_output import (
+    EVENT_COLUMNS,
+    EVENT_TYPES,
+    SNAPSHOT_COLUMNS,
+    ArtifactWriter,
+    SimulationOutput,
+    output_from_bytes,
+)
 
 
 @dataclass(frozen=True)
@@ -21,9 +29,11 @@ class EventBlock:
 
 
 class OutputRecorder:
-    """Collects the employee ids and the year blocks, then builds the output year by year into
-    preallocated columns, releasing each year's block once copied (a 10-million-row projection is
-    never held twice). A block leaves out simulation_year, the same in all its rows, until then."""
+    """Collects the employee ids and the year blocks, then writes the output's artifact (see
+    output_to_bytes) column after column, releasing each year's part of a column once written, and
+    answers the output as views of that artifact: a 10-million-row projection is never held twice,
+    neither here nor when the simulation stage stores it. A block leaves out simulation_year, the same
+    in all its rows."""
 
     def __init__(self, start_year: int, end_year: int, seed: int, census_ids: np.ndarray) -> None:
         self._start_year = start_year
@@ -44,13 +54,14 @@ class OutputRecorder:
     def add_year(self, year: int, snapshot: dict[str, np.ndarray], events: list[EventBlock]) -> None:
         """A year's snapshot columns (rows in ascending employee_index) and its events; within an
         employee, events keep the order of `events`."""
-        block = allocate_columns(len(snapshot["employee_index"]), _without_year(SNAPSHOT_COLUMNS))
-        for name, column in snapshot.items():
-            block[name][...] = column
+        # A column per allocation, each freed once written (map_large_blocks: big ones are mapped).
+        block = {name: np.array(column, dtype=SNAPSHOT_COLUMNS[name]) for name, column in snapshot.items()}
         self._snapshots.append((year, block))
 
         sizes = [len(event.employee_index) for event in events]
-        block = allocate_columns(sum(sizes), _without_year(EVENT_COLUMNS))
+        block = {
+            name: np.empty(sum(sizes), dtype=dtype) for name, dtype in _without_year(EVENT_COLUMNS).items()
+        }
         start = 0
         for event, size in zip(events, sizes, strict=True):
             rows = slice(start, start + size)
@@ -88,40 +99,43 @@ class OutputRecorder:
         # Snapshot rows come in ascending employee_index, which is id order when no hire id sorts
         # before a census id.
         snapshot_in_order = bool(np.all(census_rank == np.arange(len(census_ids))))
-        return SimulationOutput(
-            start_year=self._start_year,
-            end_year=self._end_year,
-            seed=self._seed,
-            employee_ids=employee_ids,
-            snapshot=_assemble(self._snapshots, SNAPSHOT_COLUMNS, rank, snapshot_in_order),
-            events=_assemble(self._events, EVENT_COLUMNS, rank, False),
-        )
+        writer = ArtifactWriter()
+        _write_table(writer, "snapshot", self._snapshots, SNAPSHOT_COLUMNS, rank, snapshot_in_order)
+        _write_table(writer, "events", self._events, EVENT_COLUMNS, rank, False)
+        writer.add_array("employee_ids", employee_ids)
+        writer.add_array("years", np.array([self._start_year, self._end_year, self._seed], dtype=np.int64))
+        return output_from_bytes(writer.finish())
 
 
 def _without_year(schema: dict[str, str]) -> dict[str, str]:
     return {name: dtype for name, dtype in schema.items() if name != "simulation_year"}
 
 
-def _assemble(
-    blocks: list[tuple[int, dict[str, np.ndarray]]], schema: dict[str, str], rank: np.ndarray, in_order: bool
-) -> dict[str, np.ndarray]:
+def _write_table(
+    writer: ArtifactWriter,
+    table: str,
+    blocks: list[tuple[int, dict[str, np.ndarray]]],
+    schema: dict[str, str],
+    rank: np.ndarray,
+    in_order: bool,
+) -> None:
     """The year blocks one after the other, each ordered by employee rank (stable), pointing at sorted
-    ids; `blocks` is emptied as it goes. The columns share one buffer, like a block's."""
-    total = sum(len(block["employee_index"]) for _, block in blocks)
-    columns = allocate_columns(total, schema)
-    start = 0
-    blocks.reverse()
-    while blocks:
-        year, block = blocks.pop()
+    ids, as the artifact's `table` columns; `blocks` is emptied as they are written."""
+    for _, block in blocks:
         index = rank[block["employee_index"]]
-        block["employee_index"] = index
-        rows = slice(start, start + len(index))
-        columns["simulation_year"][rows] = year
-        order = None if in_order else np.argsort(index, kind="stable")
+        if in_order:
+            block["employee_index"] = index
+            continue
+        order = np.argsort(index, kind="stable")
         for name, column in block.items():
-            if order is None:
-                columns[name][rows] = column
-            else:
-                np.take(column, order, out=columns[name][rows], mode="clip")
-        start += len(index)
-    return columns
+            block[name] = (index if name == "employee_index" else column)[order]
+    sizes = [len(block["employee_index"]) for _, block in blocks]
+    for name, dtype in schema.items():
+        if name == "simulation_year":
+            parts: Iterator[np.ndarray] = (
+                np.full(size, year, dtype=dtype) for (year, _), size in zip(blocks, sizes, strict=True)
+            )
+        else:
+            parts = (block.pop(name) for _, block in blocks)
+        writer.add(f"{table}.{name}", np.dtype(dtype), sum(sizes), parts)
+    blocks.clear()

@@ -14,6 +14,7 @@ from planalign.domain.config import resolve_config
 from planalign.domain.exports import events_csv_gz, results_xlsx, snapshot_csv_gz
 from planalign.domain.results import build_results, year_metrics
 from planalign.domain.simulation import simulate
+from planalign.domain.simulation_output import output_from_bytes, output_to_bytes
 
 DEFAULT_SIZES = [(10_000, 5), (60_000, 5), (250_000, 5), (1_000_000, 10)]
 START_YEAR = 2025
@@ -54,15 +55,18 @@ def _measure(employees: int, years: int) -> dict[str, Any]:
         row[f"{stage}_peak_rss_mb"] = round(_peak_rss_mb(), 1)
         began = time.perf_counter()
 
-    # Each stage lets go of what only it needed, as the stages' Lambda functions (one process each) do.
+    # Each stage starts from the artifact the one before stored and lets go of what only it needed, as
+    # the stages' Lambda functions (one process each) do.
     stored = read_census(csv_bytes, "census.csv").census.to_bytes()
     del csv_bytes
     lap("import")
     census = Census.from_bytes(stored)
     del stored
-    output = simulate(census, config)
+    artifact = output_to_bytes(simulate(census, config))
     del census
     lap("simulation")
+    output = output_from_bytes(artifact)
+    del artifact
     metrics = year_metrics(output)
     results = build_results(output, metrics, irs_limits=config.irs_limits.model_dump())
     snapshot_csv_gz(output)
@@ -78,9 +82,10 @@ def _measure(employees: int, years: int) -> dict[str, Any]:
 
 def run_bench(sizes: list[tuple[int, int]] | None = None) -> list[dict[str, Any]]:
     """One row per (employees, years), each measured in a freshly spawned process: seconds per stage
-    (import: read the census CSV and store it; simulation: load it and project; pipeline: metrics,
-    Results with quality checks, both CSV.gz and the XLSX), the process's peak RSS after each stage,
-    whole_run_s (the three stages) and employee-years per second. Generating the census is not timed."""
+    (import: read the census CSV and store it; simulation: load it, project and store the output;
+    pipeline: load the output, metrics, Results with quality checks, both CSV.gz and the XLSX), the
+    process's peak RSS after each stage, whole_run_s (the three stages) and employee-years per second.
+    Generating the census is not timed."""
     context = multiprocessing.get_context("spawn")
     rows = []
     for employees, years in sizes or DEFAULT_SIZES:

@@ -178,10 +178,16 @@ def _owner(array: np.ndarray) -> object:
 
 
 def output_from_bytes(data: bytes) -> SimulationOutput:
-    """The output in an output_to_bytes artifact (or any .npz of the same arrays). Its arrays are
-    read-only views of `data` where they lie aligned and uncompressed, as output_to_bytes puts them:
-    loading a 2 GB projection takes no second 2 GB."""
+    """The output in an output_to_bytes artifact (or any .npz of the same arrays), as output_in reads
+    it, for the pipeline: the process's allocator is set up for the work on it (map_large_blocks)."""
     map_large_blocks()
+    return output_in(data)
+
+
+def output_in(data: bytes) -> SimulationOutput:
+    """The output in an artifact. Its arrays are read-only views of `data` where they lie aligned and
+    uncompressed, as output_to_bytes puts them (copies otherwise): a 2 GB projection takes no second
+    2 GB."""
     arrays = _arrays(data)
     start_year, end_year, seed = (int(v) for v in arrays["years"])
     return SimulationOutput(
@@ -226,14 +232,28 @@ def _array(data: bytes, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.n
 
 def map_large_blocks() -> None:
     """Have the C allocator map each block of MAPPED_BLOCK_BYTES or more on its own and unmap it once
-    freed (glibc's M_MMAP_THRESHOLD; nothing elsewhere). glibc starts so at 128 KB but raises the
-    threshold up to 32 MB as big blocks are freed; from then on the working columns of a projection, a
-    few MB each, come from the heap, and the heap keeps their pages once they are freed wherever
-    anything lives above them: 100-250 MB at 1M employees x 10 years, varying from run to run. Called
-    by simulate and output_from_bytes; it holds for the whole process."""
+    freed (glibc's M_MMAP_THRESHOLD; nothing elsewhere), for the whole process. glibc starts so at
+    128 KB but raises the threshold up to 32 MB as big blocks are freed; from then on working columns
+    of a few MB come from the heap, which keeps their pages once they are freed wherever anything lives
+    above them: the pipeline's peak at 1M employees x 10 years varied by 150 MB from run to run. Mapping
+    costs a page fault per page of each block, which the simulation's many short-lived year columns
+    would feel (+15% time): it sets nothing, and gives the heap back after each year instead
+    (release_free_memory)."""
     try:
         # The symbols the process has loaded, the C library's among them.
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError, TypeError):
         return
     mallopt(M_MMAP_THRESHOLD, MAPPED_BLOCK_BYTES)
+
+
+def release_free_memory() -> None:
+    """Hand the C heap's free pages back to the system (glibc's malloc_trim; nothing elsewhere): the
+    simulation's freed year columns, which would otherwise stay with the process (100-250 MB at 1M
+    employees x 10 years)."""
+    try:
+        # The symbols the process has loaded, the C library's among them.
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError, TypeError):
+        return
+    trim(0)

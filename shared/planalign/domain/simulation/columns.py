@@ -1,12 +1,15 @@
 """Equal-length NumPy columns carved out of a single buffer, for the large per-year tables of a
-projection."""
+projection, and columns in memory of their own."""
 
+import mmap
 from collections.abc import Mapping
 
 import numpy as np
 from numpy.typing import DTypeLike
 
 _ALIGNMENT = 8
+# Below this, a column's memory is not worth a mapping of its own.
+MAPPED_MIN_BYTES = 1 << 20
 
 
 def allocate_columns(rows: int, schema: Mapping[str, DTypeLike]) -> dict[str, np.ndarray]:
@@ -27,3 +30,13 @@ def allocate_columns(rows: int, schema: Mapping[str, DTypeLike]) -> dict[str, np
         columns[name] = buffer[offset : offset + rows * dtype.itemsize].view(dtype)
         offset += sizes[name]
     return columns
+
+
+def mapped_empty(rows: int, dtype: DTypeLike) -> np.ndarray:
+    """An empty column in memory mapped for it alone (from MAPPED_MIN_BYTES on), given back to the
+    system as soon as the column is freed: a freed block of a few MB from the heap would stay with the
+    process."""
+    dtype = np.dtype(dtype)
+    if rows * dtype.itemsize < MAPPED_MIN_BYTES:
+        return np.empty(rows, dtype=dtype)
+    return np.frombuffer(mmap.mmap(-1, rows * dtype.itemsize), dtype=dtype)

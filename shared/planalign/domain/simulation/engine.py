@@ -30,7 +30,7 @@ from planalign.domain.simulation.workforce import (
     termination_dates,
     workforce_from_census,
 )
-from planalign.domain.simulation_output import STATUSES, SimulationOutput, map_large_blocks
+from planalign.domain.simulation_output import STATUSES, SimulationOutput, release_free_memory
 from planalign.errors import SimulationRejected
 
 WEEKS_PER_YEAR = 52
@@ -54,7 +54,6 @@ def simulate(
     on_year: Callable[[YearProgress], None] | None = None,
 ) -> SimulationOutput:
     """Project `census` from start_year to end_year under `config` (seed None: the config's seed)."""
-    map_large_blocks()
     run_seed = config.simulation.random_seed if seed is None else seed
     start_year, end_year = config.simulation.start_year, config.simulation.end_year
     workforce, census_ids = workforce_from_census(census, config)
@@ -69,10 +68,14 @@ def simulate(
         del workforce
         workforce = _run_plan_year(year_roster, year, run_seed, config, recorder)
         del year_roster
+        # Freed, those columns would stay in the heap, around the next year's of other sizes.
+        release_free_memory()
         if on_year is not None:
             on_year(YearProgress(year, done, total_years, recorder.event_count))
     del workforce
-    return recorder.finish()
+    output = recorder.finish()
+    release_free_memory()
+    return output
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from planalign.domain.simulation.columns import mapped_empty
 from planalign.domain.simulation_output import (
     EVENT_COLUMNS,
     EVENT_TYPES,
     SNAPSHOT_COLUMNS,
     ArtifactWriter,
     SimulationOutput,
-    output_from_bytes,
+    output_in,
 )
 
 
@@ -54,13 +55,16 @@ class OutputRecorder:
     def add_year(self, year: int, snapshot: dict[str, np.ndarray], events: list[EventBlock]) -> None:
         """A year's snapshot columns (rows in ascending employee_index) and its events; within an
         employee, events keep the order of `events`."""
-        # A column per allocation, each freed once written (map_large_blocks: big ones are mapped).
-        block = {name: np.array(column, dtype=SNAPSHOT_COLUMNS[name]) for name, column in snapshot.items()}
+        # Each column in memory of its own, given back once the column is written into the artifact.
+        block = {}
+        for name, column in snapshot.items():
+            block[name] = mapped_empty(len(column), SNAPSHOT_COLUMNS[name])
+            block[name][...] = column
         self._snapshots.append((year, block))
 
         sizes = [len(event.employee_index) for event in events]
         block = {
-            name: np.empty(sum(sizes), dtype=dtype) for name, dtype in _without_year(EVENT_COLUMNS).items()
+            name: mapped_empty(sum(sizes), dtype) for name, dtype in _without_year(EVENT_COLUMNS).items()
         }
         start = 0
         for event, size in zip(events, sizes, strict=True):
@@ -104,7 +108,7 @@ class OutputRecorder:
         _write_table(writer, "events", self._events, EVENT_COLUMNS, rank, False)
         writer.add_array("employee_ids", employee_ids)
         writer.add_array("years", np.array([self._start_year, self._end_year, self._seed], dtype=np.int64))
-        return output_from_bytes(writer.finish())
+        return output_in(writer.finish())
 
 
 def _without_year(schema: dict[str, str]) -> dict[str, str]:
@@ -128,7 +132,9 @@ def _write_table(
             continue
         order = np.argsort(index, kind="stable")
         for name, column in block.items():
-            block[name] = (index if name == "employee_index" else column)[order]
+            ordered = mapped_empty(len(order), column.dtype)
+            np.take(index if name == "employee_index" else column, order, out=ordered)
+            block[name] = ordered
     sizes = [len(block["employee_index"]) for _, block in blocks]
     for name, dtype in schema.items():
         if name == "simulation_year":

@@ -1,15 +1,18 @@
 """WebSocket push latency on the local stack: from a progress write on the run item to the first
 `update` at each subscribed client that shows it (its own, or a later one when the notifier left it
-out for that one), with N subscribers on one run. Prints a table: the writes that got their own
-update, delivered/expected (each subscriber should get every update sent), order, p50, p99.
+out for that one), with N subscribers on one run. The subscribers are a separate process, as a
+frontend is. Prints a table: the writes that got their own update, delivered/expected (each
+subscriber should get every update sent), order, p50, p99.
 Run: .venv/bin/python scripts/ws_latency_bench.py [--subscribers 200] [--writes 50] [--interval 0.05]"""
 
 import argparse
 import asyncio
 import json
+import multiprocessing
 import statistics
 import tempfile
 import time
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from planalign.adapters.store import Store
@@ -18,87 +21,74 @@ from planalign.services.progress import RunProgress
 from planalign.services.runs import create_run
 from websockets.asyncio.client import connect
 
+Arrivals = list[tuple[int, float]]  # (write index, time received) of each update a client got
 
-async def subscriber(
-    url: str,
-    writes: int,
-    written: list[float],
-    latencies: list[float],
-    ready: asyncio.Event,
-    counter: list[int],
-) -> list[int]:
-    """The indices of the writes whose `update` this client got. A write is seen when its own update
-    or a later one arrives (the notifier may leave out an update that a later one replaces), so each
-    write adds one latency: from the write to the first message that shows it."""
-    got: list[int] = []
+
+async def subscriber(url: str, writes: int, subscribed: asyncio.Queue[None]) -> Arrivals:
+    arrivals: Arrivals = []
     async with connect(url, max_queue=None) as socket:
         await socket.recv()  # the snapshot: subscribed
-        counter[0] += 1
-        if counter[0] == counter[1]:
-            ready.set()
-        while not got or got[-1] < writes - 1:
+        subscribed.put_nowait(None)
+        while not arrivals or arrivals[-1][0] < writes - 1:
             message = json.loads(await asyncio.wait_for(socket.recv(), timeout=60))
             if message["type"] == "update" and message["message"].startswith("write "):
-                index, now = int(message["message"].split()[1]), time.time()
-                seen = got[-1] + 1 if got else 0
-                latencies.extend(now - written[write] for write in range(seen, index + 1))
-                got.append(index)
-    return got
+                arrivals.append((int(message["message"].split()[1]), time.time()))
+    return arrivals
 
 
-async def measure(
+async def subscribe_all(url: str, subscribers: int, writes: int, pipe: Connection) -> list[Arrivals]:
+    subscribed: asyncio.Queue[None] = asyncio.Queue()
+    tasks = [asyncio.create_task(subscriber(url, writes, subscribed)) for _ in range(subscribers)]
+    for _ in range(subscribers):
+        await asyncio.wait_for(subscribed.get(), timeout=120)
+    pipe.send("ready")
+    return list(await asyncio.gather(*tasks))
+
+
+def client_process(url: str, subscribers: int, writes: int, pipe: Connection) -> None:
+    pipe.send(asyncio.run(subscribe_all(url, subscribers, writes, pipe)))
+
+
+def bench_run(store: Store) -> dict[str, object]:
+    now = str(time.time())
+    workspace = {"id": "bench", "tenant_id": "local", "base_config": {}, "gsi1pk": "T#local#WS"}
+    store.create("WS", "bench", {**workspace, "gsi1sk": "bench", "created_at": now})
+    scenario = {"id": "bench", "tenant_id": "local", "workspace_id": "bench", "config_overrides": {}}
+    store.create("SC", "bench", {**scenario, "gsi1pk": "WS#bench#SC", "gsi1sk": "bench"})
+    run = create_run(store, "local", store.get("SC", "bench"), None)
+    return store.transition_run(run["id"], "running")
+
+
+def measure(
     stack: LocalStack, subscribers: int, writes: int, interval: float
 ) -> tuple[list[float], list[list[int]]]:
     store = Store()
-    now = time.time()
-    store.create(
-        "WS",
-        "bench",
-        {
-            "id": "bench",
-            "tenant_id": "local",
-            "base_config": {},
-            "gsi1pk": "T#local#WS",
-            "gsi1sk": "bench",
-            "created_at": str(now),
-        },
+    run = bench_run(store)
+    url = f"{stack.ws_url}/ws/simulation/{run['id']}?token={next(iter(stack.tokens))}"
+    pipe, child_pipe = multiprocessing.Pipe()
+    clients = multiprocessing.get_context("spawn").Process(
+        target=client_process, args=(url, subscribers, writes, child_pipe)
     )
-    store.create(
-        "SC",
-        "bench",
-        {
-            "id": "bench",
-            "tenant_id": "local",
-            "workspace_id": "bench",
-            "config_overrides": {},
-            "gsi1pk": "WS#bench#SC",
-            "gsi1sk": "bench",
-        },
-    )
-    run = create_run(store, "local", store.get("SC", "bench"), None)
-    run = store.transition_run(run["id"], "running")
-    token = next(iter(stack.tokens))
-    url = f"{stack.ws_url}/ws/simulation/{run['id']}?token={token}"
-    latencies: list[float] = []
-    written: list[float] = []
-    ready = asyncio.Event()
-    counter = [0, subscribers]
-    tasks = [
-        asyncio.create_task(subscriber(url, writes, written, latencies, ready, counter))
-        for _ in range(subscribers)
-    ]
-    await asyncio.wait_for(ready.wait(), timeout=120)
+    clients.start()
+    if not pipe.poll(180) or pipe.recv() != "ready":
+        raise RuntimeError("the subscribers did not all subscribe")
     progress = RunProgress(store, run)
-
-    def write_all() -> None:
-        for index in range(writes):
-            written.append(time.time())
-            progress.report("simulation", (index + 1) / writes, f"write {index}")
-            time.sleep(interval)
-
-    await asyncio.to_thread(write_all)
-    got = await asyncio.gather(*tasks)
-    return latencies, got
+    written: list[float] = []
+    for index in range(writes):
+        written.append(time.time())
+        progress.report("simulation", (index + 1) / writes, f"write {index}")
+        time.sleep(interval)
+    arrivals: list[Arrivals] = pipe.recv()
+    clients.join()
+    # A write is seen when its own update or a later one arrives (the notifier may leave out an
+    # update that a later one replaces): one latency per write and client, to the first that shows it.
+    latencies: list[float] = []
+    for client in arrivals:
+        seen = 0
+        for index, received in client:
+            latencies.extend(received - written[write] for write in range(seen, index + 1))
+            seen = index + 1
+    return latencies, [[index for index, _ in client] for client in arrivals]
 
 
 def main() -> None:
@@ -108,7 +98,7 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=0.05, help="seconds between progress writes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data, LocalStack(data_dir=Path(data)) as stack:
-        latencies, got = asyncio.run(measure(stack, args.subscribers, args.writes, args.interval))
+        latencies, got = measure(stack, args.subscribers, args.writes, args.interval)
     ordered = sorted(latencies)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
     sent = sorted(set().union(*got))  # the writes whose own update some client got

@@ -4,7 +4,7 @@
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -318,10 +318,14 @@ class Store:
         item = self._call("get_item", Key={"pk": pk, "sk": sk}, ConsistentRead=True).get("Item")
         return plain(item) if item else None
 
-    def entries(self, pk: str) -> list[dict[str, Any]]:
+    def entries(self, pk: str, attributes: Sequence[str] = ()) -> list[dict[str, Any]]:
+        """The items under `pk`; only the named attributes when given (fewer bytes to read)."""
         from boto3.dynamodb.conditions import Key
 
         kwargs: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(pk), "ConsistentRead": True}
+        if attributes:
+            kwargs["ProjectionExpression"] = ", ".join(f"#a{i}" for i in range(len(attributes)))
+            kwargs["ExpressionAttributeNames"] = {f"#a{i}": name for i, name in enumerate(attributes)}
         items: list[dict[str, Any]] = []
         while True:
             response = self._call("query", **kwargs)

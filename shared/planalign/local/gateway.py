@@ -2,6 +2,7 @@
 JWT authorizer would, and invokes the routed function in-process with an API Gateway v2 event."""
 
 import base64
+import json
 import time
 import uuid
 from typing import Any
@@ -12,11 +13,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route as StarletteRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from planalign.local.lambda_runner import LambdaError, LambdaRunner
 from planalign.local.template import ACCOUNT_ID, Route
 
 TEXT_TYPES = ("application/json", "text/", "application/xml", "application/x-www-form-urlencoded")
+CONNECTIONS_PATH = "/@connections/"  # API Gateway's management API: POST, GET, DELETE per connection
 CORS_HEADERS = {
     "access-control-allow-origin": "*",
     "access-control-allow-headers": "authorization,content-type,x-api-token",
@@ -134,14 +137,38 @@ class HttpGateway:
         return response
 
 
-def build_app(http: HttpGateway, extra_routes: list[Any] | None = None) -> Starlette:
-    routes: list[Any] = list(extra_routes or [])
+def build_app(http: HttpGateway, websocket: "WebSocketGateway") -> ASGIApp:
+    """The gateway's one ASGI app: `/@connections/...` straight to the WebSocket side, the rest
+    routed by Starlette (WebSocket paths, then every HTTP path to the HTTP API's routes)."""
+    routes: list[Any] = websocket.routes_for_app()
     routes.append(
         StarletteRoute(
             "/{path:path}", http.handle, methods=["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
         )
     )
-    return Starlette(routes=routes)
+    routed = Starlette(routes=routes)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(CONNECTIONS_PATH):
+            await websocket.connections(scope, receive, send)
+        else:
+            await routed(scope, receive, send)
+
+    return app
+
+
+async def _answer(
+    send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    content_type = [(b"content-type", b"application/json")] if body else []
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [*content_type, (b"content-length", str(len(body)).encode()), *(headers or [])],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 class WebSocketGateway:
@@ -185,8 +212,6 @@ class WebSocketGateway:
         return int((result or {}).get("statusCode", 200))
 
     async def connect(self, websocket: Any) -> None:
-        import json
-
         from starlette.websockets import WebSocketDisconnect
 
         tenant = self.tokens.get(websocket.query_params.get("token") or "")
@@ -220,27 +245,37 @@ class WebSocketGateway:
             self.sockets.pop(connection_id, None)
             await self._invoke("$disconnect", connection_id, tenant)
 
-    async def connections(self, request: Request) -> Response:
-        connection_id = request.path_params["connection_id"]
+    async def connections(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """`/@connections/{id}` as plain ASGI: a fan-out posts here once per subscriber, and Starlette's
+        routing, request and response objects cost as much again as the delivery itself."""
+        connection_id = scope["path"][len(CONNECTIONS_PATH) :]
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
         websocket = self.sockets.get(connection_id)
         if websocket is None:
-            return JSONResponse(
-                {"message": "Gone"}, status_code=410, headers={"x-amzn-errortype": "GoneException"}
-            )
-        if request.method == "DELETE":
+            await _answer(send, 410, b'{"message": "Gone"}', [(b"x-amzn-errortype", b"GoneException")])
+            return
+        method = scope["method"]
+        if method == "DELETE":
             self.sockets.pop(connection_id, None)
             await websocket.close()
-            return Response(status_code=204)
-        if request.method == "GET":
-            return JSONResponse({"connectionId": connection_id})
-        try:
-            await websocket.send_text((await request.body()).decode())
-        except Exception:
-            self.sockets.pop(connection_id, None)
-            return JSONResponse(
-                {"message": "Gone"}, status_code=410, headers={"x-amzn-errortype": "GoneException"}
-            )
-        return Response(status_code=200)
+            await _answer(send, 204, b"")
+        elif method == "GET":
+            await _answer(send, 200, json.dumps({"connectionId": connection_id}).encode())
+        elif method != "POST":
+            await _answer(send, 405, b'{"message": "Method Not Allowed"}')
+        else:
+            try:
+                await websocket.send_text(body.decode())
+            except Exception:
+                self.sockets.pop(connection_id, None)
+                await _answer(send, 410, b'{"message": "Gone"}', [(b"x-amzn-errortype", b"GoneException")])
+                return
+            await _answer(send, 200, b"")
 
     def routes_for_app(self) -> list[Any]:
         from starlette.routing import WebSocketRoute
@@ -249,7 +284,4 @@ class WebSocketGateway:
             WebSocketRoute("/ws", self.connect),
             WebSocketRoute("/ws/simulation/{run_id}", self.connect),
             WebSocketRoute("/ws/batch/{batch_id}", self.connect),
-            StarletteRoute(
-                "/@connections/{connection_id}", self.connections, methods=["POST", "GET", "DELETE"]
-            ),
         ]

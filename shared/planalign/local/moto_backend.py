@@ -1,6 +1,6 @@
 """The moto server on loopback, executing state machines for real. It sits behind small WSGI layers
 that give what moto skips and AWS guarantees: a presigned POST's policy (size range, expiry), and
-DynamoDB requests that are atomic per request."""
+DynamoDB requests that are atomic per request. Item responses skip moto's generic serializer."""
 
 import base64
 import io
@@ -95,6 +95,54 @@ class AtomicRequests:
             return list(self.app(environ, start_response))
 
 
+# The DynamoDB operations whose result moto already holds in DynamoDB's JSON wire form.
+ITEM_OPERATIONS = frozenset(
+    {"GetItem", "BatchGetItem", "Query", "Scan", "PutItem", "UpdateItem", "DeleteItem"}
+)
+
+
+def item_response(
+    operation: str, result: Any, members: Iterable[str]
+) -> tuple[int, dict[str, str], str] | None:
+    """DynamoDB's answer to an item operation, written straight from moto's result (only the
+    operation's output `members`: moto's result may hold more); None for the operations (and the
+    rare values, like timestamps) that need moto's serializer."""
+    if operation not in ITEM_OPERATIONS or not isinstance(result, dict):
+        return None
+    answer = {name: result[name] for name in members if name in result}
+    try:
+        body = json.dumps(answer, default=_wire_value, separators=(",", ":"))
+    except TypeError:
+        return None
+    return 200, {"Content-Type": "application/x-amz-json-1.0"}, body
+
+
+def _wire_value(value: Any) -> str:
+    if isinstance(value, bytes):  # binary attributes travel base64-encoded
+        return base64.b64encode(value).decode()
+    raise TypeError(f"{type(value).__name__} is not a DynamoDB item value")
+
+
+def install_fast_item_responses() -> None:
+    """moto 5.2 serializes every response by walking its botocore shape, attribute by attribute: a
+    Query of 200 small items took 75 ms of the server's CPU (15 ms with `item_response`), and the
+    WebSocket notifier reads every subscriber list that way. Item results are already wire-shaped,
+    so they skip that walk; errors and all other operations keep moto's path."""
+    from moto.dynamodb.responses import DynamoResult
+
+    moto_execute_result = DynamoResult.execute_result
+    if getattr(moto_execute_result, "fast_item_responses", False):
+        return
+
+    def execute_result(self: Any, context: Any) -> Any:
+        operation = context.operation_model
+        members = operation.output_shape.members if operation.output_shape else ()
+        return item_response(operation.name, self.result, members) or moto_execute_result(self, context)
+
+    execute_result.fast_item_responses = True  # type: ignore[attr-defined]
+    DynamoResult.execute_result = execute_result  # type: ignore[method-assign]
+
+
 class QuietRequestHandler:
     """moto's request handler without a log line per request."""
 
@@ -113,6 +161,7 @@ class MotoServer:
         )
 
         default_user_config["stepfunctions"] = {"execute_state_machine": True}
+        install_fast_item_responses()
         app = AtomicRequests(PresignedPostPolicy(DomainDispatcherApplication(create_backend_app)))
         self._server: BaseWSGIServer = make_server(
             host, port, app, threaded=True, request_handler=QuietRequestHandler.wrap(MotoRequestHandler)

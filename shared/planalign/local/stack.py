@@ -330,12 +330,13 @@ class LocalStack:
         http = HttpGateway(self.template.routes, self.runner, self.tokens)
         websocket = WebSocketGateway(self.template.websocket_routes, self.runner, self.tokens)
         config = uvicorn.Config(
-            build_app(http, websocket.routes_for_app()),
+            build_app(http, websocket),
             host=self.host,
             port=self.port,
             log_level="warning",
             lifespan="off",
             ws_ping_interval=None,
+            ws_per_message_deflate=False,  # API Gateway WebSocket APIs do not compress messages
         )
         self._server = uvicorn.Server(config)
         self._spawn(self._server.run, "gateway")

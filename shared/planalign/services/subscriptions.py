@@ -41,7 +41,8 @@ def disconnect(store: Store, connection_id: str) -> None:
 
 def subscribers(store: Store, topic: str, tenant_id: str) -> list[str]:
     """Connection ids subscribed to `topic` (`RUN#id` or `BATCH#id`) by the given tenant."""
-    return [e["connection_id"] for e in store.entries(f"SUB#{topic}") if e.get("tenant_id") == tenant_id]
+    entries = store.entries(f"SUB#{topic}", attributes=("connection_id", "tenant_id"))
+    return [e["connection_id"] for e in entries if e.get("tenant_id") == tenant_id]
 
 
 def _topic(message: dict[str, Any]) -> str | None:

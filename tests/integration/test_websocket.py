@@ -202,18 +202,20 @@ def test_bad_messages_get_an_error_and_bad_tokens_are_refused(stack: LocalStack)
 def test_a_gone_connection_is_forgotten_after_the_410(
     stack: LocalStack, api: httpx.Client, small_census: bytes
 ) -> None:
+    from planalign.adapters.push import Push
     from planalign.adapters.store import Store
+    from planalign.services.subscriptions import connect, subscribe, subscribers
 
     scenario_id = ready_scenario(api, small_census)
     run_id = f"wsg-{scenario_id}"
+    topic = f"RUN#{run_id}"
     store = Store()
     # A socket that closed without its $disconnect reaching us: only the 410 tells.
-    store.put_entry(
-        "CONN#ghost", "A", {"tenant_id": "tenant-a", "connection_id": "ghost", "topics": [f"RUN#{run_id}"]}
-    )
-    store.put_entry(f"SUB#RUN#{run_id}", "CONN#ghost", {"tenant_id": "tenant-a", "connection_id": "ghost"})
+    connect(store, "ghost", "tenant-a")
+    subscribe(store, Push(stack.api_url), "ghost", "tenant-a", topic)
+    assert subscribers(store, topic, "tenant-a") == ["ghost"]
     assert httpx.post(f"{stack.api_url}/@connections/ghost", content=b"{}").status_code == 410
     assert api.post(f"/api/scenarios/{scenario_id}/run", json={"run_id": run_id}).status_code == 202
     wait_terminal(api, run_id)
-    assert store.entries(f"SUB#RUN#{run_id}") == []
+    assert subscribers(store, topic, "tenant-a") == []
     assert store.get_entry("CONN#ghost", "A") is None

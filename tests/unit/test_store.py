@@ -70,12 +70,25 @@ def test_an_event_that_a_concurrent_writer_overtook_is_dropped(store: Store) -> 
 
 
 def test_a_set_counts_each_member_once(store: Store) -> None:
-    assert [store.add_to_entry_set("RUN#run_1", "MEMBERS", k) for k in (3, 1, 3, 2)] == [1, 2, 2, 3]
+    counts = [store.add_to_entry_set("RUN#run_1", "MEMBERS", "members", k) for k in (3, 1, 3, 2)]
+    assert counts == [1, 2, 2, 3]
     assert store.get_entry("RUN#run_1", "MEMBERS") == {
         "pk": "RUN#run_1",
         "sk": "MEMBERS",
         "members": [1, 2, 3],
     }
+
+
+def test_a_string_set_takes_fields_along_and_loses_members(store: Store) -> None:
+    assert store.add_to_entry_set("SUB#RUN#r", "T#t1", "connections", "c2", {"expires_at": 10}) == 1
+    assert store.add_to_entry_set("SUB#RUN#r", "T#t1", "connections", "c1", {"expires_at": 20}) == 2
+    store.remove_from_entry_set("SUB#RUN#r", "T#t1", "connections", "c2")
+    store.remove_from_entry_set("SUB#RUN#r", "T#t1", "connections", "never-there")
+    entry = store.get_entry("SUB#RUN#r", "T#t1")
+    assert entry is not None
+    assert (entry["connections"], entry["expires_at"]) == (["c1"], 20)
+    store.remove_from_entry_set("SUB#RUN#none", "T#t1", "connections", "c1")
+    assert store.get_entry("SUB#RUN#none", "T#t1") is None  # no empty entry made
 
 
 class ThrottledTable:

@@ -245,7 +245,7 @@ class Store:
                 UpdateExpression="ADD seq :one SET last_percent = :percent",
                 ConditionExpression="attribute_not_exists(last_percent) OR last_percent <= :percent",
                 ExpressionAttributeValues={":one": 1, ":percent": to_dynamo(float(event["percent"]))},
-                ReturnValues="UPDATED_NEW",
+                ReturnValues="ALL_NEW",
             )
         except ClientError as error:
             if _is_condition_failure(error):
@@ -299,17 +299,44 @@ class Store:
         """A keyed entry that is not an entity (connections, subscriptions)."""
         self._call("put_item", Item=to_dynamo({**item, "pk": pk, "sk": sk}))
 
-    def add_to_entry_set(self, pk: str, sk: str, element: int) -> int:
-        """Atomically add `element` to the number set of an entry (made on first use); returns the
-        set's size. Adding the same element again (a retried Lambda) does not count twice."""
+    def add_to_entry_set(
+        self, pk: str, sk: str, attribute: str, element: int | str, fields: Mapping[str, Any] | None = None
+    ) -> int:
+        """Atomically add `element` to a number or string set of an entry (made on first use), and
+        set `fields` with it; returns the set's size. Adding the same element again (a retried
+        Lambda) does not count twice."""
+        names = {"#set": attribute, **{f"#f{i}": name for i, name in enumerate(fields or {})}}
+        values = {
+            ":element": {element},
+            **{f":f{i}": value for i, value in enumerate((fields or {}).values())},
+        }
+        sets = ", ".join(f"#f{i} = :f{i}" for i in range(len(fields or {})))
         response = self._call(
             "update_item",
             Key={"pk": pk, "sk": sk},
-            UpdateExpression="ADD members :element",
-            ExpressionAttributeValues={":element": {element}},
+            UpdateExpression="ADD #set :element" + (f" SET {sets}" if sets else ""),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=to_dynamo(values),
             ReturnValues="ALL_NEW",
         )
-        return len(response["Attributes"]["members"])
+        return len(response["Attributes"][attribute])
+
+    def remove_from_entry_set(self, pk: str, sk: str, attribute: str, element: int | str) -> None:
+        """Remove `element` from an entry's set; nothing happens when it is not there."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self._call(
+                "update_item",
+                Key={"pk": pk, "sk": sk},
+                UpdateExpression="DELETE #set :element",
+                ConditionExpression="attribute_exists(pk)",  # no empty entry made for a missing one
+                ExpressionAttributeNames={"#set": attribute},
+                ExpressionAttributeValues={":element": {element}},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     def delete_entry(self, pk: str, sk: str) -> None:
         self._call("delete_item", Key={"pk": pk, "sk": sk})

@@ -77,11 +77,11 @@ def print_results(results: dict[str, dict[str, Any]]) -> None:
     )
     print(header)
     print("-" * len(header))
-    years = [row["simulation_year"] for row in results[names[0]]["workforce_progression"]]
+    years = [row["simulation_year"] for row in results[names[0]]["workforce"]]
     for index, year in enumerate(years):
         cells = ""
         for name in names:
-            workforce = results[name]["workforce_progression"][index]
+            workforce = results[name]["workforce"][index]
             plan = results[name]["dc_plan"][index]
             cells += (
                 f"| {'':<22} {workforce['headcount']:>10,} {plan['participation_rate']:>10.1f} "
@@ -90,9 +90,12 @@ def print_results(results: dict[str, dict[str, Any]]) -> None:
         print(f"{year:<6}{cells}")
     for name in names:
         r = results[name]
+        # The summary figures are of everyone employed in a year (the Studio's default population);
+        # the table above is of year-end actives.
         print(
-            f"{name}: final headcount {r['final_headcount']:,}, growth {r['total_growth_pct']:.2f}%, "
-            f"CAGR {r['cagr']:.2f}%, participation {r['participation_rate']:.1f}%, "
+            f"{name}: {r['final_headcount']:,} employed in {r['end_year']}, "
+            f"growth {r['total_growth_pct']:.2f}%, CAGR {r['cagr']:.2f}%, "
+            f"participation {100 * r['participation_rate']:.1f}%, "
             f"final employer cost ${r['final_employer_cost']:,.2f}, quality passed: {r['quality']['passed']}"
         )
 
@@ -103,9 +106,11 @@ def print_comparison(comparison: dict[str, Any], names: dict[str, str]) -> None:
     print(f"\nComparison: {names[other]} against {names[baseline]} (final year)")
     print(f"{'metric':<26} {names[baseline][:16]:>16} {names[other][:16]:>16} {'delta':>14} {'delta %':>8}")
     for metric, values in comparison["summary_deltas"].items():
+        # No percent change from a baseline of 0.
+        pct = values["delta_pcts"][other]
         print(
             f"{metric:<26} {values['baseline']:>16,.2f} {values['scenarios'][other]:>16,.2f} "
-            f"{values['deltas'][other]:>+14,.2f} {values['delta_pcts'][other]:>+8.2f}"
+            f"{values['deltas'][other]:>+14,.2f} {'n/a' if pct is None else format(pct, '+.2f'):>8}"
         )
 
 

@@ -22,7 +22,7 @@ from planalign.domain.exports import (
     snapshot_csv_gz,
 )
 from planalign.domain.results import build_results, compute_bands, year_metrics
-from planalign.domain.simulation_output import SNAPSHOT_COLUMNS
+from planalign.domain.simulation_output import EVENT_TYPES, SNAPSHOT_COLUMNS
 from test_results import IRS_LIMITS, tiny_output
 
 METADATA = {
@@ -131,8 +131,8 @@ def test_metrics_csv_merges_workforce_and_plan_metrics_by_year():
     results = build_results(tiny_output(), irs_limits=IRS_LIMITS)
     rows = rows_of(metrics_csv(results))
     assert [row["simulation_year"] for row in rows] == ["2025", "2026"]
-    assert rows[0]["headcount"] == "4"
-    assert rows[0]["total_compensation"] == "220000.00"
+    assert rows[0]["headcount"] == "4"  # the year-end actives of `workforce`, not everyone of the year
+    assert rows[0]["total_compensation"] == "210000.00"
     assert rows[0]["participation_rate"] == "66.6667"
     assert rows[1]["avg_deferral_rate"] == "0.0467"
     assert rows[1]["employer_cost_rate"] == "3.3587"
@@ -163,7 +163,8 @@ def test_xlsx_summary_metrics_and_events_summary_hold_the_per_year_numbers():
     assert summary[2][:3] == (2026, 5, 2)
     assert dict(zip(summary[0], summary[1], strict=True))["participation_rate"] == 66.6667
     events = sheet_rows(book["Events_Summary"])
-    assert events[0][:3] == ("simulation_year", "hire", "termination")
+    # Our event types, as in Events_Detail: the Studio's event_trends count H2's exit as a termination.
+    assert events[0] == ("simulation_year", *EVENT_TYPES)
     assert events[1:] == [(2025, 2, 1, 1, 0, 0, 0, 1, 0, 0), (2026, 2, 1, 0, 0, 3, 1, 1, 0, 1)]
 
 

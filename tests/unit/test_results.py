@@ -1,4 +1,5 @@
-"""Metrics, Results, quality checks and bands on a hand-made two-year projection of eight employees."""
+"""Metrics, Results (the Studio's SimulationResults per population, plus ours), quality checks and bands on a
+hand-made two-year projection of eight employees."""
 
 from dataclasses import replace
 from typing import Any
@@ -7,16 +8,21 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from planalign.api.results_models import SimulationResults
 from planalign.domain import results
+from planalign.domain.populations import select_population
 from planalign.domain.results import (
+    DC_PLAN_FIELDS,
+    WORKFORCE_FIELDS,
     build_results,
     compute_bands,
-    event_trends,
+    event_counts,
     quality_checks,
     round_half_up,
     year_metrics,
 )
 from planalign.domain.simulation_output import EVENT_TYPES, STATUSES, SimulationOutput
+from planalign.errors import InvalidRequest
 
 IDS = ["E1", "E2", "E3", "E4", "H1", "H2", "H3", "H4"]
 IRS_LIMITS = {
@@ -88,6 +94,7 @@ def tiny_output(
     snapshot_rows: list[dict[str, Any]] = SNAPSHOT_ROWS,
     event_rows: list[dict[str, Any]] = EVENT_ROWS,
     ids: list[str] = IDS,
+    end_year: int = 2026,
 ) -> SimulationOutput:
     """A SimulationOutput from readable rows (ids, status and event names, ISO dates)."""
     index = {employee_id: i for i, employee_id in enumerate(ids)}
@@ -127,7 +134,7 @@ def tiny_output(
         "old_value": column(event_rows, "old_value", "float64"),
         "new_value": column(event_rows, "new_value", "float64"),
     }
-    return SimulationOutput(2025, 2026, 42, np.array(ids), snapshot, events)
+    return SimulationOutput(2025, end_year, 42, np.array(ids), snapshot, events)
 
 
 def changed(rows: list[dict[str, Any]], year: int, employee_id: str, **values: Any) -> list[dict[str, Any]]:
@@ -152,8 +159,8 @@ def test_year_metrics_of_each_year_are_exact():
             "experienced_terminations": 1,
             "new_hire_terminations": 1,
             "growth_pct": 0.0,  # 4 active on Jan 1: E1, E2, E3, E4
-            "avg_compensation": 55000.0,
-            "total_compensation": 220000.0,
+            "avg_compensation": 52500.0,  # prorated: H1 earned 30000 of 40000
+            "total_compensation": 210000.0,
             "eligible_count": 3,  # E4 is 20
             "participant_count": 2,
             "participation_rate": 66.6667,
@@ -171,8 +178,8 @@ def test_year_metrics_of_each_year_are_exact():
             "experienced_terminations": 1,
             "new_hire_terminations": 0,
             "growth_pct": 25.0,
-            "avg_compensation": 57200.0,
-            "total_compensation": 286000.0,
+            "avg_compensation": 47400.0,
+            "total_compensation": 237000.0,  # 105000 + 31000 + 42000 + 35000 + 24000
             "eligible_count": 3,
             "participant_count": 3,
             "participation_rate": 100.0,
@@ -186,56 +193,170 @@ def test_year_metrics_of_each_year_are_exact():
     ]
 
 
-def test_build_results_summarizes_the_final_year_and_growth_from_jan_1():
+# 2027: H4 leaves; everyone else stays on.
+ROWS_2027: list[dict[str, Any]] = [
+    dict(zip(SNAPSHOT_FIELDS, row, strict=True))
+    for row in [
+        (2027, "E1", CA, 42, 110000, 110000, True, True, 0.07, 7700, 4400, 1100, "2015-03-01", None),
+        (2027, "E4", CA, 22, 32000, 32000, True, True, 0.03, 960, 960, 320, "2024-05-01", None),
+        (2027, "H1", CA, 27, 44000, 44000, True, True, 0.04, 1760, 1540, 440, "2025-04-01", None),
+        (2027, "H3", CA, 31, 62000, 62000, True, False, 0.0, 0, 0, 620, "2026-06-01", None),
+        (2027, "H4", ET, 36, 50000, 12500, False, False, 0.0, 0, 0, 0, "2026-07-01", "2027-03-31"),
+    ]
+]
+
+
+def test_build_results_is_the_studios_simulation_results_of_everyone_employed_in_a_year():
     results = build_results(tiny_output(), irs_limits=IRS_LIMITS)
-    assert {key: results[key] for key in list(results)[:7]} == {
+    assert {key: results[key] for key in ("start_year", "end_year", "final_headcount")} == {
         "start_year": 2025,
         "end_year": 2026,
-        "final_headcount": 5,
-        "total_growth_pct": 25.0,  # 4 -> 5
-        "cagr": 11.8,  # sqrt(1.25) - 1
-        "participation_rate": 100.0,
-        "final_employer_cost": 8380.0,
+        "final_headcount": 6,  # E1, E2 (left in 2026), E4, H1, H3, H4
     }
-    assert results["workforce_progression"][1] == {
-        "simulation_year": 2026,
-        "headcount": 5,
-        "hires": 2,
-        "experienced_terminations": 1,
-        "new_hire_terminations": 0,
-        "growth_pct": 25.0,
-        "avg_compensation": 57200.0,
-        "total_compensation": 286000.0,
-    }
-    assert list(results["dc_plan"][0]) == [
-        "simulation_year",
-        "eligible_count",
-        "participant_count",
-        "participation_rate",
-        "avg_deferral_rate",
-        "total_employee_contributions",
-        "total_employer_match",
-        "total_employer_core",
-        "total_employer_cost",
-        "employer_cost_rate",
+    assert results["workforce_progression"] == [
+        {
+            "simulation_year": 2025,
+            "headcount": 6,
+            "avg_compensation": 42500.0,
+            "total_compensation": 255000.0,
+        },
+        {
+            "simulation_year": 2026,
+            "headcount": 6,
+            "avg_compensation": 41583.33,
+            "total_compensation": 249500.0,
+        },
     ]
+    assert (results["total_growth_pct"], results["cagr"]) == (0.0, 0.0)
+    assert results["growth_analysis"] == {"total_growth_pct": 0.0, "cagr": 0.0}
+    # 2026: E1, E4 and H1 participate; E2 was eligible too; H3 and H4 are not eligible yet.
+    assert results["participation_rate"] == 0.75
+    assert results["cagr_metrics"] == [
+        {"metric": "Total Headcount", "start_value": 6, "end_value": 6, "years": 1, "cagr_pct": 0.0},
+        {
+            "metric": "Total Compensation",
+            "start_value": 255000.0,
+            "end_value": 249500.0,
+            "years": 1,
+            "cagr_pct": -2.16,
+        },
+        {
+            "metric": "Average Compensation",
+            "start_value": 42500.0,
+            "end_value": 41583.33,
+            "years": 1,
+            "cagr_pct": -2.16,
+        },
+    ]
+    assert results["compensation_by_status"] == [
+        {"simulation_year": 2025, "employment_status": CA, "employee_count": 3, "avg_compensation": 60000.0},
+        {"simulation_year": 2025, "employment_status": NHA, "employee_count": 1, "avg_compensation": 30000.0},
+        {"simulation_year": 2025, "employment_status": ET, "employee_count": 1, "avg_compensation": 30000.0},
+        {"simulation_year": 2025, "employment_status": NHT, "employee_count": 1, "avg_compensation": 15000.0},
+        {"simulation_year": 2026, "employment_status": CA, "employee_count": 3, "avg_compensation": 59333.33},
+        {"simulation_year": 2026, "employment_status": NHA, "employee_count": 2, "avg_compensation": 29500.0},
+        {"simulation_year": 2026, "employment_status": ET, "employee_count": 1, "avg_compensation": 12500.0},
+    ]  # no new-hire termination in 2026: no row
+
+
+def test_build_results_keeps_our_per_year_metrics_quality_and_bands():
+    output = tiny_output()
+    results = build_results(output, irs_limits=IRS_LIMITS)
+    metrics = year_metrics(output)
+    assert results["final_employer_cost"] == 8380.0
+    assert results["total_events"] == 14
+    assert results["workforce"] == [{name: row[name] for name in WORKFORCE_FIELDS} for row in metrics]
+    assert results["dc_plan"] == [{name: row[name] for name in DC_PLAN_FIELDS} for row in metrics]
+    assert results["dc_plan"][0]["participation_rate"] == 66.6667  # percent, as api.md keeps it
     assert results["quality"]["passed"] is True
     assert results["bands"] is None
+    assert set(results["populations"]) == {"active", "terminated"}
 
 
-def test_event_trends_count_every_type_and_year_zeros_included():
+def test_the_active_and_terminated_populations_are_the_year_end_actives_and_the_years_leavers():
+    results = build_results(tiny_output(), irs_limits=IRS_LIMITS)
+    active = select_population(results, "active")
+    assert [row["headcount"] for row in active["workforce_progression"]] == [4, 5]
+    assert active["workforce_progression"][1]["total_compensation"] == 237000.0
+    assert (active["final_headcount"], active["total_growth_pct"], active["cagr"]) == (5, 25.0, 25.0)
+    assert active["participation_rate"] == 1.0  # the final year's dc_plan rate, as a fraction
+    assert active["cagr_metrics"][2] == {
+        "metric": "Average Compensation",
+        "start_value": 52500.0,
+        "end_value": 47400.0,
+        "years": 1,
+        "cagr_pct": -9.71,
+    }
+    assert {row["employment_status"] for row in active["compensation_by_status"]} == {CA, NHA}
+    terminated = select_population(results, "terminated")
+    assert terminated["workforce_progression"] == [
+        {"simulation_year": 2025, "headcount": 2, "avg_compensation": 22500.0, "total_compensation": 45000.0},
+        {"simulation_year": 2026, "headcount": 1, "avg_compensation": 12500.0, "total_compensation": 12500.0},
+    ]
+    assert (terminated["total_growth_pct"], terminated["cagr"]) == (-50.0, -50.0)
+    assert terminated["participation_rate"] == 0.0  # E2 was eligible and not enrolled
+    assert [row["employment_status"] for row in terminated["compensation_by_status"]] == [ET, NHT, ET]
+    # What does not depend on the population is the same in every answer.
+    for population in ("active", "terminated"):
+        answer = select_population(results, population)
+        assert answer["event_trends"] == results["event_trends"]
+        assert answer["dc_plan"] == results["dc_plan"]
+        assert "populations" not in answer
+
+
+def test_growth_and_cagr_run_from_the_first_simulated_year_to_the_last():
+    results = build_results(tiny_output([*SNAPSHOT_ROWS, *ROWS_2027], end_year=2027), irs_limits=IRS_LIMITS)
+    assert [row["headcount"] for row in results["workforce_progression"]] == [6, 6, 5]
+    assert (results["total_growth_pct"], results["cagr"]) == (-16.67, -8.71)  # sqrt(5 / 6) - 1
+    assert results["cagr_metrics"][0]["years"] == 2
+    active = select_population(results, "active")
+    assert [row["headcount"] for row in active["workforce_progression"]] == [4, 5, 4]
+    assert (active["total_growth_pct"], active["cagr"]) == (0.0, 0.0)
+    assert active["cagr_metrics"][1]["cagr_pct"] == 8.67  # sqrt(248000 / 210000) - 1
+    assert results["event_trends"]["hire"] == [2, 2, 0]
+
+
+def test_a_single_year_has_no_growth_and_no_cagr():
+    first_year = [row for row in SNAPSHOT_ROWS if row["simulation_year"] == 2025]
+    events = [row for row in EVENT_ROWS if row["simulation_year"] == 2025]
+    results = build_results(tiny_output(first_year, events, end_year=2025), irs_limits=IRS_LIMITS)
+    assert (results["total_growth_pct"], results["cagr"]) == (0.0, 0.0)
+    assert [row["years"] for row in results["cagr_metrics"]] == [0, 0, 0]
+    assert [row["cagr_pct"] for row in results["cagr_metrics"]] == [0.0, 0.0, 0.0]
+
+
+def test_the_default_population_is_all_and_an_unknown_one_is_refused():
+    results = build_results(tiny_output(), irs_limits=IRS_LIMITS)
+    everyone = select_population(results)
+    assert everyone == select_population(results, "all")
+    assert everyone == {key: value for key, value in results.items() if key != "populations"}
+    with pytest.raises(InvalidRequest, match="population: must be one of all, active, terminated"):
+        select_population(results, "retired")
+    # A document stored before populations were has only its top level to give.
+    assert select_population(everyone, "active") == everyone
+
+
+@pytest.mark.parametrize("population", ["all", "active", "terminated"])
+def test_every_population_answers_the_results_response_model(population: str):
+    stored = {"run_id": "run_1", "scenario_id": "sc_1", **build_results(tiny_output(), irs_limits=IRS_LIMITS)}
+    answer = select_population(stored, population)
+    assert SimulationResults.model_validate(answer).model_dump() == answer
+
+
+def test_event_trends_are_per_year_lists_under_the_studios_event_names():
     trends = build_results(tiny_output(), irs_limits=IRS_LIMITS)["event_trends"]
     assert trends == {
-        "hire": {"2025": 2, "2026": 2},
-        "termination": {"2025": 1, "2026": 1},
-        "new_hire_termination": {"2025": 1, "2026": 0},
-        "promotion": {"2025": 0, "2026": 0},
-        "raise": {"2025": 0, "2026": 3},
-        "eligibility": {"2025": 0, "2026": 1},
-        "enrollment": {"2025": 1, "2026": 1},
-        "opt_out": {"2025": 0, "2026": 0},
-        "deferral_escalation": {"2025": 0, "2026": 1},
-    }
+        "hire": [2, 2],
+        "termination": [2, 1],  # E3 and H2 (a new hire) in 2025, E2 in 2026
+        "raise": [0, 3],
+        "eligibility": [0, 1],
+        "enrollment": [1, 1],
+        "deferral_escalation": [0, 1],
+    }  # no promotion and no opt-out (enrollment_change): left out
+
+
+def test_event_counts_keep_our_event_types_apart():
+    assert event_counts(tiny_output()).tolist() == [[2, 1, 1, 0, 0, 0, 1, 0, 0], [2, 1, 0, 0, 3, 1, 1, 0, 1]]
 
 
 def test_build_results_uses_the_default_irs_limits_when_none_are_given():
@@ -333,7 +454,7 @@ def test_a_broken_projection_fails_the_check_that_guards_it(name: str, output: S
     assert quality_checks(output, year_metrics(output), IRS_LIMITS)["passed"] is False
 
 
-def test_checks_and_trends_worked_a_few_rows_at_a_time_are_the_same(monkeypatch: pytest.MonkeyPatch):
+def test_results_worked_a_few_rows_at_a_time_are_the_same(monkeypatch: pytest.MonkeyPatch):
     broken = changed(changed(SNAPSHOT_ROWS, 2025, "E1", pay=-1.0), 2026, "E1", match=62000.0)
     outputs = [
         tiny_output(),
@@ -343,10 +464,10 @@ def test_checks_and_trends_worked_a_few_rows_at_a_time_are_the_same(monkeypatch:
         ),
         replace(tiny_output(), employee_ids=np.array(["E1", "E2", "E3", "E4", "H1", "H2", "H3", "E1"])),
     ]
-    whole = [(quality_checks(o, year_metrics(o), IRS_LIMITS), event_trends(o)) for o in outputs]
-    assert not any(quality["passed"] for quality, _ in whole[1:])
+    whole = [build_results(o, irs_limits=IRS_LIMITS) for o in outputs]
+    assert not any(answer["quality"]["passed"] for answer in whole[1:])
     monkeypatch.setattr(results, "ROWS_AT_A_TIME", 2)
-    assert [(quality_checks(o, year_metrics(o), IRS_LIMITS), event_trends(o)) for o in outputs] == whole
+    assert [build_results(o, irs_limits=IRS_LIMITS) for o in outputs] == whole
 
 
 def test_catch_up_lets_an_employee_of_50_defer_above_402g():

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from planalign.domain.results import DC_PLAN_FIELDS, WORKFORCE_FIELDS
+from planalign.domain.results import DC_PLAN_FIELDS, WORKFORCE_FIELDS, event_counts
 from planalign.domain.simulation_output import EVENT_TYPES, STATUSES, SimulationOutput
 
 Item = TypeVar("Item")
@@ -202,9 +202,10 @@ def _event_columns(output: SimulationOutput, ids: pa.Array) -> list[Column]:
 
 
 def _metric_columns(results: Mapping[str, Any]) -> list[Column]:
-    """workforce_progression and dc_plan merged by year, in api.md's field order."""
+    """The per-year `workforce` and `dc_plan` rows of a Results document merged by year, in
+    year_metrics' field order."""
     dc_plan = {row["simulation_year"]: row for row in results["dc_plan"]}
-    rows = [{**row, **dc_plan[row["simulation_year"]]} for row in results["workforce_progression"]]
+    rows = [{**row, **dc_plan[row["simulation_year"]]} for row in results["workforce"]]
     names = [*WORKFORCE_FIELDS, *DC_PLAN_FIELDS[1:]]
     return [Column.of(name, [row[name] for row in rows]) for name in names]
 
@@ -218,13 +219,13 @@ def _bands_columns(bands: Mapping[str, Mapping[str, Mapping[str, float]]]) -> li
     ]
 
 
-def _event_summary_columns(results: Mapping[str, Any]) -> list[Column]:
-    """One row per year, one count column per event type."""
-    years = list(range(results["start_year"], results["end_year"] + 1))
-    trends = results["event_trends"]
+def _event_summary_columns(output: SimulationOutput) -> list[Column]:
+    """One row per year, one count column per event type, under the names of the events export (the
+    Studio's event_trends fold some of them together)."""
+    counts = event_counts(output)
     return [
-        Column.of("simulation_year", years),
-        *(Column.of(kind, [trends[kind][str(year)] for year in years]) for kind in trends),
+        Column.of("simulation_year", output.years),
+        *(Column.of(kind, counts[:, t]) for t, kind in enumerate(EVENT_TYPES)),
     ]
 
 
@@ -424,7 +425,7 @@ def events_csv_gz(output: SimulationOutput) -> bytes:
 
 
 def metrics_csv(results: Mapping[str, Any]) -> bytes:
-    """The per-year metrics of a Results document (workforce_progression and dc_plan merged by year)."""
+    """The per-year metrics of a Results document (its `workforce` and `dc_plan` rows merged by year)."""
     return csv_bytes(_metric_columns(results))
 
 
@@ -548,7 +549,7 @@ def results_xlsx(
     sheets = [
         Sheet("Summary_Metrics", _metric_columns(results)),
         Sheet("Workforce_Snapshot", _snapshot_columns(output, ids, final_year)),
-        Sheet("Events_Summary", _event_summary_columns(results)),
+        Sheet("Events_Summary", _event_summary_columns(output)),
         Sheet("Events_Detail", _event_columns(output, ids), min(detail_row_cap, XLSX_MAX_ROWS)),
         Sheet("Metadata", _metadata_columns(metadata)),
     ]

@@ -1,15 +1,19 @@
-"""What a run reports: per-year metrics, the Results document of the API, the invariant checks of the
-pipeline stage and the percentile bands of an ensemble, all computed column-wise from a SimulationOutput."""
+"""What a run reports: per-year metrics, the Results document of the API (the Studio's SimulationResults
+for each population, plus our per-year plan metrics, quality checks and bands), the invariant checks of
+the pipeline stage and the percentile bands of an ensemble, all computed column-wise from a
+SimulationOutput."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from planalign.domain.config import IrsLimits
+from planalign.domain.populations import DEFAULT_POPULATION, POPULATIONS
 from planalign.domain.simulation_output import EVENT_TYPES, STATUSES, SimulationOutput
 
 CONTINUOUS_ACTIVE, NEW_HIRE_ACTIVE, EXPERIENCED_TERMINATION, NEW_HIRE_TERMINATION = range(len(STATUSES))
+ACTIVE = [CONTINUOUS_ACTIVE, NEW_HIRE_ACTIVE]
 
 WORKFORCE_FIELDS = (
     "simulation_year",
@@ -44,6 +48,28 @@ COUNT_FIELDS = frozenset(
         "participant_count",
     }
 )
+# The Studio's names of our event types, those of the reference engine's yearly events, which the
+# Studio's charts read ('hire', 'termination', 'promotion'): a new hire's termination is a termination
+# there, and an opt-out an enrollment_change.
+STUDIO_EVENT_TYPES = {
+    "hire": "hire",
+    "termination": "termination",
+    "new_hire_termination": "termination",
+    "promotion": "promotion",
+    "raise": "raise",
+    "eligibility": "eligibility",
+    "enrollment": "enrollment",
+    "opt_out": "enrollment_change",
+    "deferral_escalation": "deferral_escalation",
+}
+# The rows of the Studio's CAGR table: its label and the workforce_progression field it grows.
+CAGR_METRICS = (
+    ("Total Headcount", "headcount"),
+    ("Total Compensation", "total_compensation"),
+    ("Average Compensation", "avg_compensation"),
+)
+# Snapshot columns summed per year and status by status_totals.
+SUMMED_COLUMNS = ("prorated_pay", "employee_contribution", "match", "core")
 MAX_DEFERRAL_RATE = 0.75
 # Contributions are money rounded to cents by the engine; a limit is met, not exceeded, within a cent.
 LIMIT_TOLERANCE = 0.01
@@ -95,73 +121,99 @@ def _start_headcount(output: SimulationOutput) -> int:
     return int(np.count_nonzero((status == CONTINUOUS_ACTIVE) | (status == EXPERIENCED_TERMINATION)))
 
 
-def year_metrics(output: SimulationOutput) -> list[dict[str, Any]]:
-    """One dict per simulated year with the fields of WORKFORCE_FIELDS and DC_PLAN_FIELDS.
+def status_totals(output: SimulationOutput) -> dict[str, np.ndarray]:
+    """Per simulated year (rows) and year-end status (columns, in STATUSES order): `rows`, `eligible`,
+    `participants` (eligible and enrolled), `participant_deferral` (the participants' deferral rates
+    summed) and the sums of SUMMED_COLUMNS. Every per-year and per-population figure is a sum of these
+    cells, so that each is defined once."""
+    snapshot = output.snapshot
+    n_years, n_statuses = len(output.years), len(STATUSES)
+    size = n_years * n_statuses
+    totals = {
+        name: np.zeros(size)
+        for name in ("rows", "eligible", "participants", "participant_deferral", *SUMMED_COLUMNS)
+    }
+    for part in _row_slices(len(snapshot["status"])):
+        cell = _year_index(output, snapshot["simulation_year"][part]) * n_statuses + snapshot["status"][
+            part
+        ].astype(np.intp)
+        eligible = snapshot["eligible"][part]
+        participant = eligible & snapshot["enrolled"][part]
+        weights = {
+            "rows": None,
+            "eligible": eligible,
+            "participants": participant,
+            "participant_deferral": np.where(participant, snapshot["deferral_rate"][part], 0.0),
+            **{name: snapshot[name][part] for name in SUMMED_COLUMNS},
+        }
+        for name, weight in weights.items():
+            totals[name] += np.bincount(cell, weights=weight, minlength=size)
+    return {name: values.reshape(n_years, n_statuses) for name, values in totals.items()}
 
-    Headcount, pay and plan counts are of the year-end actives (continuous_active or new_hire_active);
-    hires count every hire of the year, terminated or not; a participant is an eligible active who is
-    enrolled. Contributions and the prorated pay behind employer_cost_rate are of all the year's rows.
-    Money is rounded to cents; participation_rate, growth_pct and employer_cost_rate are percents and
+
+def _summed(totals: Mapping[str, np.ndarray], name: str, statuses: Sequence[int] | None = None) -> np.ndarray:
+    """The per-year sum of one of status_totals' cells over `statuses` (all of them when None)."""
+    cells = totals[name] if statuses is None else totals[name][:, list(statuses)]
+    return np.asarray(cells.sum(axis=1))
+
+
+def year_metrics(
+    output: SimulationOutput, totals: Mapping[str, np.ndarray] | None = None
+) -> list[dict[str, Any]]:
+    """One dict per simulated year with the fields of WORKFORCE_FIELDS and DC_PLAN_FIELDS (`totals`:
+    status_totals(output), computed when None).
+
+    Headcount, compensation and plan counts are of the year-end actives (continuous_active or
+    new_hire_active); compensation is the prorated pay, what was earned in the year, as the reference
+    backend reports it; hires count every hire of the year, terminated or not; a participant is an
+    eligible active who is enrolled. Contributions and the prorated pay behind employer_cost_rate are of
+    all the year's rows. growth_pct is from the previous year end (the first year: from Jan 1). Money is
+    rounded to cents; participation_rate, growth_pct and employer_cost_rate are percents and
     avg_deferral_rate a fraction, all rounded to 4 decimals. total_employer_cost is the sum of the
     rounded match and core so that the columns add up.
     """
-    snapshot = output.snapshot
-    n_years = len(output.years)
-    year = _year_index(output, snapshot["simulation_year"])
-    status = snapshot["status"]
-
-    def count(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(year, weights=mask, minlength=n_years)
-
-    def amount(values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-        weights = values if mask is None else np.where(mask, values, 0.0)
-        return np.bincount(year, weights=weights, minlength=n_years)
-
-    active = (status == CONTINUOUS_ACTIVE) | (status == NEW_HIRE_ACTIVE)
-    eligible = active & snapshot["eligible"]
-    participant = eligible & snapshot["enrolled"]
-
-    headcount = count(active)
+    totals = status_totals(output) if totals is None else totals
+    headcount = _summed(totals, "rows", ACTIVE)
     previous = np.concatenate(([_start_headcount(output)], headcount[:-1]))
-    total_compensation = amount(snapshot["pay"], active)
-    eligible_count = count(eligible)
-    participant_count = count(participant)
-    match = round_half_up(amount(snapshot["match"]), 2)
-    core = round_half_up(amount(snapshot["core"]), 2)
+    total_compensation = _summed(totals, "prorated_pay", ACTIVE)
+    eligible_count = _summed(totals, "eligible", ACTIVE)
+    participant_count = _summed(totals, "participants", ACTIVE)
+    match = round_half_up(_summed(totals, "match"), 2)
+    core = round_half_up(_summed(totals, "core"), 2)
     employer_cost = round_half_up(match + core, 2)
 
     columns: dict[str, np.ndarray] = {
         "simulation_year": np.arange(output.start_year, output.end_year + 1),
         "headcount": headcount,
-        "hires": count((status == NEW_HIRE_ACTIVE) | (status == NEW_HIRE_TERMINATION)),
-        "experienced_terminations": count(status == EXPERIENCED_TERMINATION),
-        "new_hire_terminations": count(status == NEW_HIRE_TERMINATION),
+        "hires": _summed(totals, "rows", [NEW_HIRE_ACTIVE, NEW_HIRE_TERMINATION]),
+        "experienced_terminations": _summed(totals, "rows", [EXPERIENCED_TERMINATION]),
+        "new_hire_terminations": _summed(totals, "rows", [NEW_HIRE_TERMINATION]),
         "growth_pct": round_half_up(_ratio(100.0 * (headcount - previous), previous), 4),
         "avg_compensation": round_half_up(_ratio(total_compensation, headcount), 2),
         "total_compensation": round_half_up(total_compensation, 2),
         "eligible_count": eligible_count,
         "participant_count": participant_count,
-        "participation_rate": round_half_up(_ratio(100.0 * participant_count, eligible_count), 4),
+        "participation_rate": round_half_up(100.0 * _ratio(participant_count, eligible_count), 4),
         "avg_deferral_rate": round_half_up(
-            _ratio(amount(snapshot["deferral_rate"], participant), participant_count), 4
+            _ratio(_summed(totals, "participant_deferral", ACTIVE), participant_count), 4
         ),
-        "total_employee_contributions": round_half_up(amount(snapshot["employee_contribution"]), 2),
+        "total_employee_contributions": round_half_up(_summed(totals, "employee_contribution"), 2),
         "total_employer_match": match,
         "total_employer_core": core,
         "total_employer_cost": employer_cost,
         "employer_cost_rate": round_half_up(
-            _ratio(100.0 * employer_cost, amount(snapshot["prorated_pay"])), 4
+            _ratio(100.0 * employer_cost, _summed(totals, "prorated_pay")), 4
         ),
     }
     as_python = {
         name: [int(v) for v in values] if name in COUNT_FIELDS else [float(v) for v in values]
         for name, values in columns.items()
     }
-    return [{name: values[i] for name, values in as_python.items()} for i in range(n_years)]
+    return [{name: values[i] for name, values in as_python.items()} for i in range(len(output.years))]
 
 
-def event_trends(output: SimulationOutput) -> dict[str, dict[str, int]]:
-    """{event_type: {year: count}} for every event type and year, zeros included, so charts line up."""
+def event_counts(output: SimulationOutput) -> np.ndarray:
+    """Events per simulated year (rows) and event type (columns, in EVENT_TYPES order)."""
     events = output.events
     n_years, n_types = len(output.years), len(EVENT_TYPES)
     counts = np.zeros(n_years * n_types, dtype=np.int64)
@@ -170,10 +222,93 @@ def event_trends(output: SimulationOutput) -> dict[str, dict[str, int]]:
             part
         ].astype(np.intp)
         counts += np.bincount(cell, minlength=n_years * n_types)
-    by_year = counts.reshape(n_years, n_types)
+    return counts.reshape(n_years, n_types)
+
+
+def event_trends(output: SimulationOutput) -> dict[str, list[int]]:
+    """The Studio's event_trends: `{event_type: [count per simulated year, in year order]}` under the
+    Studio's names (STUDIO_EVENT_TYPES), zeros included so that a list lines up with the years; a type
+    with no event in any year is left out, as the reference backend leaves it out."""
+    counts = event_counts(output)
+    by_name: dict[str, np.ndarray] = {}
+    for t, event_type in enumerate(EVENT_TYPES):
+        name = STUDIO_EVENT_TYPES[event_type]
+        by_name[name] = by_name.get(name, 0) + counts[:, t]
+    return {name: [int(c) for c in per_year] for name, per_year in by_name.items() if per_year.any()}
+
+
+def _growth_pct(start: float, end: float) -> float:
+    """end against start in percent with 2 decimals; 0 from nothing."""
+    return float(round_half_up(100.0 * (end - start) / start, 2)) if start > 0 else 0.0
+
+
+def _cagr_pct(start: float, end: float, years: int) -> float:
+    """The compound yearly growth from start to end over `years`, in percent with 2 decimals; 0 from
+    nothing or over no time."""
+    if start <= 0 or years <= 0:
+        return 0.0
+    return float(round_half_up(100.0 * ((end / start) ** (1.0 / years) - 1.0), 2))
+
+
+def _population_view(
+    output: SimulationOutput, totals: Mapping[str, np.ndarray], population: str
+) -> dict[str, Any]:
+    """The POPULATION_FIELDS of one population, from the snapshot rows whose status it takes.
+
+    As the reference backend: a year's headcount counts the population's rows of that year, its
+    compensation is their prorated pay; total_growth_pct, cagr and cagr_metrics go from the first
+    simulated year to the last (end_year - start_year years). participation_rate is the final year's
+    participants among the eligible of the population, a fraction 0-1 with 6 decimals.
+    """
+    statuses = [STATUSES.index(status) for status in POPULATIONS[population]]
+    headcount = _summed(totals, "rows", statuses)
+    pay = _summed(totals, "prorated_pay", statuses)
+    average_pay = round_half_up(_ratio(pay, headcount), 2)
+    progression = [
+        {
+            "simulation_year": year,
+            "headcount": int(headcount[y]),
+            "avg_compensation": float(average_pay[y]),
+            "total_compensation": float(round_half_up(pay[y], 2)),
+        }
+        for y, year in enumerate(output.years)
+    ]
+    first, last = progression[0], progression[-1]
+    years = output.end_year - output.start_year
+    growth = {
+        "total_growth_pct": _growth_pct(first["headcount"], last["headcount"]),
+        "cagr": _cagr_pct(first["headcount"], last["headcount"], years),
+    }
+    rows, status_pay = totals["rows"], round_half_up(_ratio(totals["prorated_pay"], totals["rows"]), 2)
+    participants = _summed(totals, "participants", statuses)[-1]
+    eligible = _summed(totals, "eligible", statuses)[-1]
     return {
-        event_type: {str(year): int(by_year[y, t]) for y, year in enumerate(output.years)}
-        for t, event_type in enumerate(EVENT_TYPES)
+        "final_headcount": last["headcount"],
+        **growth,
+        "participation_rate": float(round_half_up(participants / eligible, 6)) if eligible else 0.0,
+        "workforce_progression": progression,
+        "growth_analysis": dict(growth),
+        "compensation_by_status": [
+            {
+                "simulation_year": year,
+                "employment_status": STATUSES[s],
+                "employee_count": int(rows[y, s]),
+                "avg_compensation": float(status_pay[y, s]),
+            }
+            for y, year in enumerate(output.years)
+            for s in statuses
+            if rows[y, s]
+        ],
+        "cagr_metrics": [
+            {
+                "metric": label,
+                "start_value": first[field],
+                "end_value": last[field],
+                "years": years,
+                "cagr_pct": _cagr_pct(first[field], last[field], years),
+            }
+            for label, field in CAGR_METRICS
+        ],
     }
 
 
@@ -184,33 +319,35 @@ def build_results(
     irs_limits: Mapping[str, float] | None = None,
     bands: dict[str, dict[str, dict[str, float]]] | None = None,
 ) -> dict[str, Any]:
-    """The api.md Results document without run_id and scenario_id.
+    """The Results document (results.json) without run_id and scenario_id.
 
-    total_growth_pct is the growth from the Jan 1 headcount of the first year to the final headcount and
-    cagr its compound yearly rate, both in percent with 2 decimals; participation_rate and
-    final_employer_cost are the final year's. `irs_limits` is the run config's irs_limits section for
+    Its top level is the Studio's SimulationResults for the population `all` (see _population_view;
+    populations.select_population answers the others, stored under `populations`), with event_trends,
+    plus ours: final_employer_cost (of the final year), total_events, the per-year `workforce` and
+    `dc_plan` rows of year_metrics (plan rates in percent), `quality` and `bands`. `metrics` is
+    year_metrics(output) (computed when None); `irs_limits` is the run config's irs_limits section for
     the quality checks (the built-in defaults when None); `bands` is compute_bands' answer for an
     ensemble, else None.
     """
-    metrics = year_metrics(output) if metrics is None else metrics
-    final = metrics[-1]
-    initial = _start_headcount(output)
-    growth = final["headcount"] / initial if initial else 1.0
+    totals = status_totals(output)
+    metrics = year_metrics(output, totals) if metrics is None else metrics
+    views = {population: _population_view(output, totals, population) for population in POPULATIONS}
     return {
         "start_year": output.start_year,
         "end_year": output.end_year,
-        "final_headcount": final["headcount"],
-        "total_growth_pct": float(round_half_up(100.0 * (growth - 1.0), 2)),
-        "cagr": float(round_half_up(100.0 * (growth ** (1.0 / len(metrics)) - 1.0), 2)),
-        "participation_rate": final["participation_rate"],
-        "final_employer_cost": final["total_employer_cost"],
-        "workforce_progression": [{name: row[name] for name in WORKFORCE_FIELDS} for row in metrics],
-        "dc_plan": [{name: row[name] for name in DC_PLAN_FIELDS} for row in metrics],
+        **views[DEFAULT_POPULATION],
         "event_trends": event_trends(output),
+        "final_employer_cost": metrics[-1]["total_employer_cost"],
+        "total_events": len(output.events["event_type"]),
+        "workforce": [{name: row[name] for name in WORKFORCE_FIELDS} for row in metrics],
+        "dc_plan": [{name: row[name] for name in DC_PLAN_FIELDS} for row in metrics],
         "quality": quality_checks(
             output, metrics, IrsLimits().model_dump() if irs_limits is None else irs_limits
         ),
         "bands": bands,
+        "populations": {
+            population: view for population, view in views.items() if population != DEFAULT_POPULATION
+        },
     }
 
 

@@ -235,6 +235,7 @@ def pipeline_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) ->
             "cagr",
             "participation_rate",
             "final_employer_cost",
+            "total_events",
         )
     }
     finished = finish_run(

@@ -16,7 +16,7 @@ import httpx
 from planalign.domain.census_generator import census_csv, generate_census
 from planalign.local.stack import LocalStack
 
-TERMINAL = {"completed", "completed_with_warnings", "failed", "cancelled"}
+TERMINAL = {"completed", "failed", "cancelled"}
 
 
 def wait(api: httpx.Client, path: str, done: Any, timeout: float = 900) -> Any:
@@ -43,7 +43,7 @@ def run_ensemble(api: httpx.Client, workspace_id: str, members: int, end_year: i
     run_id = api.post(f"/api/scenarios/{scenario['id']}/run", json={}).json()["run_id"]
     run = wait(api, f"/api/runs/{run_id}", lambda r: r["status"] in TERMINAL)
     wall = time.perf_counter() - began
-    if run["status"] not in ("completed", "completed_with_warnings"):
+    if run["status"] != "completed":
         raise RuntimeError(f"run {run_id} ended {run['status']}: {run['error_message']}")
     events = api.get(f"/api/runs/{run_id}/events").json()
     sim_start = next(e for e in events if e["stage"] == "simulation" and e["kind"] == "stage_started")

@@ -13,10 +13,18 @@ def openapi_of_all_routes() -> dict[str, Any]:
     if app.openapi_schema is None:
         from planalign.api.batches import batches_router, workspace_batches_router
         from planalign.api.runs import router as runs_router
+        from planalign.api.scenarios import router as scenarios_router
+        from planalign.api.simulations import router as simulations_router
         from planalign.api.workspaces import router as workspaces_router
 
         app.openapi_schema = create_app(
-            router, workspaces_router, workspace_batches_router, runs_router, batches_router
+            router,
+            workspaces_router,
+            scenarios_router,
+            workspace_batches_router,
+            simulations_router,
+            runs_router,
+            batches_router,
         ).openapi()
     return app.openapi_schema
 

@@ -12,13 +12,27 @@ from pathlib import Path
 def _local(args: argparse.Namespace) -> int:
     from planalign.local.stack import LocalStack
 
-    stack = LocalStack(data_dir=Path(args.data_dir), host=args.host, port=args.port)
+    studio = Path(args.studio) if args.studio else None
+    if studio is not None and not (studio / "index.html").is_file():
+        print(
+            f"--studio {studio}: no index.html there (give the Studio's vite build output)", file=sys.stderr
+        )
+        return 2
+    stack = LocalStack(
+        data_dir=Path(args.data_dir), host=args.host, port=args.port, no_auth=args.no_auth, studio_dir=studio
+    )
     stack.start()
-    print(f"API:       {stack.api_url}/api   (docs: {stack.api_url}/api/docs)")
-    print(f"WebSocket: {stack.ws_url}/ws?token=<token>")
+    # Exactly what a Studio build takes: it appends /api/... and /ws/... itself.
+    print(f"VITE_API_URL={stack.api_url}")
+    print(f"VITE_WS_URL={stack.ws_url}")
+    if studio is not None:
+        print(f"Studio:    {stack.api_url}/   (the build in {studio}, same origin as the API)")
+    print(f"API docs:  {stack.api_url}/api/docs    WebSocket actions: {stack.ws_url}/ws")
     print(f"S3/moto:   {stack.aws_endpoint}")
+    if stack.no_auth:
+        print("auth:      none (--no-auth: one tenant, loopback only)")
     for token, tenant in stack.tokens.items():
-        print(f"token:     {token}   (tenant {tenant})")
+        print(f"token:     {token}   (tenant {tenant}; VITE_PLANALIGN_API_TOKEN for a Studio build)")
     print(f"data dir:  {Path(args.data_dir).resolve()}   Ctrl-C stops.", flush=True)
     stopped = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -60,6 +74,14 @@ def parser() -> argparse.ArgumentParser:
     local.add_argument("--host", default="127.0.0.1")
     local.add_argument("--port", type=int, default=3000)
     local.add_argument("--data-dir", default=".planalign")
+    local.add_argument(
+        "--no-auth",
+        action="store_true",
+        help="one tenant and no token, as the Studio's own backend (loopback only)",
+    )
+    local.add_argument(
+        "--studio", metavar="DIR", help="also serve this Studio build (vite's dist/) on the same origin"
+    )
     local.set_defaults(run=_local)
 
     demo = commands.add_parser("demo", help="the main job: upload a census, run two scenarios, print results")

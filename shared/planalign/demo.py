@@ -4,6 +4,7 @@ live progress, results, the comparison of two scenarios, an ensemble's percentil
 exports written to disk."""
 
 import json
+import re
 import sys
 import tempfile
 import time
@@ -15,17 +16,18 @@ import httpx
 from planalign.domain.census_generator import census_csv, generate_census
 from planalign.local.stack import LocalStack
 
-TERMINAL = {"completed", "completed_with_warnings", "failed", "cancelled"}
+TERMINAL = {"completed", "failed", "cancelled"}
 ENSEMBLE = 20
 SCENARIOS: tuple[tuple[str, str, dict[str, Any]], ...] = (
-    ("Baseline", "today's plan: tiered match, 3% auto-enrollment", {}),
+    ("Baseline", "today's plan: 100% of the first 3% + 50% of the next 2%, new hires auto-enrolled at 2%", {}),
     (
-        "Enhanced match",
-        "stretch match, all eligible auto-enrolled at 6%, faster growth",
+        # A stretch match pays less per dollar deferred (25% up to 12%): it costs less unless employees
+        # defer far more, which the name must not hide.
+        "Stretch match, all at 6%",
+        "25% of deferrals up to 12% of pay, every eligible employee auto-enrolled at 6%, 5% growth",
         {
-            "employer_match": {"formula": "stretch"},
-            "auto_enrollment": {"scope": "all_eligible", "default_deferral_rate": 0.06},
-            "workforce": {"target_growth_rate": 0.05},
+            "dc_plan": {"match_template": "stretch", "auto_enroll_scope": "all_eligible", "default_deferral_percent": 6},
+            "simulation": {"target_growth_rate": 0.05},
         },
     ),
     (
@@ -34,7 +36,12 @@ SCENARIOS: tuple[tuple[str, str, dict[str, Any]], ...] = (
         {"ensemble": {"members": ENSEMBLE}},
     ),
 )
-COMPARED = ("Baseline", "Enhanced match")
+COMPARED = ("Baseline", "Stretch match, all at 6%")
+
+
+def _file_stem(name: str) -> str:
+    """A scenario name as a file name: lower case, every run of other characters one `_`."""
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
 def _bar(percent: float, width: int = 30) -> str:
@@ -44,10 +51,10 @@ def _bar(percent: float, width: int = 30) -> str:
 
 def follow_runs(ws_url: str, token: str, runs: dict[str, str], timeout: float = 600) -> None:
     """One WebSocket subscribed to every run: redraw a progress bar per run on each `update`, until
-    every run has sent its terminal milestone."""
+    every run has ended (a terminal status or milestone)."""
     from websockets.sync.client import connect
 
-    progress = {run_id: (0.0, "queued") for run_id in runs.values()}
+    progress = {run_id: (0.0, "pending") for run_id in runs.values()}
     names = {run_id: name for name, run_id in runs.items()}
     finished: set[str] = set()
     deadline = time.monotonic() + timeout
@@ -56,10 +63,12 @@ def follow_runs(ws_url: str, token: str, runs: dict[str, str], timeout: float = 
             socket.send(json.dumps({"action": "subscribe", "run_id": run_id}))
         while len(finished) < len(runs):
             message = json.loads(socket.recv(timeout=max(0.1, deadline - time.monotonic())))
-            run_id = message.get("run_id")
+            run_id, data = message.get("run_id"), message.get("data") or {}
             if message["type"] in ("snapshot", "update"):
-                progress[run_id] = (float(message["progress"] or 0), message["status"])
-            elif message["type"] == "milestone" and message["kind"] in ("terminal", "error"):
+                progress[run_id] = (float(data["progress"]), data["status"])
+                if data["status"] in TERMINAL:
+                    finished.add(run_id)
+            elif message["type"] == "milestone" and data["kind"] == "terminal":
                 finished.add(run_id)
             line = "  ".join(
                 f"{names[r][:14]:<14} [{_bar(p, 12)}] {p:5.1f}%" for r, (p, _) in progress.items()
@@ -175,7 +184,7 @@ def run_demo(employees: int = 10_000, out_dir: Path = Path("demo-output"), seed:
         failed = {
             name: run
             for name, run in finished.items()
-            if run["status"] not in ("completed", "completed_with_warnings")
+            if run["status"] != "completed"
         }
         for name, run in failed.items():
             print(f"{name}: {run['status']}: {run['error_message']}")
@@ -205,7 +214,7 @@ def run_demo(employees: int = 10_000, out_dir: Path = Path("demo-output"), seed:
                 content = httpx.get(redirect.headers["location"], timeout=60).raise_for_status().content
                 path = (
                     out_dir
-                    / f"{name.lower().replace(' ', '_')}.{'xlsx' if export_format == 'xlsx' else 'csv'}"
+                    / f"{_file_stem(name)}.{'xlsx' if export_format == 'xlsx' else 'csv'}"
                 )
                 path.write_bytes(content)
                 print(f"  {path} ({len(content):,} bytes)")

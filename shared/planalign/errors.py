@@ -34,3 +34,7 @@ class RunConflict(PlanAlignError):
 
 class InvalidRequest(PlanAlignError):
     """A request that is well-formed JSON but asks for something impossible."""
+
+
+class PayloadTooLarge(PlanAlignError):
+    """A request body over what the API takes; the message names the route that takes it."""

@@ -6,6 +6,10 @@ from functools import lru_cache
 
 DEFAULT_MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 DEFAULT_ENSEMBLE_MAX_CONCURRENCY = 100
+DEFAULT_STORAGE_LIMIT_MB = 10 * 1024
+# What a request body may carry: API Gateway and Lambda cap a synchronous payload at 6 MB, of which
+# a multipart body in base64 keeps about three quarters.
+DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -18,8 +22,12 @@ class Settings:
     region: str
     websocket_url: str
     websocket_callback_url: str
-    websocket_run_paths: bool  # the local gateway's /ws/simulation/{run_id} form
+    # The origin under which the Studio's `/ws/simulation/{run_id}` and `/ws/batch/{batch_id}` work
+    # (the local gateway, or a front door that rewrites them); empty: only the bare WebSocket API.
+    studio_websocket_url: str
     ensemble_max_concurrency: int  # how many ensemble members the Distributed Map runs at once
+    storage_limit_mb: int  # what a tenant may store (the Studio shows use against it)
+    max_request_bytes: int  # the largest census the plain upload route takes
 
 
 @lru_cache(maxsize=1)
@@ -33,8 +41,10 @@ def get_settings() -> Settings:
         region=os.environ.get("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1")),
         websocket_url=os.environ.get("WEBSOCKET_URL", ""),
         websocket_callback_url=os.environ.get("WEBSOCKET_CALLBACK_URL", ""),
-        websocket_run_paths=os.environ.get("WEBSOCKET_RUN_PATHS", "") == "true",
+        studio_websocket_url=os.environ.get("STUDIO_WEBSOCKET_URL", ""),
         ensemble_max_concurrency=int(
             os.environ.get("ENSEMBLE_MAX_CONCURRENCY", DEFAULT_ENSEMBLE_MAX_CONCURRENCY)
         ),
+        storage_limit_mb=int(os.environ.get("TENANT_STORAGE_LIMIT_MB", DEFAULT_STORAGE_LIMIT_MB)),
+        max_request_bytes=int(os.environ.get("MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES)),
     )

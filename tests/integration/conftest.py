@@ -9,7 +9,7 @@ import pytest
 from planalign.domain.census_generator import census_csv, generate_census
 from planalign.local.stack import LocalStack
 
-TERMINAL = {"completed", "completed_with_warnings", "failed", "cancelled"}
+TERMINAL = {"completed", "failed", "cancelled"}
 MAX_UPLOAD_BYTES = 2_000_000
 
 

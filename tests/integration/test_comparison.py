@@ -25,7 +25,7 @@ def test_comparison_equals_the_runs_results_and_their_differences(
         api,
         workspace_id,
         name="growth",
-        config_overrides={**SHORT, "workforce": {"target_growth_rate": 0.08}},
+        config_overrides={"simulation": {**SHORT["simulation"], "target_growth_rate": 0.08}},
     )
     batch = api.post(f"/api/workspaces/{workspace_id}/run-all", json={}).json()
     assert wait_batch(api, batch["id"])["status"] == "completed"

@@ -1,5 +1,5 @@
 """A frontend's whole path: workspace, scenario, census upload through the presigned form, the run
-from queued to completed, results and the XLSX download."""
+from pending to completed, results and the XLSX download."""
 
 import io
 
@@ -81,7 +81,7 @@ def test_upload_triggers_a_run_that_completes_with_results_and_exports(
     assert scenario["results_summary"]["final_headcount"] == results["final_headcount"]
 
 
-def test_started_run_answers_queued_with_links_and_uses_latest_dataset(
+def test_started_run_answers_pending_with_links_and_uses_latest_dataset(
     api: httpx.Client, small_census: bytes
 ) -> None:
     workspace_id = make_workspace(api)
@@ -95,7 +95,8 @@ def test_started_run_answers_queued_with_links_and_uses_latest_dataset(
     started = api.post(f"/api/scenarios/{scenario_id}/run", json={"run_id": f"client-{workspace_id}"})
     assert started.status_code == 202
     body = started.json()
-    assert body["status"] == "queued"
+    assert body["status"] == "pending"
+    assert body["id"] == body["run_id"]
     assert body["run_id"] == f"client-{workspace_id}"
     assert body["status_url"].endswith(f"/api/runs/{body['run_id']}")
     assert body["websocket_url"].endswith(f"/ws/simulation/{body['run_id']}")

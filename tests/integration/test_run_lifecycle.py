@@ -34,7 +34,7 @@ def test_a_stage_that_refuses_the_inputs_fails_the_run_with_its_error(
 ) -> None:
     workspace_id = make_workspace(api)
     scenario_id = make_scenario(
-        api, workspace_id, config_overrides={"workforce": {"target_growth_rate": 0.9}}
+        api, workspace_id, config_overrides={"simulation": {"target_growth_rate": 0.9}}
     )
     assert upload(api, workspace_id, small_census).status_code == 204
     wait_for(lambda: api.get(f"/api/workspaces/{workspace_id}").json()["latest_dataset_id"])

@@ -112,8 +112,11 @@ def test_import_warnings_end_the_run_with_warnings_and_the_same_bytes_import_fro
     assert api.put(f"/api/workspaces/{workspace_id}", json=body).status_code == 200
     stack.client("s3").put_object(Bucket=stack.bucket_name, Key=key, Body=census)
     first_run = wait_terminal(api, latest_run_id(api, scenario_id))
-    assert first_run["status"] == "completed_with_warnings"
+    assert first_run["status"] == "completed"
     assert "census: unknown columns ignored: favourite_colour" in first_run["warnings"]
+    results = api.get(f"/api/scenarios/{scenario_id}/results")
+    assert results.headers["x-planalign-run-warning"] == "completed_with_warnings"
+    assert results.headers["x-planalign-result-run-id"] == first_run["id"]
 
     # The same bytes again, under another upload: a new dataset, read from the normalized census.
     stack.client("s3").put_object(
@@ -122,7 +125,8 @@ def test_import_warnings_end_the_run_with_warnings_and_the_same_bytes_import_fro
     second_run_id = wait_for(
         lambda: (run_id := latest_run_id(api, scenario_id)) != first_run["id"] and run_id
     )
-    assert wait_terminal(api, second_run_id)["status"] == "completed_with_warnings"
+    second_run = wait_terminal(api, second_run_id)
+    assert second_run["status"] == "completed" and second_run["warnings"]
     datasets = api.get(f"/api/workspaces/{workspace_id}/datasets").json()
     second, first = (api.get(f"/api/workspaces/{workspace_id}/datasets/{d['id']}").json() for d in datasets)
     assert (first["filename"], second["filename"]) == ("census.csv", "copy.csv")

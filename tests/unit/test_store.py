@@ -9,17 +9,17 @@ from planalign.adapters.store import Store, TransientStoreError
 from planalign.errors import NotFound, RunConflict
 
 
-def new_run(store: Store, run_id: str = "run_1", status: str = "queued") -> None:
+def new_run(store: Store, run_id: str = "run_1", status: str = "pending") -> None:
     store.create("RUN", run_id, {"id": run_id, "tenant_id": "t1", "status": status, "progress": 0.5})
 
 
-def test_a_run_moves_queued_running_completed(store: Store) -> None:
+def test_a_run_moves_pending_running_completed(store: Store) -> None:
     new_run(store)
     assert store.transition_run("run_1", "running")["status"] == "running"
     assert store.transition_run("run_1", "completed", {"progress": 100})["progress"] == 100
 
 
-@pytest.mark.parametrize("terminal", ["completed", "completed_with_warnings", "failed", "cancelled"])
+@pytest.mark.parametrize("terminal", ["completed", "failed", "cancelled"])
 def test_a_terminal_run_never_moves_again(store: Store, terminal: str) -> None:
     new_run(store)
     store.transition_run("run_1", "running")
@@ -30,7 +30,7 @@ def test_a_terminal_run_never_moves_again(store: Store, terminal: str) -> None:
     assert store.get("RUN", "run_1")["status"] == terminal
 
 
-def test_a_queued_run_cannot_complete_without_running(store: Store) -> None:
+def test_a_pending_run_cannot_complete_without_running(store: Store) -> None:
     new_run(store)
     with pytest.raises(RunConflict):
         store.transition_run("run_1", "completed")
@@ -40,7 +40,7 @@ def test_create_twice_is_a_conflict_and_keeps_the_first(store: Store) -> None:
     new_run(store)
     with pytest.raises(RunConflict):
         store.create("RUN", "run_1", {"id": "run_1", "tenant_id": "t1", "status": "running"})
-    assert store.get("RUN", "run_1")["status"] == "queued"
+    assert store.get("RUN", "run_1")["status"] == "pending"
 
 
 def test_another_tenant_sees_not_found(store: Store) -> None:

@@ -76,10 +76,12 @@ class Artifacts:
             yield from page.get("Contents", [])
 
     def delete_prefix(self, prefix: str) -> int:
-        keys = [{"Key": obj["Key"]} for obj in self.list(prefix)]
+        """Delete every object under `prefix`; returns the bytes they held."""
+        objects = list(self.list(prefix))
+        keys = [{"Key": obj["Key"]} for obj in objects]
         for start in range(0, len(keys), 1000):
             self.s3.delete_objects(Bucket=self.bucket, Delete={"Objects": keys[start : start + 1000]})
-        return len(keys)
+        return sum(int(obj["Size"]) for obj in objects)
 
     def presigned_get(self, key: str, filename: str | None = None) -> str:
         params: dict[str, Any] = {"Bucket": self.bucket, "Key": key}

@@ -171,10 +171,19 @@ class Store:
         self._call("delete_item", Key={"pk": f"{kind}#{item_id}", "sk": ITEM_SK})
 
     def list_page(
-        self, list_key: str, *, limit: int = 50, cursor: str | None = None, newest_first: bool = True
+        self, list_key: str, *, limit: int | None = 50, cursor: str | None = None, newest_first: bool = True
     ) -> tuple[list[dict[str, Any]], str | None]:
-        """One page of a list (`gsi1pk`), and the cursor of the next page if more remain."""
+        """One page of a list (`gsi1pk`), and the cursor of the next page if more remain; with no
+        limit, the whole list from the cursor on."""
         from boto3.dynamodb.conditions import Key
+
+        if limit is None:
+            items: list[dict[str, Any]] = []
+            while True:
+                page, cursor = self.list_page(list_key, limit=200, cursor=cursor, newest_first=newest_first)
+                items.extend(page)
+                if cursor is None:
+                    return items, None
 
         kwargs: dict[str, Any] = {
             "IndexName": "gsi1",
@@ -188,29 +197,23 @@ class Store:
         return [plain(i) for i in response.get("Items", [])], encode_cursor(response.get("LastEvaluatedKey"))
 
     def list_all(self, list_key: str, *, newest_first: bool = True) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        cursor: str | None = None
-        while True:
-            page, cursor = self.list_page(list_key, limit=200, cursor=cursor, newest_first=newest_first)
-            items.extend(page)
-            if cursor is None:
-                return items
+        return self.list_page(list_key, limit=None, newest_first=newest_first)[0]
 
-    def count_active(self, tenant_id: str) -> dict[str, int]:
-        """Non-terminal runs of a tenant by status (the sparse index gsi2 holds only those)."""
+    def active_runs(self, tenant_id: str) -> list[tuple[str, str]]:
+        """(run id, status) of a tenant's runs that have not ended (the sparse index gsi2 holds only
+        those), oldest id first."""
         from boto3.dynamodb.conditions import Key
 
-        counts: dict[str, int] = {}
+        runs: list[tuple[str, str]] = []
         kwargs: dict[str, Any] = {
             "IndexName": "gsi2",
             "KeyConditionExpression": Key("gsi2pk").eq(f"ACTIVE#{tenant_id}"),
         }
         while True:
             response = self._call("query", **kwargs)
-            for item in response.get("Items", []):
-                counts[item["status"]] = counts.get(item["status"], 0) + 1
+            runs.extend((str(item["gsi2sk"]), str(item["status"])) for item in response.get("Items", []))
             if "LastEvaluatedKey" not in response:
-                return counts
+                return runs
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     # ------------------------------------------------------------------ runs
@@ -337,6 +340,32 @@ class Store:
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
+
+    def add_to_counters(
+        self, pk: str, sk: str, deltas: Mapping[str, int], *, must_exist: bool = False
+    ) -> None:
+        """Atomically add each delta to a number attribute of an entry (made on first use, unless
+        `must_exist`: then a missing entry is RunConflict)."""
+        from botocore.exceptions import ClientError
+
+        kwargs: dict[str, Any] = {
+            "Key": {"pk": pk, "sk": sk},
+            "UpdateExpression": "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(deltas))),
+            "ExpressionAttributeNames": {f"#c{i}": name for i, name in enumerate(deltas)},
+            "ExpressionAttributeValues": {f":c{i}": value for i, value in enumerate(deltas.values())},
+        }
+        if must_exist:
+            kwargs["ConditionExpression"] = "attribute_exists(pk)"
+        try:
+            self._call("update_item", **kwargs)
+        except ClientError as error:
+            if _is_condition_failure(error):
+                raise RunConflict(f"{pk} does not exist") from error
+            raise
+
+    def count_in_item(self, kind: str, item_id: str, deltas: Mapping[str, int]) -> None:
+        """add_to_counters on an entity item that must exist (RunConflict if it is gone)."""
+        self.add_to_counters(f"{kind}#{item_id}", ITEM_SK, deltas, must_exist=True)
 
     def delete_entry(self, pk: str, sk: str) -> None:
         self._call("delete_item", Key={"pk": pk, "sk": sk})

@@ -11,6 +11,7 @@ from planalign.errors import (
     InvalidConfig,
     InvalidRequest,
     NotFound,
+    PayloadTooLarge,
     PlanAlignError,
     RunConflict,
     SimulationRejected,
@@ -25,6 +26,7 @@ STATUS_OF: dict[type[PlanAlignError], int] = {
     SimulationRejected: 422,
     NotFound: 404,
     RunConflict: 409,
+    PayloadTooLarge: 413,
 }
 
 

@@ -1,4 +1,5 @@
-"""List pagination: `?limit=` (1-200, default 50) and `?cursor=`, the next page in a Link header."""
+"""List pagination: `?limit=` (1-200) and `?cursor=`, the next page in a Link header. Without a limit
+a list answers whole, as the Studio reads its lists (workspaces, scenarios, batches, runs)."""
 
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -13,7 +14,7 @@ class Page:
 
     request: Request
     response: Response
-    limit: int
+    limit: int | None
     cursor: str | None
 
     def answer(self, items: list[dict[str, Any]], next_cursor: str | None) -> list[dict[str, Any]]:
@@ -27,7 +28,7 @@ class Page:
 def _page(
     request: Request,
     response: Response,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: Annotated[int | None, Query(ge=1, le=200)] = None,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> Page:
     return Page(request, response, limit, cursor)

@@ -1,56 +1,63 @@
-"""System routes: health, status and the built-in config."""
+"""System routes: health, status and the config defaults in the Studio's dialect."""
 
-import time
 from typing import Any
 
 from fastapi import APIRouter
 
 from planalign import __version__
-from planalign.api.services import ArtifactsDep, StoreDep, WorkflowDep
+from planalign.api.models import Health, SystemStatus
+from planalign.api.services import StoreDep
 from planalign.api.tenant import Tenant
-from planalign.domain.config import default_config
+from planalign.domain import run_status
+from planalign.domain.studio_config import studio_defaults
 from planalign.ids import utc_now
+from planalign.services import usage
 from planalign.settings import get_settings
 
 router = APIRouter(prefix="/api", tags=["system"])
+MB = 1024 * 1024
 
 
 @router.get("/health")
-def health(store: StoreDep, artifacts: ArtifactsDep, workflow: WorkflowDep) -> dict[str, Any]:
-    issues: list[str] = []
-    checks = (
-        ("table", store.reachable),
-        ("bucket", artifacts.reachable),
-        ("state machine", workflow.reachable),
-    )
-    for name, check in checks:
-        try:
-            check()
-        except Exception as error:
-            issues.append(f"{name} unreachable: {type(error).__name__}")
-    return {"healthy": not issues, "issues": issues, "warnings": [], "version": __version__}
+def health() -> Health:
+    """Liveness only, without touching AWS (it is public); `/api/system/status` reads the table."""
+    return Health(healthy=True, issues=[], warnings=[], version=__version__)
 
 
 @router.get("/system/status")
-def system_status(tenant_id: Tenant, store: StoreDep) -> dict[str, Any]:
-    counts = store.count_active(tenant_id)
-    workspaces = store.list_all(f"T#{tenant_id}#WS")
+def system_status(tenant_id: Tenant, store: StoreDep) -> SystemStatus:
+    """The caller's tenant: its runs, workspaces and stored bytes, read from counters (O(1) in the
+    number of workspaces). `thread_count` is how many simulations run at once here."""
     settings = get_settings()
-    return {
-        "system_ready": True,
-        "system_message": "ready",
-        "timestamp": utc_now(),
-        "active_simulations": counts.get("running", 0),
-        "queued_simulations": counts.get("queued", 0),
-        "workspace_count": len(workspaces),
-        "scenario_count": sum(int(w.get("scenario_count") or 0) for w in workspaces),
-        "version": __version__,
-        "region": settings.region,
-        "stage": settings.stage,
-        "server_time_epoch": int(time.time()),
-    }
+    counts = usage.usage(store, tenant_id)
+    statuses = [status for _, status in store.active_runs(tenant_id)]
+    storage_mb = round(counts["storage_bytes"] / MB, 3)
+    limit_mb = float(settings.storage_limit_mb)
+    percent = round(storage_mb / limit_mb * 100, 2) if limit_mb else 0.0
+    recommendations = []
+    if percent > 80:
+        recommendations.append("Storage is over 80% of the limit: delete old runs' results")
+    if counts["workspaces"] == 0:
+        recommendations.append("Create your first workspace to get started")
+    return SystemStatus(
+        system_ready=True,
+        system_message="ready",
+        timestamp=utc_now(),
+        active_simulations=statuses.count(run_status.RUNNING),
+        queued_simulations=statuses.count(run_status.PENDING),
+        total_storage_mb=storage_mb,
+        storage_limit_mb=limit_mb,
+        storage_percent=percent,
+        workspace_count=counts["workspaces"],
+        scenario_count=counts["scenarios"],
+        thread_count=settings.ensemble_max_concurrency,
+        recommendations=recommendations,
+        version=__version__,
+        region=settings.region,
+        stage=settings.stage,
+    )
 
 
 @router.get("/config/defaults")
 def config_defaults(tenant_id: Tenant) -> dict[str, Any]:
-    return default_config()
+    return studio_defaults()

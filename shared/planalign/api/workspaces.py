@@ -1,95 +1,61 @@
-"""Workspace, scenario, upload and dataset routes."""
+"""Workspace routes, census uploads (our presigned form and the Studio's plain upload), datasets."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, File, UploadFile
 
-from planalign.api.models import ScenarioIn, UploadIn, WorkspaceIn
+from planalign.api.models import (
+    CensusPathSet,
+    FilePathIn,
+    FileUpload,
+    FileValidation,
+    Success,
+    UploadIn,
+    Workspace,
+    WorkspaceIn,
+    WorkspaceUpdate,
+)
 from planalign.api.paging import PageDep
-from planalign.api.services import ArtifactsDep, StoreDep
+from planalign.api.services import ArtifactsDep, StoreDep, WorkflowDep
 from planalign.api.tenant import Tenant
-from planalign.services import uploads, workspaces
+from planalign.services import census_files, uploads, workspaces
 from planalign.settings import get_settings
 
 router = APIRouter(prefix="/api/workspaces", tags=["workspaces"])
+# How long the plain upload waits for its import before answering (API Gateway allows 30 s).
+UPLOAD_WAIT_SECONDS = 20.0
 
 
 @router.get("")
-def list_workspaces(
-    tenant_id: Tenant,
-    store: StoreDep,
-    page: PageDep,
-) -> list[dict[str, Any]]:
-    return page.answer(*workspaces.list_workspaces(store, tenant_id, page.limit, page.cursor))
+def list_workspaces(tenant_id: Tenant, store: StoreDep, page: PageDep) -> list[Workspace]:
+    items = page.answer(*workspaces.list_workspaces(store, tenant_id, page.limit, page.cursor))
+    return [Workspace(**item) for item in items]
 
 
 @router.post("", status_code=201)
-def create_workspace(body: WorkspaceIn, tenant_id: Tenant, store: StoreDep) -> dict[str, Any]:
-    return workspaces.create_workspace(store, tenant_id, body.model_dump())
+def create_workspace(body: WorkspaceIn, tenant_id: Tenant, store: StoreDep) -> Workspace:
+    return Workspace(**workspaces.create_workspace(store, tenant_id, body.model_dump()))
 
 
 @router.get("/{workspace_id}")
-def get_workspace(workspace_id: str, tenant_id: Tenant, store: StoreDep) -> dict[str, Any]:
-    return workspaces.get_workspace(store, tenant_id, workspace_id)
+def get_workspace(workspace_id: str, tenant_id: Tenant, store: StoreDep) -> Workspace:
+    return Workspace(**workspaces.get_workspace(store, tenant_id, workspace_id))
 
 
 @router.put("/{workspace_id}")
 def update_workspace(
-    workspace_id: str, body: WorkspaceIn, tenant_id: Tenant, store: StoreDep
-) -> dict[str, Any]:
-    return workspaces.update_workspace(store, tenant_id, workspace_id, body.model_dump())
+    workspace_id: str, body: WorkspaceUpdate, tenant_id: Tenant, store: StoreDep
+) -> Workspace:
+    changes = body.model_dump(exclude_unset=True)
+    return Workspace(**workspaces.update_workspace(store, tenant_id, workspace_id, changes))
 
 
-@router.delete("/{workspace_id}", status_code=204)
+@router.delete("/{workspace_id}")
 def delete_workspace(
-    workspace_id: str, tenant_id: Tenant, store: StoreDep, artifacts: ArtifactsDep
-) -> Response:
-    workspaces.delete_workspace(store, artifacts, tenant_id, workspace_id)
-    return Response(status_code=204)
-
-
-@router.get("/{workspace_id}/scenarios")
-def list_scenarios(
-    workspace_id: str,
-    tenant_id: Tenant,
-    store: StoreDep,
-    page: PageDep,
-) -> list[dict[str, Any]]:
-    return page.answer(*workspaces.list_scenarios(store, tenant_id, workspace_id, page.limit, page.cursor))
-
-
-@router.post("/{workspace_id}/scenarios", status_code=201)
-def create_scenario(
-    workspace_id: str, body: ScenarioIn, tenant_id: Tenant, store: StoreDep
-) -> dict[str, Any]:
-    return workspaces.create_scenario(store, tenant_id, workspace_id, body.model_dump())
-
-
-@router.get("/{workspace_id}/scenarios/{scenario_id}")
-def get_scenario(workspace_id: str, scenario_id: str, tenant_id: Tenant, store: StoreDep) -> dict[str, Any]:
-    return workspaces.scenario_view(store, tenant_id, workspace_id, scenario_id)
-
-
-@router.put("/{workspace_id}/scenarios/{scenario_id}")
-def update_scenario(
-    workspace_id: str, scenario_id: str, body: ScenarioIn, tenant_id: Tenant, store: StoreDep
-) -> dict[str, Any]:
-    return workspaces.update_scenario(store, tenant_id, workspace_id, scenario_id, body.model_dump())
-
-
-@router.delete("/{workspace_id}/scenarios/{scenario_id}", status_code=204)
-def delete_scenario(
-    workspace_id: str, scenario_id: str, tenant_id: Tenant, store: StoreDep, artifacts: ArtifactsDep
-) -> Response:
-    workspaces.delete_scenario(store, artifacts, tenant_id, workspace_id, scenario_id)
-    return Response(status_code=204)
-
-
-@router.get("/{workspace_id}/scenarios/{scenario_id}/config")
-def scenario_config(
-    workspace_id: str, scenario_id: str, tenant_id: Tenant, store: StoreDep
-) -> dict[str, Any]:
-    return workspaces.merged_config(store, tenant_id, workspace_id, scenario_id)
+    workspace_id: str, tenant_id: Tenant, store: StoreDep, artifacts: ArtifactsDep, workflow: WorkflowDep
+) -> Success:
+    workspaces.delete_workspace(store, artifacts, workflow, tenant_id, workspace_id)
+    return Success(success=True)
 
 
 @router.post("/{workspace_id}/uploads", status_code=201)
@@ -100,12 +66,47 @@ def create_upload(
     return uploads.create_upload(store, artifacts, tenant_id, workspace_id, body.model_dump(), max_bytes)
 
 
-@router.get("/{workspace_id}/datasets")
-def list_datasets(
+@router.post("/{workspace_id}/upload", status_code=201)
+def upload_census_file(
     workspace_id: str,
+    file: Annotated[UploadFile, File(description="the census (CSV, XLSX, XLS, ODS or Parquet)")],
     tenant_id: Tenant,
     store: StoreDep,
-    page: PageDep,
+    artifacts: ArtifactsDep,
+) -> FileUpload:
+    """The Studio's upload: the file is imported as a dataset and becomes the workspace's census."""
+    limit = get_settings().max_request_bytes
+    content = file.file.read(limit + 1)
+    answer = census_files.upload_census(
+        store,
+        artifacts,
+        tenant_id,
+        workspace_id,
+        file.filename or "",
+        content,
+        max_bytes=limit,
+        wait_seconds=UPLOAD_WAIT_SECONDS,
+    )
+    return FileUpload(**answer)
+
+
+@router.post("/{workspace_id}/validate-path")
+def validate_path(
+    workspace_id: str, body: FilePathIn, tenant_id: Tenant, store: StoreDep, artifacts: ArtifactsDep
+) -> FileValidation:
+    return FileValidation(
+        **census_files.validate_path(store, artifacts, tenant_id, workspace_id, body.file_path)
+    )
+
+
+@router.post("/{workspace_id}/set-census-path")
+def set_census_path(workspace_id: str, body: FilePathIn, tenant_id: Tenant, store: StoreDep) -> CensusPathSet:
+    return CensusPathSet(**census_files.set_census_path(store, tenant_id, workspace_id, body.file_path))
+
+
+@router.get("/{workspace_id}/datasets")
+def list_datasets(
+    workspace_id: str, tenant_id: Tenant, store: StoreDep, page: PageDep
 ) -> list[dict[str, Any]]:
     return page.answer(*uploads.list_datasets(store, tenant_id, workspace_id, page.limit, page.cursor))
 

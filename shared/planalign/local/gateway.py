@@ -5,16 +5,18 @@ import base64
 import json
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route as StarletteRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from planalign.local.auth import SESSION_COOKIE, LocalAuth, request_token
 from planalign.local.lambda_runner import LambdaError, LambdaRunner
 from planalign.local.template import ACCOUNT_ID, Route
 
@@ -23,23 +25,25 @@ CONNECTIONS_PATH = "/@connections/"  # API Gateway's management API: POST, GET, 
 CORS_HEADERS = {
     "access-control-allow-origin": "*",
     "access-control-allow-headers": "authorization,content-type,x-api-token",
-    "access-control-allow-methods": "GET,POST,PUT,DELETE,OPTIONS",
-    "access-control-expose-headers": "link,location",
+    "access-control-allow-methods": "GET,POST,PUT,PATCH,DELETE,OPTIONS",
+    "access-control-expose-headers": (
+        "link,location,x-planalign-run-warning,x-planalign-active-run-id,x-planalign-result-run-id"
+    ),
 }
-
-
-def token_of(headers: Any, query: Any = None) -> str | None:
-    authorization = headers.get("authorization", "")
-    if authorization.lower().startswith("bearer "):
-        return str(authorization[7:].strip())
-    return headers.get("x-api-token") or (query.get("token") if query is not None else None)
+API_PREFIX = "/api/"
 
 
 class HttpGateway:
-    def __init__(self, routes: list[Route], runner: LambdaRunner, tokens: dict[str, str]) -> None:
+    """The HTTP API's routes; with `studio_dir`, also a Studio build on the same origin (every path
+    outside /api/ is a file of it, or its index.html for the Studio's client-side routes)."""
+
+    def __init__(
+        self, routes: list[Route], runner: LambdaRunner, auth: LocalAuth, studio_dir: Path | None = None
+    ) -> None:
         self.routes = routes
         self.runner = runner
-        self.tokens = tokens  # token -> tenant
+        self.auth = auth
+        self.studio_dir = studio_dir.resolve() if studio_dir is not None else None
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         for route in self.routes:
@@ -55,9 +59,11 @@ class HttpGateway:
             return Response(status_code=204, headers=CORS_HEADERS)
         matched = self.match(request.method, request.url.path)
         if matched is None:
+            if self.studio_dir is not None and not request.url.path.startswith(API_PREFIX):
+                return self.studio_file(request.url.path)
             return JSONResponse({"detail": "Not Found"}, status_code=404, headers=CORS_HEADERS)
         route, path_parameters = matched
-        tenant = self.tokens.get(token_of(request.headers) or "")
+        tenant = self.auth.tenant_of(request_token(request.headers, cookies=request.cookies))
         if not route.public and tenant is None:
             return JSONResponse({"detail": "missing or invalid token"}, status_code=401, headers=CORS_HEADERS)
         event = self.event(request, await request.body(), route, path_parameters, tenant)
@@ -70,6 +76,19 @@ class HttpGateway:
                 headers=CORS_HEADERS,
             )
         return self.response(result)
+
+    def studio_file(self, path: str) -> Response:
+        """A file of the Studio's build, or its index.html (with the session cookie when the API needs
+        a token, so that the links the Studio opens without headers are signed in too)."""
+        assert self.studio_dir is not None
+        wanted = (self.studio_dir / path.lstrip("/")).resolve()
+        if wanted.is_file() and wanted.is_relative_to(self.studio_dir):
+            return FileResponse(wanted)
+        response = FileResponse(self.studio_dir / "index.html", headers={"cache-control": "no-cache"})
+        token = self.auth.session_token()
+        if token is not None:
+            response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", path="/")
+        return response
 
     @staticmethod
     def event(
@@ -171,17 +190,38 @@ async def _answer(
     await send({"type": "http.response.body", "body": body})
 
 
+# The Studio's WebSocket paths and the query parameter that carries their id to $connect.
+STUDIO_SOCKET_PATHS = {"simulation": "run_id", "batch": "batch_id"}
+
+
+def studio_path_query(path: str, query: dict[str, str]) -> dict[str, str]:
+    """The query string that `$connect` gets for a socket opened on `path`: the Studio's
+    `/ws/simulation/{run_id}` and `/ws/batch/{batch_id}` put their id in it, as the WebSocket API's
+    one URL takes it (a front door's CloudFront Function makes the same rewrite in AWS)."""
+    parts = path.strip("/").split("/")
+    if len(parts) == 3 and parts[0] == "ws" and parts[1] in STUDIO_SOCKET_PATHS and parts[2]:
+        return {**query, STUDIO_SOCKET_PATHS[parts[1]]: parts[2]}
+    return query
+
+
 class WebSocketGateway:
     """The WebSocket side: `$connect`/`$disconnect`/action routes invoke their functions, and
     `/@connections/{id}` delivers to a socket (410 once it is closed), as API Gateway does."""
 
-    def __init__(self, routes: dict[str, str], runner: LambdaRunner, tokens: dict[str, str]) -> None:
+    def __init__(self, routes: dict[str, str], runner: LambdaRunner, auth: LocalAuth) -> None:
         self.routes = routes
         self.runner = runner
-        self.tokens = tokens
+        self.auth = auth
         self.sockets: dict[str, Any] = {}
 
-    def _event(self, route: str, connection_id: str, tenant: str, body: str | None = None) -> dict[str, Any]:
+    def _event(
+        self,
+        route: str,
+        connection_id: str,
+        tenant: str,
+        body: str | None = None,
+        query: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
         event_type = {"$connect": "CONNECT", "$disconnect": "DISCONNECT"}.get(route, "MESSAGE")
         event: dict[str, Any] = {
             "requestContext": {
@@ -199,13 +239,22 @@ class WebSocketGateway:
         }
         if body is not None:
             event["body"] = body
+        if query:
+            event["queryStringParameters"] = query
         return event
 
-    async def _invoke(self, route: str, connection_id: str, tenant: str, body: str | None = None) -> int:
+    async def _invoke(
+        self,
+        route: str,
+        connection_id: str,
+        tenant: str,
+        body: str | None = None,
+        query: dict[str, str] | None = None,
+    ) -> int:
         function = self.routes.get(route) or self.routes["$default"]
         try:
             result = await run_in_threadpool(
-                self.runner.invoke, function, self._event(route, connection_id, tenant, body)
+                self.runner.invoke, function, self._event(route, connection_id, tenant, body, query)
             )
         except LambdaError:
             return 500
@@ -214,22 +263,19 @@ class WebSocketGateway:
     async def connect(self, websocket: Any) -> None:
         from starlette.websockets import WebSocketDisconnect
 
-        tenant = self.tokens.get(websocket.query_params.get("token") or "")
+        tenant = self.auth.tenant_of(request_token(websocket.headers, websocket.query_params, websocket.cookies))
         if tenant is None:
             await websocket.close(code=4401, reason="missing or invalid token")
             return
         connection_id = base64.urlsafe_b64encode(uuid.uuid4().bytes[:12]).decode()
-        await websocket.accept()
-        self.sockets[connection_id] = websocket
-        if await self._invoke("$connect", connection_id, tenant) != 200:
-            self.sockets.pop(connection_id, None)
+        query = studio_path_query(websocket.scope["path"], dict(websocket.query_params))
+        # As API Gateway: the handshake completes only once $connect said yes, and until then a post
+        # to the connection is a 410 (the notifier retries its first snapshot while the socket opens).
+        if await self._invoke("$connect", connection_id, tenant, query=query) != 200:
             await websocket.close(code=4403)
             return
-        params = websocket.path_params
-        if "run_id" in params or "batch_id" in params:
-            key = "run_id" if "run_id" in params else "batch_id"
-            body = json.dumps({"action": "subscribe", key: params[key]})
-            await self._invoke("subscribe", connection_id, tenant, body)
+        await websocket.accept()
+        self.sockets[connection_id] = websocket
         try:
             while True:
                 text = await websocket.receive_text()

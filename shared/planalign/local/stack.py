@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from planalign.local.auth import LOOPBACK_HOSTS, LocalAuth
 from planalign.local.gateway import HttpGateway, WebSocketGateway, build_app
 from planalign.local.lambda_runner import LambdaRunner
 from planalign.local.moto_backend import MotoServer
@@ -26,6 +27,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[3]
 LOCAL_STAGE = "local"
 FLUSH_SECONDS = 5.0
 EXECUTION_POLL_SECONDS = 0.25
+OPEN_TENANT = "local"  # the one tenant of `planalign local --no-auth`
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -55,6 +57,8 @@ class LocalStack:
         port: int = 0,
         tokens: dict[str, str] | None = None,
         parameters: dict[str, str] | None = None,
+        no_auth: bool = False,
+        studio_dir: Path | None = None,
     ) -> None:
         self.root = root
         self.parameters = {"StageName": LOCAL_STAGE, **(parameters or {})}
@@ -62,7 +66,16 @@ class LocalStack:
         self.host = host
         self.port = port or free_port(host)
         env_tokens = os.environ.get("PLANALIGN_API_TOKENS", "")
-        self.tokens = tokens or parse_tokens(env_tokens) or {f"local-{secrets.token_urlsafe(16)}": "local"}
+        if no_auth and host not in LOOPBACK_HOSTS:
+            raise ValueError(f"--no-auth serves anyone who reaches it: only on loopback, not on {host}")
+        self.no_auth = no_auth
+        self.tokens = (
+            {}
+            if no_auth
+            else tokens or parse_tokens(env_tokens) or {f"local-{secrets.token_urlsafe(16)}": "local"}
+        )
+        self.auth = LocalAuth(self.tokens, OPEN_TENANT if no_auth else None)
+        self.studio_dir = studio_dir
         self.moto = MotoServer(host, free_port(host))
         self.template: LocalTemplate | None = None
         self.runner: LambdaRunner | None = None
@@ -116,7 +129,7 @@ class LocalStack:
             {
                 "WEBSOCKET_URL": f"{self.ws_url}/ws",
                 "WEBSOCKET_CALLBACK_URL": self.api_url,
-                "WEBSOCKET_RUN_PATHS": "true",
+                "STUDIO_WEBSOCKET_URL": self.ws_url,
             }
         )
         self.runner = LambdaRunner(self.template.functions)
@@ -310,7 +323,7 @@ class LocalStack:
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues={
                     ":run": {"S": "RUN#"},
-                    ":q": {"S": "queued"},
+                    ":q": {"S": "pending"},
                     ":r": {"S": "running"},
                 },
             )
@@ -327,8 +340,8 @@ class LocalStack:
         import uvicorn
 
         assert self.template is not None and self.runner is not None
-        http = HttpGateway(self.template.routes, self.runner, self.tokens)
-        websocket = WebSocketGateway(self.template.websocket_routes, self.runner, self.tokens)
+        http = HttpGateway(self.template.routes, self.runner, self.auth, self.studio_dir)
+        websocket = WebSocketGateway(self.template.websocket_routes, self.runner, self.auth)
         config = uvicorn.Config(
             build_app(http, websocket),
             host=self.host,

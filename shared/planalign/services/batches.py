@@ -11,9 +11,9 @@ from planalign.adapters.workflow import Workflow
 from planalign.domain import run_status
 from planalign.errors import InvalidRequest, NotFound, PlanAlignError, RunConflict
 from planalign.ids import new_id, utc_now
-from planalign.services.runs import cancel_run, create_run, latest_dataset_id, launch_run
+from planalign.services.links import websocket_link
+from planalign.services.runs import cancel_run, create_run, default_dataset_id, launch_run
 from planalign.services.workspaces import get_scenario
-from planalign.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -26,9 +26,9 @@ def run_all(
     """Start one run per scenario (all of the workspace's, or `scenario_ids`) on the newest dataset.
     A scenario that cannot start gets a failed entry; only an unknown scenario (404) or a workspace
     without a census (409) refuses the whole batch."""
-    workspace = store.get("WS", workspace_id, tenant_id)
+    store.get("WS", workspace_id, tenant_id)
     scenarios = _scenarios_to_run(store, tenant_id, workspace_id, body.get("scenario_ids"))
-    dataset_id = latest_dataset_id(workspace)
+    datasets = {scenario["id"]: default_dataset_id(store, tenant_id, scenario) for scenario in scenarios}
     batch_id = new_id("batch")
     submitted_at = utc_now()
     entries: list[dict[str, Any]] = []
@@ -38,12 +38,12 @@ def run_all(
             "scenario_id": scenario["id"],
             "name": scenario["name"],
             "run_id": None,
-            "status": run_status.QUEUED,
+            "status": run_status.PENDING,
             "progress": 0,
             "error_message": None,
         }
         try:
-            run = create_run(store, tenant_id, scenario, dataset_id, batch_id=batch_id)
+            run = create_run(store, tenant_id, scenario, datasets[scenario["id"]], batch_id=batch_id)
         except PlanAlignError as error:
             entry.update(status=run_status.FAILED, error_message=str(error))
         else:
@@ -55,7 +55,9 @@ def run_all(
         "tenant_id": tenant_id,
         "workspace_id": workspace_id,
         "name": body.get("name") or f"Run all {submitted_at}",
-        "status": run_status.QUEUED,
+        "parallel": bool(body.get("parallel")),
+        "export_format": body.get("export_format"),
+        "status": run_status.PENDING,
         "submitted_at": submitted_at,
         "completed_at": None,
         "scenarios": entries,
@@ -92,7 +94,7 @@ def batch_view(store: Store, tenant_id: str, batch_id: str) -> dict[str, Any]:
 
 
 def list_batches(
-    store: Store, tenant_id: str, workspace_id: str, limit: int, cursor: str | None
+    store: Store, tenant_id: str, workspace_id: str, limit: int | None, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     store.get("WS", workspace_id, tenant_id)
     items, next_cursor = store.list_page(f"WS#{workspace_id}#BATCH", limit=limit, cursor=cursor)
@@ -127,7 +129,6 @@ def _job(store: Store, batch: dict[str, Any]) -> dict[str, Any]:
             # It ended with its last run; a batch none of whose runs could start ended when submitted.
             completed_at = max(ended_at, default=batch["submitted_at"])
             _persist_final(store, batch["id"], status, completed_at, entries)
-    websocket = get_settings().websocket_url
     return {
         **{field: batch.get(field) for field in BATCH_FIELDS},
         "status": status,
@@ -135,7 +136,9 @@ def _job(store: Store, batch: dict[str, Any]) -> dict[str, Any]:
         "duration_seconds": _seconds_between(batch["submitted_at"], completed_at or utc_now()),
         "overall_progress": overall_progress(entries),
         "scenarios": entries,
-        "websocket_url": f"{websocket}/ws/batch/{batch['id']}" if websocket else "",
+        "parallel": bool(batch.get("parallel")),
+        "export_format": batch.get("export_format"),
+        "websocket_url": websocket_link("batch", batch["id"]),
     }
 
 
@@ -154,7 +157,7 @@ def _live_entries(store: Store, batch: dict[str, Any]) -> tuple[list[dict[str, A
                 live.update(status=run_status.FAILED, error_message=f"run {entry['run_id']} was deleted")
             else:
                 live.update(
-                    status=run["status"], progress=run["progress"], error_message=run["error_message"]
+                    status=run["status"], progress=int(run["progress"] or 0), error_message=run["error_message"]
                 )
                 if run["completed_at"]:
                     ended_at.append(run["completed_at"])
@@ -179,18 +182,14 @@ def _persist_final(
 
 
 def batch_status(statuses: list[str]) -> str:
-    """queued while every run is queued, running while any has not ended; once all have ended:
-    completed when all completed, failed when all failed, cancelled when any was cancelled, else
-    completed_with_warnings (some failed or warned)."""
+    """The Studio's BatchJob status: pending while every run is pending, running while any has not
+    ended; once all have ended, completed when every run completed, else failed (a failed or
+    cancelled run fails the batch; each scenario entry keeps its own run's status)."""
     if any(not run_status.is_terminal(s) for s in statuses):
-        return run_status.QUEUED if all(s == run_status.QUEUED for s in statuses) else run_status.RUNNING
+        return run_status.PENDING if all(s == run_status.PENDING for s in statuses) else run_status.RUNNING
     if all(s == run_status.COMPLETED for s in statuses):
         return run_status.COMPLETED
-    if all(s == run_status.FAILED for s in statuses):
-        return run_status.FAILED
-    if run_status.CANCELLED in statuses:
-        return run_status.CANCELLED
-    return run_status.COMPLETED_WITH_WARNINGS
+    return run_status.FAILED
 
 
 def overall_progress(entries: list[dict[str, Any]]) -> float:

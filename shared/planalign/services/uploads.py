@@ -2,6 +2,7 @@
 `uploads/{workspace_id}/{upload_id}/{filename}` (the S3 trigger): a dataset, queued runs, executions.
 The trigger never reads the file: the import stage parses it."""
 
+import contextlib
 import json
 import logging
 import re
@@ -12,7 +13,7 @@ from urllib.parse import unquote_plus
 from planalign.adapters.artifacts import Artifacts, upload_key
 from planalign.adapters.store import Store, public
 from planalign.adapters.workflow import Workflow
-from planalign.errors import InvalidRequest, NotFound, PlanAlignError
+from planalign.errors import InvalidRequest, NotFound, PlanAlignError, RunConflict
 from planalign.ids import new_id, utc_now
 from planalign.services.runs import create_run, launch_run
 from planalign.services.workspaces import get_scenario
@@ -77,23 +78,9 @@ def create_upload(
             get_scenario(store, tenant_id, workspace_id, scenario_id)
     extension = filename[filename.rfind(".") :].lower() if "." in filename else ""
     content_type = body.get("content_type") or CENSUS_CONTENT_TYPES.get(extension, "application/octet-stream")
-    upload_id = new_id("up")
+    upload_id = new_upload(store, tenant_id, workspace_id, filename, run_scenarios, body.get("sheet"))
     key = upload_key(workspace_id, upload_id, filename)
     expires_epoch = int(time.time()) + UPLOAD_FORM_SECONDS
-    store.create(
-        "UP",
-        upload_id,
-        {
-            "id": upload_id,
-            "tenant_id": tenant_id,
-            "workspace_id": workspace_id,
-            "filename": filename,
-            "run_scenarios": run_scenarios,
-            "sheet": body.get("sheet"),
-            "created_at": utc_now(),
-            "expires_at": expires_epoch + CLAIM_DAYS * 86400,
-        },
-    )
     post = artifacts.presigned_post(key, content_type, max_bytes, UPLOAD_FORM_SECONDS)
     return {
         "upload_id": upload_id,
@@ -105,12 +92,34 @@ def create_upload(
     }
 
 
+def new_upload(
+    store: Store, tenant_id: str, workspace_id: str, filename: str, run_scenarios: Any, sheet: str | None
+) -> str:
+    """Record an upload before its object lands: the trigger reads which runs and sheet it asked for."""
+    upload_id = new_id("up")
+    store.create(
+        "UP",
+        upload_id,
+        {
+            "id": upload_id,
+            "tenant_id": tenant_id,
+            "workspace_id": workspace_id,
+            "filename": filename,
+            "run_scenarios": run_scenarios,
+            "sheet": sheet,
+            "created_at": utc_now(),
+            "expires_at": int(time.time()) + UPLOAD_FORM_SECONDS + CLAIM_DAYS * 86400,
+        },
+    )
+    return upload_id
+
+
 def dataset_view(item: dict[str, Any]) -> dict[str, Any]:
     return {field: item.get(field) for field in DATASET_FIELDS}
 
 
 def list_datasets(
-    store: Store, tenant_id: str, workspace_id: str, limit: int, cursor: str | None
+    store: Store, tenant_id: str, workspace_id: str, limit: int | None, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     store.get("WS", workspace_id, tenant_id)
     items, next_cursor = store.list_page(f"WS#{workspace_id}#DS", limit=limit, cursor=cursor)
@@ -199,6 +208,8 @@ def register_upload(
         "gsi1sk": dataset_id,
     }
     store.create("DS", dataset_id, dataset)
+    with contextlib.suppress(RunConflict):  # an upload by any S3 client has no upload item
+        store.update("UP", upload_id, {"dataset_id": dataset_id})
     runs, skipped = _create_runs(store, tenant_id, workspace_id, requested, dataset_id)
     if skipped:
         store.update("DS", dataset_id, {"warnings": skipped})

@@ -1,0 +1,29 @@
+"""What a tenant holds: workspaces, scenarios and the bytes it stores, kept as counters in one entry
+that each write adjusts, so the system status reads one item however many workspaces there are."""
+
+from typing import Any
+
+from planalign.adapters.store import Store
+
+USAGE_KEYS = ("workspaces", "scenarios", "storage_bytes")
+
+
+def _key(tenant_id: str) -> tuple[str, str]:
+    return f"TENANT#{tenant_id}", "USAGE"
+
+
+def count(
+    store: Store, tenant_id: str, *, workspaces: int = 0, scenarios: int = 0, storage_bytes: int = 0
+) -> None:
+    """Add to the tenant's counters (negative to take away)."""
+    deltas = {"workspaces": workspaces, "scenarios": scenarios, "storage_bytes": storage_bytes}
+    changed = {name: delta for name, delta in deltas.items() if delta}
+    if changed:
+        store.add_to_counters(*_key(tenant_id), changed)
+
+
+def usage(store: Store, tenant_id: str) -> dict[str, int]:
+    entry: dict[str, Any] = store.get_entry(*_key(tenant_id)) or {}
+    # Never below zero: a delete that raced a create is counted once each way, but a reader should
+    # not see a moment's negative count.
+    return {name: max(0, int(entry.get(name) or 0)) for name in USAGE_KEYS}

@@ -27,12 +27,18 @@ Arrivals = list[tuple[int, float]]  # (write index, time received) of each updat
 async def subscriber(url: str, writes: int, subscribed: asyncio.Queue[None]) -> Arrivals:
     arrivals: Arrivals = []
     async with connect(url, max_queue=None) as socket:
-        await socket.recv()  # the snapshot: subscribed
+        await socket.recv()  # the snapshot: subscribed (on connect)
         subscribed.put_nowait(None)
         while not arrivals or arrivals[-1][0] < writes - 1:
             message = json.loads(await asyncio.wait_for(socket.recv(), timeout=60))
-            if message["type"] == "update" and message["message"].startswith("write "):
-                arrivals.append((int(message["message"].split()[1]), time.time()))
+            # Write k sets events_generated to k + 1: the update says which write it shows.
+            marker = (
+                message["data"]["performance_metrics"]["events_generated"]
+                if message["type"] == "update"
+                else 0
+            )
+            if marker:
+                arrivals.append((marker - 1, time.time()))
     return arrivals
 
 
@@ -76,7 +82,9 @@ def measure(
     written: list[float] = []
     for index in range(writes):
         written.append(time.time())
-        progress.report("simulation", (index + 1) / writes, f"write {index}")
+        progress.report(
+            "simulation", (index + 1) / writes, f"write {index}", values={"events_generated": index + 1}
+        )
         time.sleep(interval)
     arrivals: list[Arrivals] = pipe.recv()
     clients.join()

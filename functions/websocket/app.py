@@ -1,10 +1,12 @@
-"""The WebSocket API's routes: $connect, $disconnect, subscribe, unsubscribe, ping and $default."""
+"""The WebSocket API's routes: $connect (subscribing to the `run_id` or `batch_id` of its query
+string), $disconnect, subscribe, unsubscribe, ping and $default."""
 
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from planalign.adapters.push import Push
 from planalign.adapters.store import Store
+from planalign.errors import InvalidRequest
 from planalign.services import subscriptions
 
 logger = Logger()
@@ -27,7 +29,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if tenant_id is None:
         return {"statusCode": 401, "body": "missing or invalid token"}
     if route == "$connect":
-        subscriptions.connect(store, connection_id, tenant_id)
+        try:
+            subscriptions.connect(store, connection_id, tenant_id, event.get("queryStringParameters"))
+        except InvalidRequest as error:
+            return {"statusCode": 400, "body": str(error)}
         return {"statusCode": 200}
     subscriptions.handle_message(store, Push(), connection_id, tenant_id, route, event.get("body") or "")
     return {"statusCode": 200}

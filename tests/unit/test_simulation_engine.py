@@ -537,3 +537,7 @@ def test_progress_is_reported_after_each_year() -> None:
     counts = [p.events_generated for p in progress]
     assert counts == sorted(counts)
     assert counts[-1] == len(output.events["event_type"])
+    for p in progress:
+        in_year = output.events["event_type"][output.events["simulation_year"] == p.year]
+        types, numbers = np.unique(in_year, return_counts=True)
+        assert p.event_counts == {EVENT_TYPES[t]: int(n) for t, n in zip(types, numbers, strict=True)}

@@ -36,6 +36,7 @@ def execution_ended(store: Store, event: dict[str, Any]) -> dict[str, Any]:
                 "percent": failed.get("progress") or 0,
                 "message": reason,
                 "kind": "terminal",
+                "severity": "error",
                 "year": None,
             },
         )

@@ -1,8 +1,11 @@
-"""Turns the run table's stream into WebSocket messages: `snapshot` when a run appears, `update` when
-its progress or status changes, `milestone` for each history event, `batch_update` for its batch.
-Stages only write the run item; they never talk to sockets."""
+"""Turns the run table's stream into the Studio's WebSocket messages (built by services/telemetry.py):
+`snapshot` when a run appears, and to a connection that subscribed on `$connect`; `update` when what
+the telemetry shows of a run changes; `heartbeat` when only the run's heartbeat did; `milestone` for
+each history event that is a feed entry; `batch_update` (the Studio's BatchTelemetry) for its batch.
+Stages only write the run item and its history; they never talk to sockets."""
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,33 +13,36 @@ from planalign.adapters.push import Push
 from planalign.adapters.store import Store, plain
 from planalign.errors import NotFound
 from planalign.ids import utc_now
-from planalign.services.runs import run_view
-from planalign.services.subscriptions import disconnect, subscribers
+from planalign.services import telemetry
+from planalign.services.subscriptions import (
+    CONNECT_SK_PREFIX,
+    add_subscriber,
+    disconnect,
+    snapshot,
+    subscribers,
+    unsubscribe,
+)
 
 logger = logging.getLogger(__name__)
-UPDATE_FIELDS = (
-    "status",
-    "progress",
-    "current_stage",
-    "current_year",
-    "total_years",
-    "events_generated",
-    "message",
-)
-# An update that changes one of these (a stage change, a completed year, a new status) is sent even
-# when a later one follows in the same stream batch; other updates may be left out for the later one.
+# An update that changes one of these (a new status, a stage change, the next year) is sent even when
+# a later one follows in the same stream batch; other updates may be left out for the later one.
 NEVER_REPLACED_FIELDS = ("status", "current_stage", "current_year")
+# API Gateway answers 410 to a post until `$connect` has returned and the socket is open; the stream
+# record of a connection's subscription can reach us before that. Waits before each retry, seconds.
+OPENING_RETRY_SECONDS = (0.05, 0.1, 0.2, 0.4, 0.8)
 
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One message for the subscribers of `topic` of one tenant. `replaceable`: a later message of
-    the same type and topic in the same stream batch says all it says, so that one alone is sent."""
+    """One message for the subscribers of `topic` of one tenant, or only for `connection_id` (its
+    snapshot on connect). `replaceable`: a later message of the same type and topic in the same
+    stream batch says all it says, so that one alone is sent."""
 
     topic: str
     tenant_id: str
     message: dict[str, Any]
     replaceable: bool = False
+    connection_id: str | None = None
 
 
 def _image(record: dict[str, Any], name: str) -> dict[str, Any] | None:
@@ -49,15 +55,6 @@ def _image(record: dict[str, Any], name: str) -> dict[str, Any] | None:
     return plain({key: deserializer.deserialize(value) for key, value in image.items()})
 
 
-def update_message(run: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "type": "update",
-        "run_id": run["id"],
-        **{f: run.get(f) for f in UPDATE_FIELDS},
-        "timestamp": run.get("updated_at") or run.get("completed_at") or utc_now(),
-    }
-
-
 def notify(store: Store, push: Push, records: list[dict[str, Any]]) -> int:
     """Send the messages of a batch of stream records. Each connection gets its messages in record
     order; connections are served concurrently. Returns the messages sent."""
@@ -65,11 +62,15 @@ def notify(store: Store, push: Push, records: list[dict[str, Any]]) -> int:
 
 
 def deliver(store: Store, push: Push, outgoing: list[Outgoing]) -> int:
-    """Send each message to the subscribers of its topic and tenant, looked up once per batch;
-    forget connections that are gone. Returns the messages sent."""
+    """Send each message to the subscribers of its topic and tenant, looked up once per batch, and
+    forget connections that are gone; then each connection's own snapshot, after which it is one of
+    the topic's subscribers (the snapshot, read after every record of the batch was written, says
+    what their messages said). Returns the messages sent."""
     subscribed: dict[tuple[str, str], list[str]] = {}
     outbox: dict[str, list[dict[str, Any]]] = {}
     for item in outgoing:
+        if item.connection_id:
+            continue
         key = (item.topic, item.tenant_id)
         if key not in subscribed:
             subscribed[key] = subscribers(store, item.topic, item.tenant_id)
@@ -77,8 +78,27 @@ def deliver(store: Store, push: Push, outgoing: list[Outgoing]) -> int:
             outbox.setdefault(connection_id, []).append(item.message)
     sent, gone = push.send_each(outbox)
     for connection_id in gone:
+        # Also from what it was posted for: its entry may be gone already (closed while subscribing).
+        for (topic, tenant_id), connections in subscribed.items():
+            if connection_id in connections:
+                unsubscribe(store, connection_id, tenant_id, topic)
         disconnect(store, connection_id)
+    for item in outgoing:
+        if item.connection_id and _send_once_open(push, item.connection_id, item.message):
+            add_subscriber(store, item.topic, item.tenant_id, item.connection_id)
+            sent += 1
     return sent
+
+
+def _send_once_open(push: Push, connection_id: str, message: dict[str, Any]) -> bool:
+    """Post to a connection that may still be opening. One that stays gone is not subscribed: it
+    never opened, or it closed (its `$disconnect` forgets it)."""
+    for wait in (0.0, *OPENING_RETRY_SECONDS):
+        time.sleep(wait)
+        if push.send(connection_id, message):
+            return True
+    logger.info("connection never opened for its snapshot", extra={"connection_id": connection_id})
+    return False
 
 
 def _leave_out_replaced(outgoing: list[Outgoing]) -> list[Outgoing]:
@@ -88,7 +108,8 @@ def _leave_out_replaced(outgoing: list[Outgoing]) -> list[Outgoing]:
         key = (item.topic, item.message["type"])
         if not (item.replaceable and key in later):
             kept.append(item)
-        later.add(key)
+        if item.connection_id is None:
+            later.add(key)
     return kept[::-1]
 
 
@@ -100,7 +121,13 @@ def _messages(store: Store, records: list[dict[str, Any]]) -> list[Outgoing]:
         keys = record.get("dynamodb", {}).get("Keys", {})
         pk, sk = keys.get("pk", {}).get("S", ""), keys.get("sk", {}).get("S", "")
         new = _image(record, "NewImage")
-        if not pk.startswith("RUN#") or new is None:
+        if new is None:
+            continue
+        if sk.startswith(CONNECT_SK_PREFIX):
+            if record["eventName"] == "INSERT":
+                outgoing.extend(_connected(store, pk, new))
+            continue
+        if not pk.startswith("RUN#"):
             continue
         if sk == "A":
             tenants[new["id"]] = new["tenant_id"]
@@ -109,46 +136,53 @@ def _messages(store: Store, records: list[dict[str, Any]]) -> list[Outgoing]:
                 continue
             outgoing.append(item)
             batch_id = new.get("batch_id")
-            if batch_id:
+            if batch_id and item.message["type"] != "heartbeat":
                 if batch_id not in batches:
                     batches[batch_id] = _batch_changed(store, new["tenant_id"], batch_id)
                 batch_update = batches[batch_id]
                 if batch_update is not None:
                     outgoing.append(batch_update)
-        elif sk.startswith("EV#") and record["eventName"] == "INSERT" and new.get("kind") != "progress":
+        elif sk.startswith("EV#") and record["eventName"] == "INSERT":
+            message = telemetry.milestone_message(pk[4:], new)
+            if message is None:
+                continue
             run_id = pk[4:]
             if run_id not in tenants:
                 try:
                     tenants[run_id] = store.get("RUN", run_id)["tenant_id"]
                 except NotFound:
                     continue
-            outgoing.append(_milestone(run_id, tenants[run_id], new))
+            outgoing.append(Outgoing(f"RUN#{run_id}", tenants[run_id], message))
     return outgoing
+
+
+def _connected(store: Store, topic: str, entry: dict[str, Any]) -> list[Outgoing]:
+    """The snapshot of a connection that subscribed to `topic` on `$connect`. A run or batch that does
+    not exist for its tenant (yet) has none: the connection is subscribed now, and a run's own
+    snapshot reaches it when the run is created."""
+    tenant_id, connection_id = entry["tenant_id"], entry["connection_id"]
+    message = snapshot(store, topic, tenant_id)
+    if message is None:
+        add_subscriber(store, topic, tenant_id, connection_id)
+        return []
+    return [Outgoing(topic, tenant_id, message, connection_id=connection_id)]
 
 
 def _run_changed(event_name: str, old: dict[str, Any] | None, new: dict[str, Any]) -> Outgoing | None:
     topic, tenant_id = f"RUN#{new['id']}", new["tenant_id"]
     if event_name == "INSERT":
-        # Clients may subscribe before the run exists; this is their snapshot.
-        return Outgoing(topic, tenant_id, {"type": "snapshot", "run_id": new["id"], **run_view(new)})
-    if old is not None and all(old.get(f) == new.get(f) for f in UPDATE_FIELDS):
+        # Clients may subscribe before the run exists; this is their snapshot (no history yet).
+        return Outgoing(topic, tenant_id, telemetry.snapshot_message(new, []))
+    message = telemetry.update_message(new)
+    if old is None:
+        return Outgoing(topic, tenant_id, message)
+    before, after = telemetry.run_update(old), message["data"]
+    if before == after:
+        if old.get("heartbeat_at") != new.get("heartbeat_at"):
+            return Outgoing(topic, tenant_id, telemetry.heartbeat_message(new["id"]), replaceable=True)
         return None
-    replaceable = old is not None and all(old.get(f) == new.get(f) for f in NEVER_REPLACED_FIELDS)
-    return Outgoing(topic, tenant_id, update_message(new), replaceable=replaceable)
-
-
-def _milestone(run_id: str, tenant_id: str, event: dict[str, Any]) -> Outgoing:
-    message = {
-        "type": "milestone",
-        "run_id": run_id,
-        "sequence": event["seq"],
-        "kind": event["kind"],
-        "stage": event.get("stage"),
-        "year": event.get("year"),
-        "message": event.get("message"),
-        "timestamp": event.get("timestamp"),
-    }
-    return Outgoing(f"RUN#{run_id}", tenant_id, message)
+    replaceable = all(before[f] == after[f] for f in NEVER_REPLACED_FIELDS)
+    return Outgoing(topic, tenant_id, message, replaceable=replaceable)
 
 
 def _batch_changed(store: Store, tenant_id: str, batch_id: str) -> Outgoing | None:
@@ -160,12 +194,6 @@ def _batch_changed(store: Store, tenant_id: str, batch_id: str) -> Outgoing | No
         batch = batch_view(store, tenant_id, batch_id)
     except NotFound:
         return None
-    message = {
-        "type": "batch_update",
-        "batch_id": batch_id,
-        "status": batch["status"],
-        "overall_progress": batch.get("overall_progress"),
-        "scenarios": batch["scenarios"],
-        "timestamp": utc_now(),
-    }
-    return Outgoing(f"BATCH#{batch_id}", tenant_id, message, replaceable=True)
+    return Outgoing(
+        f"BATCH#{batch_id}", tenant_id, telemetry.batch_message(batch, utc_now()), replaceable=True
+    )

@@ -1,11 +1,13 @@
 """The Lambda entry point shared by the stage functions: logging with the run id on every line,
-EMF metrics, and errors re-raised by name so the state machine's Retry/Catch can match them."""
+EMF metrics, heartbeats for the run's WebSocket subscribers while the stage works, and errors
+re-raised by name so the state machine's Retry/Catch can match them."""
 
 from collections.abc import Callable
 from typing import Any
 
 from planalign.adapters.artifacts import Artifacts
 from planalign.adapters.store import Store
+from planalign.services.heartbeat import run_heartbeat
 
 Stage = Callable[[Store, Artifacts, dict[str, Any]], dict[str, Any]]
 
@@ -21,8 +23,10 @@ def stage_handler(stage_name: str, stage: Stage) -> Callable[[dict[str, Any], An
     @logger.inject_lambda_context(clear_state=True)
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         logger.append_keys(run_id=event.get("run_id"), dataset_id=event.get("dataset_id"), stage=stage_name)
+        store = Store()
         try:
-            result = stage(Store(), Artifacts(), event)
+            with run_heartbeat(store, event.get("run_id")):
+                result = stage(store, Artifacts(), event)
         except Exception:
             logger.exception("stage failed")
             metrics.add_metric(name=f"{stage_name.title()}StageFailures", unit=MetricUnit.Count, value=1)

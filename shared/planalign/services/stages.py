@@ -16,7 +16,7 @@ from planalign.domain.census import Census
 from planalign.domain.census_reader import read_census
 from planalign.domain.config import resolve_config
 from planalign.domain.exports import bands_csv, events_csv_gz, metrics_csv, results_xlsx, snapshot_csv_gz
-from planalign.domain.results import build_results, year_metrics
+from planalign.domain.results import STUDIO_EVENT_TYPES, build_results, year_metrics
 from planalign.domain.simulation import YearProgress, simulate
 from planalign.domain.simulation_output import output_from_bytes, output_to_bytes
 from planalign.errors import CensusRejected, RunConflict
@@ -46,14 +46,19 @@ def import_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) -> d
             run_id, run_status.RUNNING, {"started_at": utc_now(), "current_stage": "import"}
         )
         progress = RunProgress(store, run)
-        progress.report("import", 0.0, "run started", kind="run_started")
+        progress.report("import", 0.0, _run_started_message(run), kind="run_started")
+        # The config's warnings (settings the engine does not model), stored when the run was made.
+        progress.warn("import", list(run.get("warnings") or []))
         progress.report("import", 0.0, "import started", kind="stage_started")
     dataset = store.get("DS", state["dataset_id"], state["tenant_id"])
     census_key, report, cache_hit = _import_dataset(store, artifacts, dataset)
     if progress is not None and run_id:
-        warnings = list(report.get("warnings") or [])
-        if warnings:
-            store.update("RUN", run_id, {"warnings": [f"census: {w}" for w in warnings]})
+        census_warnings = [f"census: {w}" for w in report.get("warnings") or []]
+        if census_warnings:
+            # dict.fromkeys: a retried import adds its census warnings once.
+            warnings = list(dict.fromkeys([*(run.get("warnings") or []), *census_warnings]))
+            store.update("RUN", run_id, {"warnings": warnings})
+            progress.warn("import", census_warnings)
         note = " (cache hit)" if cache_hit else ""
         progress.report(
             "import",
@@ -63,6 +68,12 @@ def import_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) -> d
         )
         _record_timing(store, run_id, "import", time.perf_counter() - began)
     return {"census_key": census_key, "dataset_id": dataset["id"], "cache_hit": cache_hit}
+
+
+def _run_started_message(run: dict[str, Any]) -> str:
+    simulation = (run.get("config") or {}).get("simulation") or {}
+    years = int(run.get("total_years") or 0)
+    return f"simulation started: {years} year{'s' if years != 1 else ''} from {simulation.get('start_year')}"
 
 
 def _import_dataset(
@@ -153,15 +164,30 @@ def simulation_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) 
     config = resolve_config(run["config"])
     members = config.ensemble.members
 
+    # The live telemetry's event counts, in the Studio's names (HIRE, TERMINATION, ...), year by year.
+    counts_by_year: dict[str, dict[str, int]] = {}
+    simulating = year_began = time.perf_counter()
+
     def on_year(year: YearProgress) -> None:
+        nonlocal year_began
+        now = time.perf_counter()
+        counts = _studio_event_counts(year.event_counts)
+        counts_by_year[str(year.year)] = counts
         progress.report(
             "simulation",
             year.years_done / year.total_years / members,
-            f"year {year.year} simulated ({year.years_done}/{year.total_years})",
+            f"year {year.year} simulated ({year.years_done}/{year.total_years}): "
+            f"{sum(counts.values()):,} events",
             kind="year_completed",
             year=year.year,
-            values={"events_generated": year.events_generated},
+            values={
+                "events_generated": year.events_generated,
+                "events_per_second": round(year.events_generated / max(now - simulating, 1e-6), 1),
+                "event_counts_by_year": counts_by_year,
+            },
+            detail={"event_counts": counts, "duration_seconds": round(now - year_began, 3)},
         )
+        year_began = now
 
     output = simulate(census, config, on_year=on_year)
     prefix = run_prefix(run["tenant_id"], run["workspace_id"], run["id"])
@@ -174,6 +200,16 @@ def simulation_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) 
         progress.report("simulation", 1.0, "simulation completed", kind="stage_completed")
     _record_timing(store, run["id"], "simulation", time.perf_counter() - began)
     return {"output_key": key, "ensemble": ensemble}
+
+
+def _studio_event_counts(counts: dict[str, int]) -> dict[str, int]:
+    """A year's events by type under the Studio's names of the types, upper-cased as its live
+    telemetry shows them (the reference engine's UPPER(event_type))."""
+    named: dict[str, int] = {}
+    for event_type, count in counts.items():
+        name = STUDIO_EVENT_TYPES[event_type].upper()
+        named[name] = named.get(name, 0) + count
+    return named
 
 
 def pipeline_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) -> dict[str, Any]:
@@ -203,6 +239,12 @@ def pipeline_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) ->
         "versions": {"planalign": __version__, "engine": __version__},
         "created_at": run.get("created_at"),
     }
+    failed_checks = [
+        f"quality check {c['name']} failed: {c['detail']}"
+        for c in results["quality"]["checks"]
+        if not c["passed"]
+    ]
+    progress.warn("pipeline", failed_checks)
     artifacts.put(prefix + "results.json", json.dumps(results).encode(), "application/json")
     artifacts.put(prefix + "metrics.csv", metrics_csv(results), "text/csv")
     if bands is not None:
@@ -220,13 +262,9 @@ def pipeline_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) ->
         prefix + "run.json", json.dumps({**manifest, "stage_timings": timings}).encode(), "application/json"
     )
     progress.report("pipeline", 1.0, "exports written", kind="stage_completed")
-    warnings = list(store.get("RUN", run["id"]).get("warnings") or [])
-    warnings += [
-        f"quality check {c['name']} failed: {c['detail']}"
-        for c in results["quality"]["checks"]
-        if not c["passed"]
-    ]
-    status = run_status.COMPLETED_WITH_WARNINGS if warnings else run_status.COMPLETED
+    # A run that finished with warnings is completed and lists them (the Studio's vocabulary).
+    warnings = [*(store.get("RUN", run["id"]).get("warnings") or []), *failed_checks]
+    status = run_status.COMPLETED
     summary = {
         key: results[key]
         for key in (
@@ -252,8 +290,9 @@ def pipeline_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) ->
             "timestamp": finished["completed_at"],
             "stage": "pipeline",
             "percent": 100.0,
-            "message": f"run {status}",
+            "message": "run completed" + (f" with {len(warnings)} warnings" if warnings else ""),
             "kind": "terminal",
+            "severity": "info",
             "year": None,
         },
     )
@@ -282,17 +321,19 @@ def mark_failed(store: Store, state: dict[str, Any]) -> dict[str, Any]:
         stage = run.get("current_stage") or "import"
         failed = finish_run(store, run_id, run_status.FAILED, {"error_message": f"{stage}: {message}"})
         if failed is not None:
-            store.append_run_event(
-                run_id,
-                {
-                    "timestamp": failed["completed_at"],
-                    "stage": stage,
-                    "percent": failed.get("progress") or 0,
-                    "message": message,
-                    "kind": "error",
-                    "year": None,
-                },
-            )
+            for kind, text in (("error", message), ("terminal", f"run failed in the {stage} stage")):
+                store.append_run_event(
+                    run_id,
+                    {
+                        "timestamp": failed["completed_at"],
+                        "stage": stage,
+                        "percent": failed.get("progress") or 0,
+                        "message": text,
+                        "kind": kind,
+                        "severity": "error",
+                        "year": None,
+                    },
+                )
         return {"run_id": run_id, "marked_failed": failed is not None}
     dataset = store.get("DS", state["dataset_id"])
     if dataset["status"] == "importing":

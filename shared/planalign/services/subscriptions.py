@@ -1,26 +1,47 @@
 """WebSocket connections and their subscriptions to runs and batches, kept in the table with a TTL.
 The subscribers of a topic are one entry per tenant, holding the set of their connection ids: a
 fan-out reads them with one GetItem (a Query of 200 subscription items took 18 ms locally, this 3 ms),
-and messages go only to subscribers of the run's tenant."""
+and messages go only to subscribers of the run's tenant.
+
+A connection opened with `run_id` or `batch_id` in its query string (the Studio's
+`/ws/simulation/{run_id}` and `/ws/batch/{batch_id}`, which the local gateway and a front door turn
+into that) subscribes on `$connect`, but nothing can be posted to it from there: API Gateway answers
+410 until `$connect` has returned (and a 410 makes the notifier forget a connection). So `$connect`
+puts an entry `WS#{connection_id}` under the topic's key; the table's stream hands it to the notifier,
+which posts the snapshot to that one connection (retrying while it opens) and only then adds it to
+the topic's subscribers. The entry shares the run item's partition key, so its stream record is in
+order with the run's: every record before it is in the snapshot, every one after it reaches the
+connection as a message."""
 
 import json
+import re
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from planalign.adapters.push import Push
 from planalign.adapters.store import Store
-from planalign.errors import NotFound
+from planalign.errors import InvalidRequest, NotFound
 from planalign.ids import utc_now
-from planalign.services.runs import run_view
+from planalign.services import telemetry
 
 CONNECTION_TTL_SECONDS = 3 * 3600  # at least 2 h, as long as API Gateway keeps a socket open
+# The entry that asks the notifier for a connection's first snapshot: `{topic key}` / `WS#{id}`.
+CONNECT_SK_PREFIX = "WS#"
+CONNECT_ENTRY_TTL_SECONDS = 600  # it is read once, right after it is written
+TOPIC_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
 
-def _ttl() -> int:
-    return int(time.time()) + CONNECTION_TTL_SECONDS
+def _ttl(seconds: int = CONNECTION_TTL_SECONDS) -> int:
+    return int(time.time()) + seconds
 
 
-def connect(store: Store, connection_id: str, tenant_id: str) -> None:
+def connect(store: Store, connection_id: str, tenant_id: str, query: Mapping[str, str] | None = None) -> None:
+    """Record a new connection; with `run_id` or `batch_id` in its query, ask the notifier to send it
+    the snapshot of that run or batch and subscribe it. InvalidRequest for an id that cannot be one."""
+    topic = _topic(dict(query or {}))
+    if topic is not None and not TOPIC_ID.match(topic.split("#", 1)[1]):
+        raise InvalidRequest(f"not a run or batch id: {topic.split('#', 1)[1]!r}")
     store.put_entry(
         f"CONN#{connection_id}",
         "A",
@@ -28,8 +49,19 @@ def connect(store: Store, connection_id: str, tenant_id: str) -> None:
             "tenant_id": tenant_id,
             "connection_id": connection_id,
             "connected_at": utc_now(),
-            "topics": [],
+            "topics": [] if topic is None else [topic],
             "expires_at": _ttl(),
+        },
+    )
+    if topic is None:
+        return
+    store.put_entry(
+        topic,
+        f"{CONNECT_SK_PREFIX}{connection_id}",
+        {
+            "tenant_id": tenant_id,
+            "connection_id": connection_id,
+            "expires_at": _ttl(CONNECT_ENTRY_TTL_SECONDS),
         },
     )
 
@@ -62,26 +94,32 @@ def _topic(message: dict[str, Any]) -> str | None:
 
 
 def snapshot(store: Store, topic: str, tenant_id: str) -> dict[str, Any] | None:
-    """The `snapshot` message of a run or batch, or None if it does not exist (yet) for this tenant."""
+    """What a new subscriber of a run or batch gets first: the run's telemetry `snapshot`, or the
+    batch's `batch_update`; None if it does not exist (yet) for this tenant."""
     kind, item_id = topic.split("#", 1)
     try:
         if kind == "RUN":
-            return {"type": "snapshot", "run_id": item_id, **run_view(store.get("RUN", item_id, tenant_id))}
+            return telemetry.snapshot_message(store.get("RUN", item_id, tenant_id), store.run_events(item_id))
         from planalign.services.batches import batch_view
 
-        return {"type": "snapshot", "batch_id": item_id, **batch_view(store, tenant_id, item_id)}
+        return telemetry.batch_message(batch_view(store, tenant_id, item_id), utc_now())
     except NotFound:
         return None
 
 
-def subscribe(store: Store, push: Push, connection_id: str, tenant_id: str, topic: str) -> None:
-    connection = store.get_entry(f"CONN#{connection_id}", "A")
-    if connection is None or connection["tenant_id"] != tenant_id:
-        raise NotFound("connection not found")
+def add_subscriber(store: Store, topic: str, tenant_id: str, connection_id: str) -> None:
     # The entry lives as long as its newest subscriber can: API Gateway closes a socket after 2 h.
     store.add_to_entry_set(
         *_subscribers_key(topic, tenant_id), "connections", connection_id, {"expires_at": _ttl()}
     )
+
+
+def subscribe(store: Store, push: Push, connection_id: str, tenant_id: str, topic: str) -> None:
+    """Subscribe an open connection (the `subscribe` action) and send it the snapshot."""
+    connection = store.get_entry(f"CONN#{connection_id}", "A")
+    if connection is None or connection["tenant_id"] != tenant_id:
+        raise NotFound("connection not found")
+    add_subscriber(store, topic, tenant_id, connection_id)
     topics = sorted({*connection.get("topics", []), topic})
     store.put_entry(f"CONN#{connection_id}", "A", {**connection, "topics": topics, "expires_at": _ttl()})
     message = snapshot(store, topic, tenant_id)

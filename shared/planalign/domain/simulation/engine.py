@@ -38,12 +38,14 @@ WEEKS_PER_YEAR = 52
 
 @dataclass(frozen=True)
 class YearProgress:
-    """Reported after each simulated year; events_generated counts the events of all years so far."""
+    """Reported after each simulated year; events_generated counts the events of all years so far,
+    event_counts the year's own events by type (types with none left out)."""
 
     year: int
     years_done: int
     total_years: int
     events_generated: int
+    event_counts: dict[str, int]
 
 
 def simulate(
@@ -71,7 +73,7 @@ def simulate(
         # Freed, those columns would stay in the heap, around the next year's of other sizes.
         release_free_memory()
         if on_year is not None:
-            on_year(YearProgress(year, done, total_years, recorder.event_count))
+            on_year(YearProgress(year, done, total_years, recorder.event_count, recorder.year_event_counts))
     del workforce
     output = recorder.finish()
     release_free_memory()

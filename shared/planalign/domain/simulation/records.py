@@ -44,6 +44,7 @@ class OutputRecorder:
         self._hire_ids: list[np.ndarray] = []
         self.next_index = len(census_ids)
         self.event_count = 0
+        self.year_event_counts: dict[str, int] = {}  # the last added year's events by type
         self._snapshots: list[tuple[int, dict[str, np.ndarray]]] = []
         self._events: list[tuple[int, dict[str, np.ndarray]]] = []
 
@@ -77,6 +78,11 @@ class OutputRecorder:
             start += size
         self._events.append((year, block))
         self.event_count += start
+        counts: dict[str, int] = {}
+        for event, size in zip(events, sizes, strict=True):
+            if size:
+                counts[event.event_type] = counts.get(event.event_type, 0) + size
+        self.year_event_counts = counts
 
     def finish(self) -> SimulationOutput:
         """The output, with employee ids sorted and every year's rows ordered by employee id."""

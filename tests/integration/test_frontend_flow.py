@@ -79,6 +79,17 @@ def test_upload_triggers_a_run_that_completes_with_results_and_exports(
     scenario = api.get(f"/api/workspaces/{workspace_id}/scenarios/{scenario_id}").json()
     assert scenario["last_run_id"] == run_id
     assert scenario["results_summary"]["final_headcount"] == results["final_headcount"]
+    # The Studio's run history row and details say the same as the results.
+    (summary,) = api.get(f"/api/scenarios/{scenario_id}/runs").json()
+    assert (summary["id"], summary["status"]) == (run_id, "completed")
+    assert summary["final_headcount"] == results["final_headcount"]
+    files = {name for name in names if "/" not in name}  # the simulation output is internal
+    assert summary["artifact_count"] == len(files)
+    details = api.get(f"/api/scenarios/{scenario_id}/details").json()
+    assert {a["name"] for a in details["artifacts"]} == files | {"simulation.log"}
+    assert details["participation_rate"] == results["participation_rate"]
+    # What the tenant stores now counts in the system status.
+    assert api.get("/api/system/status").json()["total_storage_mb"] > 0
 
 
 def test_started_run_answers_pending_with_links_and_uses_latest_dataset(

@@ -21,6 +21,7 @@ from planalign.domain.simulation import YearProgress, simulate
 from planalign.domain.simulation_output import output_from_bytes, output_to_bytes
 from planalign.errors import CensusRejected, RunConflict
 from planalign.ids import utc_now
+from planalign.services import usage
 from planalign.services.ensemble import ensemble_bands, plan_members
 from planalign.services.progress import RunProgress
 from planalign.services.runs import finish_run
@@ -88,6 +89,8 @@ def _import_dataset(
     if dataset["status"] == "imported":
         return dataset["census_key"], json.loads(artifacts.get(dataset["report_key"])), True
     data = artifacts.get(dataset["upload_key"])
+    # The upload is the tenant's from now on (a failed import keeps it too, with its report).
+    usage.count(store, dataset["tenant_id"], storage_bytes=len(data))
     sha256 = hashlib.sha256(data).hexdigest()
     prefix = dataset_prefix(dataset["tenant_id"], sha256, dataset.get("sheet"))
     census_key, report_key = prefix + "census.npz", prefix + "report.json"
@@ -112,7 +115,9 @@ def _import_dataset(
             )
             raise
         report = imported.report
-        artifacts.put(census_key, imported.census.to_bytes())
+        census_bytes = imported.census.to_bytes()
+        artifacts.put(census_key, census_bytes)
+        usage.count(store, dataset["tenant_id"], storage_bytes=len(census_bytes))
         artifacts.put(report_key, json.dumps(report).encode(), "application/json")
     store.update(
         "DS",
@@ -276,11 +281,20 @@ def pipeline_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) ->
             "total_events",
         )
     }
+    stored = list(artifacts.list(prefix))
     finished = finish_run(
         store,
         run["id"],
         status,
-        {"progress": 100.0, "warnings": warnings, "stage_timings": timings, "message": "run completed"},
+        {
+            "progress": 100.0,
+            "warnings": warnings,
+            "stage_timings": timings,
+            "message": "run completed",
+            "results_summary": summary,
+            # The files the Studio lists for the run (the simulation output and members are internal).
+            "artifact_count": sum("/" not in obj["Key"][len(prefix) :] for obj in stored),
+        },
     )
     if finished is None:
         raise RunConflict(f"run {run['id']} ended before its pipeline finished")
@@ -297,6 +311,7 @@ def pipeline_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) ->
         },
     )
     _record_summary(store, run, summary, finished["completed_at"])
+    usage.count(store, run["tenant_id"], storage_bytes=sum(int(obj["Size"]) for obj in stored))
     return {"results_key": prefix + "results.json", "status": status}
 
 

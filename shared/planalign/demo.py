@@ -19,14 +19,22 @@ from planalign.local.stack import LocalStack
 TERMINAL = {"completed", "failed", "cancelled"}
 ENSEMBLE = 20
 SCENARIOS: tuple[tuple[str, str, dict[str, Any]], ...] = (
-    ("Baseline", "today's plan: 100% of the first 3% + 50% of the next 2%, new hires auto-enrolled at 2%", {}),
+    (
+        "Baseline",
+        "today's plan: 100% of the first 3% + 50% of the next 2%, new hires auto-enrolled at 2%",
+        {},
+    ),
     (
         # A stretch match pays less per dollar deferred (25% up to 12%): it costs less unless employees
         # defer far more, which the name must not hide.
         "Stretch match, all at 6%",
         "25% of deferrals up to 12% of pay, every eligible employee auto-enrolled at 6%, 5% growth",
         {
-            "dc_plan": {"match_template": "stretch", "auto_enroll_scope": "all_eligible", "default_deferral_percent": 6},
+            "dc_plan": {
+                "match_template": "stretch",
+                "auto_enroll_scope": "all_eligible",
+                "default_deferral_percent": 6,
+            },
             "simulation": {"target_growth_rate": 0.05},
         },
     ),
@@ -181,11 +189,7 @@ def run_demo(employees: int = 10_000, out_dir: Path = Path("demo-output"), seed:
         finished = {
             name: client.get(f"/api/runs/{run_id}").raise_for_status().json() for name, run_id in runs.items()
         }
-        failed = {
-            name: run
-            for name, run in finished.items()
-            if run["status"] != "completed"
-        }
+        failed = {name: run for name, run in finished.items() if run["status"] != "completed"}
         for name, run in failed.items():
             print(f"{name}: {run['status']}: {run['error_message']}")
         if failed:
@@ -212,10 +216,7 @@ def run_demo(employees: int = 10_000, out_dir: Path = Path("demo-output"), seed:
             for export_format in ("xlsx", "csv"):
                 redirect = client.get(f"/api/runs/{run_id}/results/export", params={"format": export_format})
                 content = httpx.get(redirect.headers["location"], timeout=60).raise_for_status().content
-                path = (
-                    out_dir
-                    / f"{_file_stem(name)}.{'xlsx' if export_format == 'xlsx' else 'csv'}"
-                )
+                path = out_dir / f"{_file_stem(name)}.{'xlsx' if export_format == 'xlsx' else 'csv'}"
                 path.write_bytes(content)
                 print(f"  {path} ({len(content):,} bytes)")
         artifacts = client.get(f"/api/runs/{runs[ensemble_name]}/artifacts").raise_for_status().json()

@@ -2,7 +2,7 @@
 runs), cancel and reset a scenario's run; its run history, details, log, artifacts, results and
 exports."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
@@ -24,8 +24,8 @@ from planalign.api.run_headers import RunHeaders
 from planalign.api.services import ArtifactsDep, StoreDep, WorkflowDep
 from planalign.api.telemetry_models import RunTelemetryResponse
 from planalign.api.tenant import Tenant
-from planalign.services import runs, telemetry
 from planalign.domain.populations import select_population
+from planalign.services import runs, telemetry
 from planalign.services.links import websocket_link
 from planalign.services.workspaces import get_scenario
 
@@ -67,7 +67,9 @@ def run_status(scenario_id: str, tenant_id: Tenant, store: StoreDep, _: RunHeade
 
 
 @router.get("/{scenario_id}/run/telemetry")
-def run_telemetry(scenario_id: str, tenant_id: Tenant, store: StoreDep, _: RunHeaders) -> RunTelemetryResponse:
+def run_telemetry(
+    scenario_id: str, tenant_id: Tenant, store: StoreDep, _: RunHeaders
+) -> RunTelemetryResponse:
     """The polling fallback of the live telemetry: the same snapshot the WebSocket sends."""
     return RunTelemetryResponse(**telemetry.scenario_telemetry(store, tenant_id, scenario_id))
 

@@ -263,7 +263,9 @@ class WebSocketGateway:
     async def connect(self, websocket: Any) -> None:
         from starlette.websockets import WebSocketDisconnect
 
-        tenant = self.auth.tenant_of(request_token(websocket.headers, websocket.query_params, websocket.cookies))
+        tenant = self.auth.tenant_of(
+            request_token(websocket.headers, websocket.query_params, websocket.cookies)
+        )
         if tenant is None:
             await websocket.close(code=4401, reason="missing or invalid token")
             return

@@ -157,7 +157,9 @@ def _live_entries(store: Store, batch: dict[str, Any]) -> tuple[list[dict[str, A
                 live.update(status=run_status.FAILED, error_message=f"run {entry['run_id']} was deleted")
             else:
                 live.update(
-                    status=run["status"], progress=int(run["progress"] or 0), error_message=run["error_message"]
+                    status=run["status"],
+                    progress=int(run["progress"] or 0),
+                    error_message=run["error_message"],
                 )
                 if run["completed_at"]:
                     ended_at.append(run["completed_at"])

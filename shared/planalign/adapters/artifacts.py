@@ -14,6 +14,12 @@ def upload_key(workspace_id: str, upload_id: str, filename: str) -> str:
     return f"uploads/{workspace_id}/{upload_id}/{filename}"
 
 
+def import_source_key(workspace_id: str, import_id: str, filename: str) -> str:
+    """A file uploaded to the Studio's import wizard: under uploads/ (it expires with them), one level
+    below the uploads the S3 trigger imports, since the wizard imports the census it generates from it."""
+    return f"uploads/{workspace_id}/{import_id}/source/{filename}"
+
+
 def dataset_prefix(tenant_id: str, sha256: str, sheet: str | None = None) -> str:
     """Normalized censuses are content-addressed per tenant (and sheet of a workbook), so the same
     bytes import once."""

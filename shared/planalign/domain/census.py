@@ -6,6 +6,19 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 DEFAULT_HOURS_PER_WEEK = 40.0
+# The census file's name of each field (the reader's canonical columns).
+PARQUET_COLUMNS = {
+    "employee_id": "employee_id",
+    "birth_date": "employee_birth_date",
+    "hire_date": "employee_hire_date",
+    "termination_date": "employee_termination_date",
+    "gross_compensation": "employee_gross_compensation",
+    "active": "active",
+    "deferral_rate": "employee_deferral_rate",
+    "scheduled_hours_per_week": "scheduled_hours_per_week",
+    "auto_escalation_opt_out": "auto_escalation_opt_out",
+    "eligibility_override": "eligibility_override",
+}
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,17 @@ class Census:
         columns["employee_id"] = np.asarray(self.employee_id, dtype=np.str_)
         np.savez(buffer, **columns)
         return buffer.getvalue()
+
+    def to_parquet(self) -> bytes:
+        """The census as a Parquet file under the census's column names (employee_id, ...), typed:
+        dates as dates (null: no termination), pay, rates and hours as doubles, flags as booleans."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.table({PARQUET_COLUMNS[f.name]: getattr(self, f.name) for f in fields(self)})
+        buffer = pa.BufferOutputStream()
+        pq.write_table(table, buffer)
+        return bytes(buffer.getvalue().to_pybytes())
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "Census":

@@ -279,9 +279,14 @@ def _choose_table(
 
 
 def _find_header(grid: Grid, report: dict[str, Any]) -> int:
-    """The row among the first few that names the most census columns (the first row when none does)."""
     if not grid.rows:
         raise CensusRejected("no rows: the file holds no table", report)
+    return header_index(grid)
+
+
+def header_index(grid: Grid) -> int:
+    """The row among the first few of a non-empty grid that names the most census columns (the first
+    row when none does)."""
     counts = [
         len({canonical_column(cell) for cell in row} - {None}) for row in grid.rows[:_HEADER_SEARCH_ROWS]
     ]

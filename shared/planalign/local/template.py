@@ -191,9 +191,18 @@ def load_template(root: Path, parameter_overrides: dict[str, str] | None = None)
             function = _websocket_function(resources, resource["Properties"].get("Target"))
             if function:
                 template.websocket_routes[resource["Properties"]["RouteKey"]] = function
-    # The most specific route first, as API Gateway matches.
-    template.routes.sort(key=lambda r: (r.path.count("{"), -len(r.path)))
+    template.routes.sort(key=route_precedence)
     return template
+
+
+def route_precedence(route: Route) -> tuple[bool, int, int, bool]:
+    """Sorts routes most specific first, as API Gateway picks among the routes that match: a route
+    without a greedy `{proxy+}` before one with it, then the one with more literal segments (so
+    `/api/workspaces/{id}/imports/{proxy+}` wins over `/api/workspaces/{proxy+}`), then the longer
+    one, then a method of its own before ANY."""
+    segments = route.path.strip("/").split("/")
+    literal = sum(1 for segment in segments if not segment.startswith("{"))
+    return (route.path.endswith("+}"), -literal, -len(segments), route.method == "ANY")
 
 
 def _websocket_function(resources: dict[str, Any], target: Any) -> str | None:

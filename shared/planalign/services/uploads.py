@@ -21,6 +21,8 @@ from planalign.services.workspaces import get_scenario
 logger = logging.getLogger(__name__)
 
 UPLOAD_KEY = re.compile(r"^uploads/(?P<workspace_id>[^/]+)/(?P<upload_id>[^/]+)/(?P<filename>[^/]+)$")
+# The import wizard's sources (artifacts.import_source_key): it imports what it generates from them.
+IMPORT_SOURCE_KEY = re.compile(r"^uploads/[^/]+/[^/]+/source/[^/]+$")
 FILENAME = re.compile(r"^[^/\\\x00-\x1f]{1,255}$")
 UPLOAD_FORM_SECONDS = 3600
 CLAIM_DAYS = 14
@@ -162,6 +164,11 @@ def register_upload(
     """Turn one landed object into a dataset and its queued runs; None when the key is not an upload
     or this notification was delivered before (S3 delivers at least once)."""
     match = UPLOAD_KEY.match(key)
+    if match is None and IMPORT_SOURCE_KEY.match(key):
+        logger.info(
+            "an import wizard's source: imported once the wizard generates its census", extra={"key": key}
+        )
+        return None
     if match is None:
         logger.warning(
             "ignoring object outside uploads/{workspace_id}/{upload_id}/{filename}", extra={"key": key}

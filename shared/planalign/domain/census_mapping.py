@@ -92,12 +92,17 @@ def read_source(
     data: bytes, filename: str, sheet: str | None = None, *, max_expanded_bytes: int = 500_000_000
 ) -> SourceTable:
     """The table of an upload, read as our census reader reads files (format by content, encoding,
-    delimiter, the header under title rows); a workbook's first sheet unless `sheet` names one."""
+    delimiter, the header under title rows); of a workbook, the sheet `sheet` names, else the first
+    with a row under its header (a sheet of notes before the data is passed over)."""
     table_file = open_table_file(data, filename, max_expanded_bytes)
     names = table_file.sheet_names
     if sheet is not None and sheet not in names:
         raise InvalidRequest(f"Sheet {sheet!r} not found in {list(names)}")
-    grid: Grid = table_file.read(sheet if sheet is not None else (names[0] if names else ""))
+    if sheet is not None or not names:
+        grid: Grid = table_file.read(sheet or "")
+    else:
+        grids = (table_file.read(name) for name in names)
+        grid = next((g for g in grids if len(g.rows) > 1), None) or table_file.read(names[0])
     if not grid.rows:
         raise CensusRejected("no rows: the file holds no table")
     top = header_index(grid)

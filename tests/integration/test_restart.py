@@ -60,7 +60,8 @@ def test_restart_keeps_workspaces_runs_and_artifacts(tmp_path: Path, small_censu
         scenario_id = make_scenario(api, workspace_id, config_overrides={"simulation": {"end_year": 2025}})
         assert upload(api, workspace_id, small_census, run_scenarios=[scenario_id]).status_code == 204
         run_id = latest_run_id(api, scenario_id)
-        assert wait_terminal(api, run_id)["status"] == "completed"
+        finished = wait_terminal(api, run_id)
+        assert finished["status"] == "completed", finished
         results_before = api.get(f"/api/runs/{run_id}/results").json()
 
     with planalign_local(data_dir, free_port()) as api:

@@ -14,15 +14,17 @@ which, key by key. Where a form key and a yaml key set the same thing, the form'
 """
 
 import copy
+import datetime
 import functools
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 
 from planalign.domain.config import (
+    MAX_DEFERRAL_RATE,
     MAX_PROJECTION_YEARS,
     NAMED_MATCH_FORMULAS,
     CompensationSettings,
@@ -992,6 +994,8 @@ _EXPLICIT_SHAPES: Final[dict[str, _Shape]] = {
     "enrollment.auto_enrollment.default_deferral_rate": _number(0, 0.75, low_open=True),
     "enrollment.auto_enrollment.scope": _choice("new_hires_only", "all_eligible_employees", "all_eligible"),
     "enrollment.auto_enrollment.hire_date_cutoff": _OPTIONAL_TEXT,
+    "enrollment.auto_enrollment.window_days": _integer(0, 366),
+    "enrollment.auto_enrollment.opt_out_grace_period": _integer(0, 366),
     "enrollment.auto_enrollment.opt_out_rates.target": _FRACTION,
     "enrollment.auto_enrollment.voluntary_enrollment_rate": _number(0, 1, nullable=True),
     "enrollment.auto_enrollment.plan_overrides": _Table(
@@ -1066,6 +1070,11 @@ _EXPLICIT_SHAPES: Final[dict[str, _Shape]] = {
     "deferral_rates.pre_enrolled_fallback": _FRACTION,
     "deferral_rates.plan_deferral_cap": _FRACTION,
     "dc_plan.eligibility_months": _integer(0, 120),
+    "dc_plan.auto_enroll_window_days": _integer(0, 366),
+    "dc_plan.auto_enroll_opt_out_grace_period": _integer(0, 366),
+    "dc_plan.auto_enroll_hire_date_cutoff": _OPTIONAL_TEXT,
+    "dc_plan.escalation_hire_date_cutoff": _OPTIONAL_TEXT,
+    "dc_plan.escalation_effective_day": _TEXT,
     "dc_plan.default_deferral_percent": _number(0, 75),
     "dc_plan.auto_enroll_scope": _choice("new_hires_only", "all_eligible", "all_eligible_employees"),
     "dc_plan.opt_out_rate_target": _FRACTION,
@@ -1227,6 +1236,18 @@ _DIRECT: Final[dict[str, tuple[tuple[str, _Convert], ...]]] = {
         ("dc_plan.default_deferral_percent", _percent),
         ("enrollment.auto_enrollment.default_deferral_rate", float),
     ),
+    "auto_enrollment.window_days": (
+        ("dc_plan.auto_enroll_window_days", int),
+        ("enrollment.auto_enrollment.window_days", int),
+    ),
+    "auto_enrollment.opt_out_grace_days": (
+        ("dc_plan.auto_enroll_opt_out_grace_period", int),
+        ("enrollment.auto_enrollment.opt_out_grace_period", int),
+    ),
+    "voluntary.enrollment_scale": (
+        ("dc_plan.voluntary_enrollment_rate", float),
+        ("enrollment.auto_enrollment.voluntary_enrollment_rate", float),
+    ),
     "auto_escalation.enabled": (
         ("dc_plan.auto_escalation", bool),
         ("deferral_auto_escalation.enabled", bool),
@@ -1243,14 +1264,23 @@ _DIRECT: Final[dict[str, tuple[tuple[str, _Convert], ...]]] = {
         ("dc_plan.escalation_delay_years", int),
         ("deferral_auto_escalation.first_escalation_delay_years", int),
     ),
-    "employer_match.min_hours": (
-        ("dc_plan.match_min_hours_annual", float),
-        ("employer_match.eligibility.minimum_hours_annual", float),
+    "auto_escalation.effective_day": (
+        ("dc_plan.escalation_effective_day", str),
+        ("deferral_auto_escalation.effective_day", str),
     ),
-    "employer_match.require_active_at_year_end": (
-        ("dc_plan.match_require_year_end_active", bool),
-        ("employer_match.eligibility.require_active_at_year_end", bool),
-    ),
+    **{
+        f"match_response.{ours}": ((f"deferral_match_response.{theirs}", convert),)
+        for ours, theirs, convert in (
+            ("enabled", "enabled", bool),
+            ("upward_participation_rate", "upward_participation_rate", float),
+            ("upward_maximize_rate", "upward_maximize_rate", float),
+            ("upward_partial_factor", "upward_partial_increase_factor", float),
+            ("downward_enabled", "downward_enabled", bool),
+            ("downward_participation_rate", "downward_participation_rate", float),
+            ("downward_reduce_to_max_rate", "downward_reduce_to_max_rate", float),
+            ("downward_partial_factor", "downward_partial_decrease_factor", float),
+        )
+    },
     "core_contribution.rate": (
         ("dc_plan.core_contribution_rate_percent", _percent),
         ("employer_core_contribution.contribution_rate", float),
@@ -1268,11 +1298,38 @@ _DIRECT: Final[dict[str, tuple[tuple[str, _Convert], ...]]] = {
     "ensemble.members": (("ensemble.members", int),),
 }
 
+# Engine settings where the reference's own default differs from the engine's, for configs that
+# leave their Studio keys out.
+_REFERENCE_DEFAULTS: Final[dict[str, Any]] = {
+    "auto_enrollment.window_days": 45,
+    "auto_enrollment.opt_out_grace_days": 30,
+}
 _PROMOTION_RAISE: Final = "compensation.promotion_raise"
 _OPT_OUT_BANDS: Final = {"young": "under_30", "mid": "30_44", "mature": "45_59", "senior": "60_plus"}
 _VOLUNTARY_BANDS: Final = {"young": "under_30", "mid_career": "30_44", "mature": "45_59", "senior": "60_plus"}
 _MATCH: Final = "employer_match.formula and tiers"
+_MATCH_SCHEDULES: Final = ("tenure_match_tiers", "points_match_tiers", "tenure_graded_bands")
 _CORE_ON: Final = "core_contribution.enabled"
+
+_MATCH_ELIGIBILITY_KEYS: Final = tuple(
+    f"dc_plan.match_{key}"
+    for key in (
+        "min_tenure_years",
+        "require_year_end_active",
+        "min_hours_annual",
+        "allow_terminated_new_hires",
+        "allow_experienced_terminations",
+    )
+)
+
+
+_CORE_BASES: Final = {"graded_by_service": "service", "points_based": "points", "age_banded": "age"}
+_CORE_SCHEDULES: Final = {
+    "service": ("core_graded_schedule", "graded_schedule", "service_years_min", None),
+    "points": ("core_points_schedule", "points_schedule", "min_points", None),
+    "age": ("core_age_schedule", "age_schedule", "min_age", "max_age"),
+}
+
 
 # Every Studio key the engine models, with the engine setting it drives. Keys read by several
 # settings' rules are translated by the functions below the tables, the rest by `_DIRECT`.
@@ -1297,13 +1354,85 @@ MODELLED_KEYS: Final[Mapping[str, str]] = {
     "dc_plan.match_enabled": _MATCH,
     "dc_plan.match_template": _MATCH,
     "dc_plan.match_tiers": _MATCH,
-    "dc_plan.match_cap_percent": _MATCH,
-    "dc_plan.match_status": _MATCH,
-    "employer_match.employer_match_status": _MATCH,
-    "dc_plan.core_enabled": _CORE_ON,
-    "dc_plan.core_status": _CORE_ON,
-    "employer_core_contribution.enabled": _CORE_ON,
-    "employer_core_contribution.status": _CORE_ON,
+    "dc_plan.match_cap_percent": "employer_match.cap",
+    **dict.fromkeys(
+        (
+            "dc_plan.match_status",
+            "employer_match.employer_match_status",
+            *(f"{section}.{key}" for section in ("dc_plan", "employer_match") for key in _MATCH_SCHEDULES),
+        ),
+        "employer_match.basis and bands",
+    ),
+    **dict.fromkeys(
+        (
+            *(key for key in _MATCH_ELIGIBILITY_KEYS if key != "dc_plan.match_require_year_end_active"),
+            "employer_match.eligibility",
+            "employer_match.apply_eligibility",
+        ),
+        "employer_match eligibility (hours, service, leavers)",
+    ),
+    **dict.fromkeys(("dc_plan.core_enabled", "employer_core_contribution.enabled"), _CORE_ON),
+    **dict.fromkeys(
+        (
+            "dc_plan.core_status",
+            "employer_core_contribution.status",
+            *(f"dc_plan.{form}" for form, *_ in _CORE_SCHEDULES.values()),
+            *(f"employer_core_contribution.{yaml}" for _, yaml, *_ in _CORE_SCHEDULES.values()),
+        ),
+        "core_contribution.basis and schedule",
+    ),
+    **dict.fromkeys(
+        (
+            *(
+                f"dc_plan.core_integration_{key}"
+                for key in ("enabled", "level_mode", "level_value", "disparity_rate")
+            ),
+            "employer_core_contribution.integration",
+        ),
+        "core_contribution.integration",
+    ),
+    **dict.fromkeys(
+        (
+            *(
+                f"dc_plan.core_{key}"
+                for key in (
+                    "min_tenure_years",
+                    "min_hours_annual",
+                    "allow_terminated_new_hires",
+                    "allow_experienced_terminations",
+                )
+            ),
+            "employer_core_contribution.eligibility",
+        ),
+        "core_contribution eligibility (hours, service, leavers)",
+    ),
+    **dict.fromkeys(
+        ("dc_plan.auto_enroll_hire_date_cutoff", "enrollment.auto_enrollment.hire_date_cutoff"),
+        "auto_enrollment.hire_date_cutoff",
+    ),
+    **dict.fromkeys(
+        (f"dc_plan.opt_out_rate_{band}" for band in _OPT_OUT_BY_INCOME),
+        "auto_enrollment.opt_out_income_factors (each rate over the moderate one)",
+    ),
+    **dict.fromkeys(
+        (
+            "dc_plan.match_magnet_enabled",
+            "dc_plan.match_magnet_probability",
+            "enrollment.match_magnet.enabled",
+            "enrollment.match_magnet.snap_probability",
+        ),
+        "voluntary.match_magnet_probability",
+    ),
+    "enrollment.voluntary_enrollment.deferral_rates.demographic_base_rates": "voluntary.deferral_rates",
+    **dict.fromkeys(
+        ("dc_plan.max_voluntary_deferral_percent", "enrollment.match_magnet.max_deferral_rate"),
+        "voluntary.max_deferral_rate",
+    ),
+    **dict.fromkeys(
+        ("dc_plan.escalation_hire_date_cutoff", "deferral_auto_escalation.hire_date_cutoff"),
+        "auto_escalation.hire_date_cutoff",
+    ),
+    "dc_plan.deferral_match_response": "match_response (merged into deferral_match_response)",
 }
 
 # Studio keys (a key names every key under it) that change the reference engine's numbers but not
@@ -1356,8 +1485,17 @@ INERT_KEYS: Final[tuple[str, ...]] = (
     # The reference computes the match from dc_plan.match_tiers or its tiered default, never these.
     "employer_match.active_formula",
     "employer_match.formulas",
-    # Only the income rates' ratios to it reach the reference's opt-out draw.
-    "dc_plan.opt_out_rate_moderate",
+    # The reference drops leavers from match and core unless their kind is allowed, whatever these say.
+    "dc_plan.match_require_year_end_active",
+    "dc_plan.core_require_year_end_active",
+    "employer_match.eligibility.require_active_at_year_end",
+    "employer_core_contribution.eligibility.require_active_at_year_end",
+    # The reference's match response moves a partial share of 1 - the maximize rate, in the first year
+    # only; escalation never raises a rate of 0, enrolled or not.
+    "deferral_match_response.upward_partial_increase_rate",
+    "deferral_match_response.downward_partial_decrease_rate",
+    "deferral_match_response.effective_timing",
+    "deferral_auto_escalation.require_active_enrollment",
     "employee_id_generation",
     "optimization",
     "orchestrator",
@@ -1366,50 +1504,6 @@ INERT_KEYS: Final[tuple[str, ...]] = (
     "ops",
     "storage",
 )
-
-# A not-modelled key that only matters while another key has one of these values.
-_ONLY_WHEN: Final[dict[str, tuple[str, tuple[object, ...]]]] = {
-    "dc_plan.core_graded_schedule": ("dc_plan.core_status", ("graded_by_service",)),
-    "dc_plan.core_points_schedule": ("dc_plan.core_status", ("points_based",)),
-    "dc_plan.core_age_schedule": ("dc_plan.core_status", ("age_banded",)),
-    "dc_plan.core_integration_level_mode": ("dc_plan.core_integration_enabled", (True,)),
-    "dc_plan.core_integration_level_value": ("dc_plan.core_integration_enabled", (True,)),
-    "dc_plan.core_integration_disparity_rate": ("dc_plan.core_integration_enabled", (True,)),
-    "dc_plan.tenure_match_tiers": ("dc_plan.match_status", ("tenure_based", "tenure_graded")),
-    "dc_plan.points_match_tiers": ("dc_plan.match_status", ("points_based",)),
-    "dc_plan.tenure_graded_bands": ("dc_plan.match_status", ("tenure_graded",)),
-    "dc_plan.match_magnet_probability": ("dc_plan.match_magnet_enabled", (True,)),
-    "dc_plan.max_voluntary_deferral_percent": ("dc_plan.match_magnet_enabled", (True,)),
-    "employer_match.tenure_match_tiers": (
-        "employer_match.employer_match_status",
-        ("tenure_based", "tenure_graded"),
-    ),
-    "employer_match.points_match_tiers": ("employer_match.employer_match_status", ("points_based",)),
-    "employer_match.tenure_graded_bands": ("employer_match.employer_match_status", ("tenure_graded",)),
-    "employer_core_contribution.graded_schedule": (
-        "employer_core_contribution.status",
-        ("graded_by_service",),
-    ),
-    "employer_core_contribution.points_schedule": ("employer_core_contribution.status", ("points_based",)),
-    "employer_core_contribution.age_schedule": ("employer_core_contribution.status", ("age_banded",)),
-    **{
-        f"employer_core_contribution.integration.{key}": (
-            "employer_core_contribution.integration.enabled",
-            (True,),
-        )
-        for key in ("level_mode", "level_value", "disparity_rate")
-    },
-    "enrollment.match_magnet.snap_probability": ("enrollment.match_magnet.enabled", (True,)),
-    "enrollment.match_magnet.max_deferral_rate": ("enrollment.match_magnet.enabled", (True,)),
-}
-
-# The reference applies an income opt-out rate as its ratio to the moderate one, so that ratio is
-# what is compared with the default (the form scales all four with the target).
-_RELATIVE_TO: Final = {
-    f"dc_plan.opt_out_rate_{band}": "dc_plan.opt_out_rate_moderate"
-    for band in ("low_income", "high", "executive")
-}
-
 
 _INERT: Final = frozenset(INERT_KEYS)
 _NOT_MODELLED_SET: Final = frozenset(NOT_MODELLED_KEYS)
@@ -1583,6 +1677,22 @@ def _relation_errors(config: dict[str, Any]) -> list[str]:
                 f"dc_plan.match_tiers[{index}]: employee_min {_shown(tier['employee_min'])} "
                 f"is above employee_max {_shown(tier['employee_max'])}"
             )
+    for path in _DATE_KEYS:
+        value = _lookup(config, path)
+        if isinstance(value, str) and value.strip() and not _is_date(value.strip()):
+            errors.append(f"{path}: {_shown(value)} is not a date as YYYY-MM-DD")
+    for path in ("dc_plan.escalation_effective_day", "deferral_auto_escalation.effective_day"):
+        value = _lookup(config, path)
+        if isinstance(value, str) and not _is_day_of_year(value):
+            errors.append(f"{path}: {_shown(value)} is not a day of the year as MM-DD")
+    bands = _lookup(config, "dc_plan.tenure_graded_bands")
+    for index, band in enumerate(bands if isinstance(bands, list) else []):
+        for tier_index, tier in enumerate(band["tiers"]):
+            if tier["employee_min"] > tier["employee_max"]:
+                errors.append(
+                    f"dc_plan.tenure_graded_bands[{index}].tiers[{tier_index}]: employee_min "
+                    f"{_shown(tier['employee_min'])} is above employee_max {_shown(tier['employee_max'])}"
+                )
     for section in ("age_bands", "tenure_bands"):
         bands = config.get(section)
         for index, band in enumerate(bands if isinstance(bands, list) else []):
@@ -1591,6 +1701,27 @@ def _relation_errors(config: dict[str, Any]) -> list[str]:
                     f"{section}[{index}]: max_value {_shown(band['max_value'])} is not above min_value"
                 )
     return errors
+
+
+_DATE_KEYS: Final = (
+    "dc_plan.auto_enroll_hire_date_cutoff",
+    "enrollment.auto_enrollment.hire_date_cutoff",
+    "dc_plan.escalation_hire_date_cutoff",
+    "deferral_auto_escalation.hire_date_cutoff",
+)
+
+
+def _is_date(text: str) -> bool:
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_day_of_year(text: str) -> bool:
+    """MM-DD of a common year (Feb 29 has no day in most years)."""
+    return re.fullmatch(r"\d\d-\d\d", text) is not None and _is_date(f"2023-{text}")
 
 
 def _render(path: _Path, what: str) -> str:
@@ -1670,6 +1801,8 @@ def translate_studio_config(merged: dict[str, Any]) -> tuple[SimulationConfig, l
         found = _first(merged, sources)
         if found is not None:
             _put(layer, setting, found[1])
+        elif setting in _REFERENCE_DEFAULTS:
+            _put(layer, setting, _REFERENCE_DEFAULTS[setting])
     _put(layer, _PROMOTION_RAISE, _promotion_raise(merged))
     multiplier = _lookup(merged, "compensation.promotion_rate_multiplier")
     if multiplier is not _MISSING:
@@ -1680,12 +1813,22 @@ def translate_studio_config(merged: dict[str, Any]) -> tuple[SimulationConfig, l
             {str(k): min(r * multiplier, 1.0) for k, r in rates.items()},
         )
     _put(layer, "auto_enrollment.opt_out_rates", _opt_out_rates(merged))
+    _put(layer, "auto_enrollment.opt_out_income_factors", _opt_out_income_factors(merged))
+    _put(layer, "auto_enrollment.hire_date_cutoff", _auto_enrollment_cutoff(merged))
     for band, ours in _VOLUNTARY_BANDS.items():
         rate = _lookup(merged, f"enrollment.proactive_enrollment.probability_by_demographics.{band}")
         if rate is not _MISSING:
             _put(layer, f"voluntary_enrollment.{ours}", rate)
-    _put(layer, "employer_match", {**layer.get("employer_match", {}), **_match_formula(merged, warnings)})
-    _put(layer, "core_contribution.enabled", _core_enabled(merged, warnings))
+    _put(layer, "voluntary.deferral_rates", _voluntary_deferral_rates(merged))
+    _put(layer, "voluntary.match_magnet_probability", _match_magnet_probability(merged))
+    _put(layer, "voluntary.max_deferral_rate", _max_voluntary_rate(merged))
+    _put(layer, "auto_escalation.hire_date_cutoff", _escalation_cutoff(merged))
+    _put(layer, "employer_match", _match(merged, warnings))
+    _put(layer, "core_contribution", {**layer.get("core_contribution", {}), **_core(merged)})
+    # The reference pays match and core in cents and applies the law's limits of each plan year.
+    _put(layer, "contributions.round_to_cents", True)
+    if not any(key in merged.get("irs_limits", {}) for key in _IRS_FIGURES):
+        _put(layer, "irs_limits.schedule", "published")
     _keep_auto_enrollment_possible(layer, warnings)
     warnings.update(_unmodelled_warnings(merged))
     return resolve_config(layer), sorted(warnings)
@@ -1744,13 +1887,127 @@ def _opt_out_rates(config: Mapping[str, Any]) -> dict[str, float]:
     return rates
 
 
-def _match_formula(config: Mapping[str, Any], warnings: set[str]) -> dict[str, Any]:
-    """The engine's formula and tiers for the Studio's match (deferral-based, as its tiers say)."""
+def _opt_out_income_factors(config: Mapping[str, Any]) -> dict[str, float]:
+    """The opt-out factor of each pay band: the form's income rate over its moderate rate (the
+    reference applies that ratio), else the reference's 1.3, 1, 0.8, 0.5."""
+    moderate = _lookup(config, "dc_plan.opt_out_rate_moderate")
+    factors: dict[str, float] = {}
+    for band, default in _OPT_OUT_BY_INCOME.items():
+        rate = _lookup(config, f"dc_plan.opt_out_rate_{band}")
+        usable = rate not in (_MISSING, None) and isinstance(moderate, int | float) and moderate > 0
+        factors[band] = min(10.0, round(rate / moderate, 12)) if usable else default
+    return factors
+
+
+# The reference's auto-enrolment cutoff when none is set (its macro's default).
+_REFERENCE_AUTO_ENROLLMENT_CUTOFF: Final = "2020-01-01"
+
+
+def _date(value: Any) -> str | None:
+    """A Studio date (YYYY-MM-DD, checked by validation; empty or null: none) as ISO text."""
+    if value is None or not str(value).strip():
+        return None
+    return datetime.date.fromisoformat(str(value).strip()).isoformat()
+
+
+def _auto_enrollment_cutoff(config: Mapping[str, Any]) -> str | None:
+    """Auto-enrolment's hire-date cutoff; where none is set, the reference's 2020-01-01."""
+    for path in ("dc_plan.auto_enroll_hire_date_cutoff", "enrollment.auto_enrollment.hire_date_cutoff"):
+        value = _lookup(config, path)
+        if value is not _MISSING and value is not None:
+            return _date(value) or _REFERENCE_AUTO_ENROLLMENT_CUTOFF
+    return _REFERENCE_AUTO_ENROLLMENT_CUTOFF
+
+
+def _escalation_cutoff(config: Mapping[str, Any]) -> str | None:
+    """Escalation's hire-date cutoff: the form's (empty: none, as the reference drops the yaml's then),
+    else the yaml's."""
+    value = _lookup(config, "dc_plan.escalation_hire_date_cutoff")
+    if value is _MISSING:
+        value = _lookup(config, "deferral_auto_escalation.hire_date_cutoff")
+    return None if value is _MISSING else _date(value)
+
+
+# The age and pay at which the reference's voluntary deferral table's segments start.
+_VOLUNTARY_AGES: Final = {"young": 0, "mid_career": 31, "mature": 46, "senior": 56}
+_VOLUNTARY_PAYS: Final = {"low": 0, "moderate": 50000, "high": 100000, "executive": 200000}
+
+
+def _voluntary_deferral_rates(config: Mapping[str, Any]) -> list[dict[str, float]]:
+    """The reference's voluntary deferral rate by age and pay segment, as rows of the engine's table."""
+    table = _lookup(config, "enrollment.voluntary_enrollment.deferral_rates.demographic_base_rates")
+    rates = _VOLUNTARY_DEFERRAL_DEFAULTS | (table if isinstance(table, dict) else {})
+    return [
+        {"min_age": min_age, "min_pay": min_pay, "rate": float(rates[f"{age}_{pay}"])}
+        for age, min_age in _VOLUNTARY_AGES.items()
+        for pay, min_pay in _VOLUNTARY_PAYS.items()
+        if float(rates[f"{age}_{pay}"]) > 0
+    ]
+
+
+_VOLUNTARY_DEFERRAL_DEFAULTS: Final = _SIMULATION_CONFIG_YAML["enrollment"]["voluntary_enrollment"][
+    "deferral_rates"
+]["demographic_base_rates"]
+
+
+def _match_magnet_probability(config: Mapping[str, Any]) -> float:
+    """The share of voluntary enrollees who move up to the match ceiling (0 when the magnet is off)."""
+    enabled = _first(
+        config, (("dc_plan.match_magnet_enabled", bool), ("enrollment.match_magnet.enabled", bool))
+    )
+    if enabled is not None and not enabled[1]:
+        return 0.0
+    found = _first(
+        config,
+        (("dc_plan.match_magnet_probability", float), ("enrollment.match_magnet.snap_probability", float)),
+    )
+    return 0.45 if found is None else found[1]
+
+
+def _max_voluntary_rate(config: Mapping[str, Any]) -> float:
+    """The most a voluntary enrollee defers: the Studio's maximum (the reference's 10 % unless set),
+    at least 1 % as in the reference, at most the plan's 75 %."""
+    found = _first(
+        config,
+        (
+            ("dc_plan.max_voluntary_deferral_percent", float),
+            ("enrollment.match_magnet.max_deferral_rate", float),
+        ),
+    )
+    return min(max(0.10 if found is None else found[1], 0.01), MAX_DEFERRAL_RATE)
+
+
+_IRS_FIGURES: Final = ("deferral_402g", "catch_up_50_plus", "compensation_401a17", "annual_additions_415c")
+
+
+def _match(config: Mapping[str, Any], warnings: set[str]) -> dict[str, Any]:
+    """The engine's match for the Studio's: its formula (deferral-based tiers and cap, or the bands of
+    a tenure- or points-based schedule) and its eligibility."""
+    eligibility = _employer_eligibility(config, "match", "employer_match")
     if _lookup(config, "dc_plan.match_enabled") is False:
-        return {"formula": "custom", "tiers": [{"rate": 0.0, "up_to": 1.0}]}  # no match at all
+        return {**eligibility, **_NO_MATCH}
     status = _first(config, (("dc_plan.match_status", str), ("employer_match.employer_match_status", str)))
-    if status is not None and status[1] != "deferral_based":
-        warnings.add(f"{status[0]} {_NOT_MODELLED} ({status[1]}): the deferral-based match tiers were used")
+    mode = "deferral_based" if status is None else status[1]
+    if mode == "deferral_based":
+        return {**eligibility, **_deferral_match(config)}
+    if mode == "graded_by_service":
+        # No Studio key sets its schedule: the reference engine's own default, 50 % up to 6 %.
+        bands = [{"min": 0, "tiers": [{"rate": 0.5, "up_to": 0.06}]}]
+        return {**eligibility, "basis": "service", "bands": bands}
+    if mode == "points_based":
+        bands = _single_tier_bands(config, "points_match_tiers", "min_points", None)
+        return {**eligibility, "basis": "points", "bands": bands} if bands else {**eligibility, **_NO_MATCH}
+    bands = _tenure_graded_bands(config, warnings)
+    return {**eligibility, "basis": "service", "bands": bands} if bands else {**eligibility, **_NO_MATCH}
+
+
+_NO_MATCH: Final = {"formula": "custom", "tiers": [{"rate": 0.0, "up_to": 1.0}]}
+# Without a Studio cap the reference engine caps the deferral-based match at 4 % of pay.
+_REFERENCE_MATCH_CAP: Final = 0.04
+
+
+def _deferral_match(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The formula and tiers for the Studio's deferral-based match tiers, and its cap."""
     template = _lookup(config, "dc_plan.match_template")
     named = _TEMPLATE_FORMULAS[template if template is not _MISSING else _DEFAULT_TEMPLATE]
     named_slices = [(tier.up_to, tier.rate) for tier in NAMED_MATCH_FORMULAS[named]]
@@ -1758,21 +2015,186 @@ def _match_formula(config: Mapping[str, Any], warnings: set[str]) -> dict[str, A
     # The tiers are the match (the template only named where they started), when there are any.
     slices = _match_slices(tiers) if tiers is not _MISSING and tiers else named_slices
     cap = _lookup(config, "dc_plan.match_cap_percent")
-    most = _most_match(slices)
-    if cap is not _MISSING and cap < most - 1e-9:
-        warnings.add(
-            f"dc_plan.match_cap_percent {_NOT_MODELLED} ({_shown(cap)} of pay is below the "
-            f"{_shown(round(most, 6))} its tiers give)"
+    formula = (
+        {"formula": named, "tiers": []}
+        if _same_slices(slices, named_slices)
+        else {"formula": "custom", "tiers": _engine_tiers(slices)}
+    )
+    return {**formula, "cap": _REFERENCE_MATCH_CAP if cap is _MISSING or cap is None else float(cap)}
+
+
+def _engine_tiers(slices: list[tuple[float, float]]) -> list[dict[str, float]]:
+    return [{"rate": rate, "up_to": up_to} for up_to, rate in slices]
+
+
+def _fraction_of(value: Any, fractions_up_to: float) -> float:
+    """A rate the Studio may write as a fraction (up to `fractions_up_to`) or as a percent, as a
+    fraction, as the reference reads it."""
+    number = float(value)
+    return number if number <= fractions_up_to else number / 100
+
+
+def _single_tier_bands(
+    config: Mapping[str, Any], key: str, low: str, high: str | None
+) -> list[dict[str, Any]]:
+    """The bands of the Studio's tenure or points tiers (a match rate up to a maximum deferral each),
+    from dc_plan, else from the yaml's employer_match (whose rates are percents)."""
+    found = _first(config, ((f"dc_plan.{key}", list), (f"employer_match.{key}", list)))
+    if found is None or not found[1]:
+        return []
+    from_form = found[0].startswith("dc_plan.")
+    bands = []
+    for tier in found[1]:
+        rate = _fraction_of(tier["match_rate"], 2) if from_form else float(tier["match_rate"]) / 100
+        up_to = (
+            _fraction_of(tier["max_deferral_pct"], 1) if from_form else float(tier["max_deferral_pct"]) / 100
         )
-    if max(rate for _, rate in slices) > 1 + 1e-12:
+        # A tier up to 0 % of deferral matches nothing.
+        tiers = [{"rate": rate, "up_to": up_to}] if up_to > 0 else [{"rate": 0.0, "up_to": 1.0}]
+        bands.append({"min": float(tier[low]), "max": None if high is None else tier[high], "tiers": tiers})
+    return _clear_overlaps(_by_min(bands))
+
+
+def _tenure_graded_bands(config: Mapping[str, Any], warnings: set[str]) -> list[dict[str, Any]]:
+    """The bands of a tenure-graded match: the Studio's bands, else (a legacy tenure-based match) its
+    tenure tiers as one-tier bands, as the reference migrates them."""
+    found = _first(
+        config, (("dc_plan.tenure_graded_bands", list), ("employer_match.tenure_graded_bands", list))
+    )
+    if found is None or not found[1]:
+        return _single_tier_bands(config, "tenure_match_tiers", "min_years", "max_years")
+    bands = _by_min(
+        {
+            "min": float(band["min_years"]),
+            "max": band["max_years"],
+            "tiers": _engine_tiers(_match_slices(band["tiers"])),
+        }
+        for band in found[1]
+    )
+    if len(bands) < len(found[1]) or any(
+        band["max"] is not None and band["max"] > above["min"] for band, above in itertools.pairwise(bands)
+    ):
         warnings.add(
-            f"dc_plan.match_tiers {_NOT_MODELLED} (they match more than 100 % of a deferral slice): "
-            f"the {named} formula was used"
+            f"{found[0]}: bands overlap, where the reference adds their tiers up; here each employee's "
+            "band is the one starting last at or below the employee's service"
         )
-        slices = named_slices
-    if _same_slices(slices, named_slices):
-        return {"formula": named, "tiers": []}
-    return {"formula": "custom", "tiers": [{"rate": rate, "up_to": up_to} for up_to, rate in slices]}
+    return _clear_overlaps(bands)
+
+
+def _by_min(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows in increasing `min`; of rows with the same `min`, the last one."""
+    kept: dict[float, dict[str, Any]] = {}
+    for row in rows:
+        kept[row["min"]] = row
+    return [kept[low] for low in sorted(kept)]
+
+
+def _clear_overlaps(bands: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Bands in increasing `min`, each ending where the next starts at the latest."""
+    for band, above in itertools.pairwise(bands):
+        if band["max"] is not None and band["max"] > above["min"]:
+            band["max"] = above["min"]
+    return bands
+
+
+def _employer_eligibility(config: Mapping[str, Any], form: str, yaml: str) -> dict[str, Any]:
+    """Who gets the match (form "match", yaml employer_match) or the core (form "core", yaml
+    employer_core_contribution), as the reference's eligibility rules say: hours, service (this year's
+    hires pass when the minimum is 0, unless the yaml says otherwise and the form does not set the
+    minimum), and leavers only when their kind is allowed (whatever `require_year_end_active` says:
+    the reference excludes the other leavers either way)."""
+
+    def setting(name: str, yaml_name: str, convert: _Convert) -> tuple[str, Any] | None:
+        return _first(
+            config, ((f"dc_plan.{form}_{name}", convert), (f"{yaml}.eligibility.{yaml_name}", convert))
+        )
+
+    if form == "match" and not _applies_match_eligibility(config):
+        return {"min_hours": 1000.0, "require_active_at_year_end": True}
+    service = setting("min_tenure_years", "minimum_tenure_years", float)
+    # The reference's core rule asks for a year of service when nothing says otherwise.
+    min_service = (0.0 if form == "match" else 1.0) if service is None else service[1]
+    allow_new_hires = _lookup(config, f"{yaml}.eligibility.allow_new_hires")
+    if (service is not None and service[0].startswith("dc_plan.")) or not isinstance(allow_new_hires, bool):
+        allow_new_hires = min_service == 0
+    hours = setting("min_hours_annual", "minimum_hours_annual", float)
+    allowed = {
+        name: bool(found[1]) if (found := setting(name, name, bool)) is not None else False
+        for name in ("allow_terminated_new_hires", "allow_experienced_terminations")
+    }
+    return {
+        "min_hours": 1000.0 if hours is None else hours[1],
+        "min_service_years": min_service,
+        "allow_new_hires": allow_new_hires,
+        "require_active_at_year_end": True,
+        **allowed,
+    }
+
+
+def _applies_match_eligibility(config: Mapping[str, Any]) -> bool:
+    """The reference applies the match's eligibility rules when the form sets one or the yaml asks;
+    otherwise its rule is: active at year end with 1,000 hours."""
+    form = any(_lookup(config, key) not in (_MISSING, None) for key in _MATCH_ELIGIBILITY_KEYS)
+    return form or _lookup(config, "employer_match.apply_eligibility") is True
+
+
+def _core(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The core: on or off (off for the `none` status), its schedule by service, points or age (the
+    reference reads only the minimum of service and points bands, both ends of age bands), its
+    §401(l) integration and its eligibility. Anyone employed may get it: the reference does not ask
+    for the plan's age and waiting period."""
+    enabled = _first(config, (("dc_plan.core_enabled", bool), ("employer_core_contribution.enabled", bool)))
+    status = _first(config, (("dc_plan.core_status", str), ("employer_core_contribution.status", str)))
+    core: dict[str, Any] = {
+        "enabled": (True if enabled is None else enabled[1]) and (status is None or status[1] != "none"),
+        "requires_plan_eligibility": False,
+        "integration": _integration(config),
+        **_employer_eligibility(config, "core", "employer_core_contribution"),
+    }
+    basis = _CORE_BASES.get("flat" if status is None else status[1])
+    if basis is None:
+        return core
+    form_key, yaml_key, low, high = _CORE_SCHEDULES[basis]
+    found = _first(config, ((f"dc_plan.{form_key}", list), (f"employer_core_contribution.{yaml_key}", list)))
+    if found is None or not found[1]:
+        return core  # the reference pays the flat rate without a schedule
+    schedule = _by_min(
+        {
+            "min": float(band[low]),
+            "max": None if high is None or band[high] is None else float(band[high]),
+            "rate": float(band["contribution_rate"]),
+        }
+        for band in found[1]
+    )
+    return {**core, "basis": basis, "schedule": _clear_overlaps(schedule)}
+
+
+def _integration(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The core's §401(l) integration, from the form's keys, else the yaml's."""
+
+    def setting(name: str, convert: _Convert) -> Any:
+        found = _first(
+            config,
+            (
+                (f"dc_plan.core_integration_{name}", convert),
+                (f"employer_core_contribution.integration.{name}", convert),
+            ),
+        )
+        return None if found is None else found[1]
+
+    enabled = bool(setting("enabled", bool))
+    if not enabled:
+        return {"enabled": False}
+    level = setting("level_mode", str) or "ss_wage_base"
+    value = setting("level_value", float)
+    if level != "ss_wage_base" and value is None:
+        raise InvalidConfig(f"dc_plan.core_integration_level_value: required with the {level} level")
+    return {
+        "enabled": True,
+        "level": level,
+        "level_value": value,
+        "disparity_rate": setting("disparity_rate", float) or 0.0,
+    }
 
 
 def _match_slices(tiers: list[dict[str, Any]]) -> list[tuple[float, float]]:
@@ -1804,25 +2226,6 @@ def _same_slices(ours: list[tuple[float, float]], theirs: list[tuple[float, floa
     )
 
 
-def _most_match(slices: list[tuple[float, float]]) -> float:
-    """The largest match the slices pay, as a fraction of pay (at a deferral past the last slice)."""
-    lows = [0.0] + [up_to for up_to, _ in slices[:-1]]
-    return sum((up_to - low) * rate for low, (up_to, rate) in zip(lows, slices, strict=True))
-
-
-def _core_enabled(config: Mapping[str, Any], warnings: set[str]) -> bool:
-    """Whether the flat core is paid: the Studio's switch, off for the `none` status; the other
-    statuses are not modelled, so the flat rate stands in for them."""
-    enabled = _first(config, (("dc_plan.core_enabled", bool), ("employer_core_contribution.enabled", bool)))
-    status = _first(config, (("dc_plan.core_status", str), ("employer_core_contribution.status", str)))
-    on = True if enabled is None else bool(enabled[1])
-    if status is not None and status[1] == "none":
-        return False
-    if on and status is not None and status[1] != "flat":
-        warnings.add(f"{status[0]} {_NOT_MODELLED} ({status[1]}): the flat core rate was used")
-    return on
-
-
 def _keep_auto_enrollment_possible(layer: dict[str, Any], warnings: set[str]) -> None:
     """The engine enrols by a deferral above 0, so auto-enrolment at 0 % is auto-enrolment off."""
     section = layer.get("auto_enrollment", {})
@@ -1843,21 +2246,13 @@ def _unmodelled_warnings(config: Mapping[str, Any]) -> set[str]:
         value = _lookup(config, path)
         if value is _MISSING:
             continue
-        condition = _ONLY_WHEN.get(path)
-        if condition is not None and _lookup(config, condition[0]) not in condition[1]:
-            continue
-        if not any(_at_default(config, path, value, defaults) for defaults in dialect.defaults):
+        if not any(_at_default(path, value, defaults) for defaults in dialect.defaults):
             found.add(f"{path} {_NOT_MODELLED}")
     return found
 
 
-def _at_default(config: Mapping[str, Any], path: str, value: Any, defaults: Mapping[str, Any]) -> bool:
+def _at_default(path: str, value: Any, defaults: Mapping[str, Any]) -> bool:
     default = _lookup(defaults, path)
-    relative = _RELATIVE_TO.get(path)
-    if relative is not None:
-        ours, theirs = _lookup(config, relative), _lookup(defaults, relative)
-        if all(isinstance(x, int | float) and x for x in (ours, theirs, default)):
-            return math.isclose(value / ours, default / theirs, rel_tol=1e-9)
     if default is _MISSING:
         return value is None or value == [] or value == {}
     return _same(value, default)
@@ -1912,3 +2307,10 @@ def studio_key_kinds() -> dict[str, KeyKind]:
     engine, not modelled (a run warns when it is off its default), or inert (changes no number of
     the reference engine either)."""
     return {path: _kind_of(path) or "not modelled" for path in _terminal_paths(_dialect().shape)}
+
+
+def effective_studio_config(merged: dict[str, Any]) -> dict[str, Any]:
+    """A merged config with every setting the Config Studio's form writes filled in with the form's
+    default where the config does not say it: what a run of it uses, key by key, so two scenarios
+    compare setting by setting however much of the form each one saved."""
+    return merge_studio_config(_studio_form_defaults(), merged)

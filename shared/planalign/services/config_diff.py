@@ -1,5 +1,5 @@
-"""The effective config of two scenarios side by side (`comparison/config-diff`): every dotted path
-whose value differs, and where each scenario's latest completed run came from (its config
+"""The effective config of two scenarios side by side (`comparison/config-diff`): each scenario's
+config with the Config Studio's defaults filled in, and every dotted path whose value differs, and where each scenario's latest completed run came from (its config
 fingerprint and seed), with a drift warning when the scenario's config changed since that run."""
 
 import hashlib
@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from planalign.adapters.store import Store
+from planalign.domain.studio_config import effective_studio_config
 from planalign.services.runs import newest_completed_run
 from planalign.services.workspaces import get_scenario, merged_config
 
@@ -86,7 +87,7 @@ def config_diff(
         names[scenario_id] = scenario["name"]
         current = merged_config(store, tenant_id, workspace_id, scenario_id)
         run = newest_completed_run(store, scenario_id)
-        configs[scenario_id] = (run or {}).get("studio_config") or current
+        configs[scenario_id] = effective_studio_config((run or {}).get("studio_config") or current)
         provenance[scenario_id] = _provenance(run, current)
     differences, unchanged = diff_configs(configs[scenario_a], configs[scenario_b])
     seeds = [provenance[s].get("random_seed") for s in (scenario_a, scenario_b)]

@@ -27,19 +27,6 @@ def execution_ended(store: Store, event: dict[str, Any]) -> dict[str, Any]:
     except NotFound:
         return {"name": name, "changed": False}
     failed = finish_run(store, name, run_status.FAILED, {"error_message": reason})
-    if failed is not None:
-        store.append_run_event(
-            name,
-            {
-                "timestamp": failed["completed_at"],
-                "stage": failed.get("current_stage"),
-                "percent": failed.get("progress") or 0,
-                "message": reason,
-                "kind": "terminal",
-                "severity": "error",
-                "year": None,
-            },
-        )
     return {"name": name, "changed": failed is not None}
 
 

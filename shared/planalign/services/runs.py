@@ -229,15 +229,44 @@ def launch_run(store: Store, workflow: Workflow, run: dict[str, Any]) -> None:
         raise
 
 
+TERMINAL_SEVERITY = {
+    run_status.COMPLETED: "info",
+    run_status.CANCELLED: "warning",
+    run_status.FAILED: "error",
+}
+
+
 def finish_run(
     store: Store, run_id: str, status: str, values: dict[str, Any] | None = None
 ) -> dict[str, Any] | None:
-    """Move a run to a terminal status and release its scenario; None if it was terminal already."""
+    """The one way a run ends: move it to a terminal status, release its scenario, and close its
+    history (an `error` event with the reason of a failure, then the `terminal` one). None if the
+    run had ended already, and then nothing is written."""
     try:
         run = store.transition_run(run_id, status, {"completed_at": utc_now(), **(values or {})})
     except RunConflict:
         return None
     release_scenario(store, run)
+    event = {
+        "timestamp": run["completed_at"],
+        "stage": run.get("current_stage"),
+        "percent": float(run.get("progress") or 0),
+        "year": None,
+    }
+    if status == run_status.FAILED:
+        store.append_run_event(
+            run_id,
+            {**event, "kind": "error", "severity": "error", "message": run.get("error_message") or "failed"},
+        )
+    warnings = run.get("warnings") or []
+    closing = {
+        run_status.COMPLETED: "run completed" + (f" with {len(warnings)} warnings" if warnings else ""),
+        run_status.CANCELLED: f"run cancelled: {run.get('error_message') or 'by the user'}",
+        run_status.FAILED: f"run failed in the {run.get('current_stage') or 'import'} stage",
+    }[status]
+    store.append_run_event(
+        run_id, {**event, "kind": "terminal", "severity": TERMINAL_SEVERITY[status], "message": closing}
+    )
     return run
 
 

@@ -298,18 +298,6 @@ def pipeline_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) ->
     )
     if finished is None:
         raise RunConflict(f"run {run['id']} ended before its pipeline finished")
-    store.append_run_event(
-        run["id"],
-        {
-            "timestamp": finished["completed_at"],
-            "stage": "pipeline",
-            "percent": 100.0,
-            "message": "run completed" + (f" with {len(warnings)} warnings" if warnings else ""),
-            "kind": "terminal",
-            "severity": "info",
-            "year": None,
-        },
-    )
     _record_summary(store, run, summary, finished["completed_at"])
     usage.count(store, run["tenant_id"], storage_bytes=sum(int(obj["Size"]) for obj in stored))
     return {"results_key": prefix + "results.json", "status": status}
@@ -335,20 +323,6 @@ def mark_failed(store: Store, state: dict[str, Any]) -> dict[str, Any]:
         run = store.get("RUN", run_id)
         stage = run.get("current_stage") or "import"
         failed = finish_run(store, run_id, run_status.FAILED, {"error_message": f"{stage}: {message}"})
-        if failed is not None:
-            for kind, text in (("error", message), ("terminal", f"run failed in the {stage} stage")):
-                store.append_run_event(
-                    run_id,
-                    {
-                        "timestamp": failed["completed_at"],
-                        "stage": stage,
-                        "percent": failed.get("progress") or 0,
-                        "message": text,
-                        "kind": kind,
-                        "severity": "error",
-                        "year": None,
-                    },
-                )
         return {"run_id": run_id, "marked_failed": failed is not None}
     dataset = store.get("DS", state["dataset_id"])
     if dataset["status"] == "importing":

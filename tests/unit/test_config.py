@@ -39,12 +39,14 @@ def test_defaults_are_plain_json_with_the_spec_values() -> None:
         "60_plus": 0.03,
     }
     assert defaults["voluntary_enrollment"]["60_plus"] == 0.75
-    assert defaults["employer_match"] == {
+    assert {key: defaults["employer_match"][key] for key in ("formula", "tiers", "basis", "cap")} == {
         "formula": "tiered",
         "tiers": [],
-        "min_hours": 1000,
-        "require_active_at_year_end": True,
+        "basis": "deferral",
+        "cap": None,
     }
+    assert defaults["employer_match"]["min_hours"] == 1000
+    assert defaults["employer_match"]["require_active_at_year_end"] is True
     assert defaults["irs_limits"]["compensation_401a17"] == 350000
     assert defaults["ensemble"] == {"members": 1}
 

@@ -69,6 +69,10 @@ def test_snapshot_csv_gz_has_every_row_with_names_iso_dates_and_money_in_cents()
         "irs_limit_reached": "false",
         "hire_date": "2020-01-15",
         "termination_date": "2025-07-01",
+        "service_years": "5",
+        "points": "34",
+        "match_eligible": "true",
+        "core_eligible": "true",
     }
     assert rows[0]["termination_date"] == ""
 
@@ -165,7 +169,7 @@ def test_xlsx_summary_metrics_and_events_summary_hold_the_per_year_numbers():
     events = sheet_rows(book["Events_Summary"])
     # Our event types, as in Events_Detail: the Studio's event_trends count H2's exit as a termination.
     assert events[0] == ("simulation_year", *EVENT_TYPES)
-    assert events[1:] == [(2025, 2, 1, 1, 0, 0, 0, 1, 0, 0), (2026, 2, 1, 0, 0, 3, 1, 1, 0, 1)]
+    assert events[1:] == [(2025, 2, 1, 1, 0, 0, 0, 1, 0, 0, 0), (2026, 2, 1, 0, 0, 3, 1, 1, 0, 1, 0)]
 
 
 def test_xlsx_workforce_snapshot_is_the_final_year_with_typed_cells():

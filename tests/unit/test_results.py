@@ -125,6 +125,15 @@ def tiny_output(
         "irs_limit_reached": np.zeros(len(snapshot_rows), dtype=bool),
         "hire_date": dates(snapshot_rows, "hire_date"),
         "termination_date": dates(snapshot_rows, "termination_date"),
+        "service_years": np.array(
+            [row["simulation_year"] - int(row["hire_date"][:4]) for row in snapshot_rows], np.int16
+        ),
+        "points": np.array(
+            [row["age"] + row["simulation_year"] - int(row["hire_date"][:4]) - 1 for row in snapshot_rows],
+            np.int16,
+        ),
+        "match_eligible": column(snapshot_rows, "eligible", "bool"),
+        "core_eligible": column(snapshot_rows, "eligible", "bool"),
     }
     events = {
         "simulation_year": column(event_rows, "simulation_year", "int16"),
@@ -356,7 +365,10 @@ def test_event_trends_are_per_year_lists_under_the_studios_event_names():
 
 
 def test_event_counts_keep_our_event_types_apart():
-    assert event_counts(tiny_output()).tolist() == [[2, 1, 1, 0, 0, 0, 1, 0, 0], [2, 1, 0, 0, 3, 1, 1, 0, 1]]
+    assert event_counts(tiny_output()).tolist() == [
+        [2, 1, 1, 0, 0, 0, 1, 0, 0, 0],
+        [2, 1, 0, 0, 3, 1, 1, 0, 1, 0],
+    ]
 
 
 def test_build_results_uses_the_default_irs_limits_when_none_are_given():

@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 import pytest
 from planalign.domain.config import SimulationConfig, resolve_config
+from planalign.domain.irs_limits import YearLimits
 from planalign.domain.simulation.plan import (
     Contributions,
-    YearLimits,
     age_band,
     choose_enrollments,
     compute_contributions,
@@ -153,8 +153,8 @@ def test_vesting_schedules_by_years_of_service(schedule: str, fractions: list[fl
 
 def test_limits_grow_once_a_year_after_the_first() -> None:
     limits = resolve_config({"irs_limits": {"limit_growth_rate": 0.02}}).irs_limits
-    assert YearLimits.for_year(limits, 0) == DEFAULT_LIMITS
-    grown = YearLimits.for_year(limits, 2)
+    assert YearLimits.for_year(limits, 2025, 2025) == DEFAULT_LIMITS
+    grown = YearLimits.for_year(limits, 2027, 2025)
     assert grown.deferral == pytest.approx(23500 * 1.0404)
     assert grown.annual_additions == pytest.approx(70000 * 1.0404)
 

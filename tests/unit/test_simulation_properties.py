@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from planalign.domain.census import Census
 from planalign.domain.config import resolve_config
+from planalign.domain.irs_limits import YearLimits, deferral_cap
 from planalign.domain.simulation import simulate
-from planalign.domain.simulation.plan import CATCH_UP_AGE, YearLimits
 from planalign.domain.simulation_output import EVENT_TYPES, STATUSES, SimulationOutput
 from planalign.errors import SimulationRejected
 
@@ -74,27 +74,92 @@ def configs(draw: st.DrawFn) -> dict[str, Any]:
             "enabled": draw(st.booleans()),
             "scope": draw(st.sampled_from(["new_hires_only", "all_eligible"])),
             "default_deferral_rate": draw(rate(0.01, 0.1)),
+            "hire_date_cutoff": draw(st.none() | st.sampled_from(["2015-01-01", "2024-07-01"])),
+            "window_days": draw(st.integers(0, 90)),
+            "opt_out_grace_days": draw(st.none() | st.integers(0, 60)),
+            "opt_out_income_factors": {"low_income": draw(rate(0, 2)), "executive": draw(rate(0, 2))},
         },
         "auto_escalation": {
             "enabled": draw(st.booleans()),
             "increment": draw(rate(0, 0.05)),
             "cap": draw(rate(0, 0.75)),
             "first_after_years": draw(st.integers(0, 2)),
+            "effective_day": draw(st.sampled_from(["01-01", "04-01", "12-31"])),
+            "hire_date_cutoff": draw(st.none() | st.sampled_from(["2010-01-01", "2022-01-01"])),
         },
-        "employer_match": {
-            "formula": draw(st.sampled_from(["simple", "tiered", "stretch", "safe_harbor_basic", "qaca"])),
-            "min_hours": draw(st.floats(0, 2000)),
-            "require_active_at_year_end": draw(st.booleans()),
+        "employer_match": draw(match_settings()),
+        "core_contribution": draw(core_settings()),
+        "voluntary": {
+            "enrollment_scale": draw(rate(0, 1)),
+            "deferral_rates": [
+                {"min_age": 0, "min_pay": 0, "rate": 0.04},
+                {"min_age": 46, "min_pay": 100000, "rate": 0.12},
+            ],
+            "match_magnet_probability": draw(rate(0, 1)),
+            "max_deferral_rate": draw(st.none() | rate(0.01, 0.75)),
         },
-        "core_contribution": {"enabled": draw(st.booleans()), "rate": draw(rate(0, 0.1))},
+        "match_response": {"enabled": draw(st.booleans()), "upward_participation_rate": draw(rate(0, 1))},
+        "contributions": {"round_to_cents": draw(st.booleans())},
         "vesting": {"schedule": draw(st.sampled_from(["immediate", "cliff_2", "cliff_3", "graded_6"]))},
         "irs_limits": {
+            "schedule": draw(st.sampled_from(["flat", "published"])),
+            "catch_up_60_63": draw(st.none() | st.floats(0, 12000)),
             "deferral_402g": draw(st.floats(1000, 30000)),
             "catch_up_50_plus": draw(st.floats(0, 10000)),
             "compensation_401a17": draw(st.floats(50000, 400000)),
             "annual_additions_415c": draw(st.floats(5000, 80000)),
             "limit_growth_rate": draw(rate(0, 0.05)),
         },
+    }
+
+
+@st.composite
+def match_settings(draw: st.DrawFn) -> dict[str, Any]:
+    eligibility = {
+        "min_hours": draw(st.floats(0, 2000)),
+        "require_active_at_year_end": draw(st.booleans()),
+        "min_service_years": draw(st.integers(0, 3)),
+        "allow_new_hires": draw(st.booleans()),
+        "allow_terminated_new_hires": draw(st.booleans()),
+        "allow_experienced_terminations": draw(st.booleans()),
+    }
+    basis = draw(st.sampled_from(["deferral", "service", "points"]))
+    if basis == "deferral":
+        return {
+            **eligibility,
+            "formula": draw(st.sampled_from(["simple", "tiered", "stretch", "safe_harbor_basic", "qaca"])),
+            "cap": draw(st.none() | rate(0, 0.1)),
+        }
+    tiers = [{"rate": draw(rate(0, 2)), "up_to": 0.03}, {"rate": draw(rate(0, 1)), "up_to": 0.08}]
+    bands = [
+        {"min": 0, "max": 3, "tiers": tiers},
+        {"min": 5 if basis == "service" else 60, "tiers": tiers[:1]},
+    ]
+    return {**eligibility, "basis": basis, "bands": bands}
+
+
+@st.composite
+def core_settings(draw: st.DrawFn) -> dict[str, Any]:
+    basis = draw(st.sampled_from(["flat", "service", "points", "age"]))
+    schedule = (
+        []
+        if basis == "flat"
+        else [{"min": 10, "max": 40, "rate": draw(rate(0, 0.1))}, {"min": 50, "rate": 0.05}]
+    )
+    return {
+        "enabled": draw(st.booleans()),
+        "rate": draw(rate(0, 0.1)),
+        "basis": basis,
+        "schedule": schedule,
+        "integration": {
+            "enabled": draw(st.booleans()),
+            "level": draw(st.sampled_from(["ss_wage_base", "percent_of_ss_wage_base", "fixed_dollar"])),
+            "level_value": draw(st.floats(0, 200000)),
+            "disparity_rate": draw(rate(0, 0.057)),
+        },
+        "requires_plan_eligibility": draw(st.booleans()),
+        "min_hours": draw(st.floats(0, 2000)),
+        "require_active_at_year_end": draw(st.booleans()),
     }
 
 
@@ -128,9 +193,9 @@ def check_values(output: SimulationOutput, config: Any) -> None:
     for name in ("employee_contribution", "match", "core"):
         assert (snap[name] >= 0).all()
     for year in output.years:
-        limits = YearLimits.for_year(config.irs_limits, year - output.start_year)
+        limits = YearLimits.for_year(config.irs_limits, year, output.start_year)
         rows = snap["simulation_year"] == year
-        cap = limits.deferral + np.where(snap["age"][rows] >= CATCH_UP_AGE, limits.catch_up, 0.0)
+        cap = deferral_cap(limits, snap["age"][rows])
         assert (snap["employee_contribution"][rows] <= cap + TOLERANCE).all()
         total = snap["employee_contribution"][rows] + snap["match"][rows] + snap["core"][rows]
         assert (total <= limits.annual_additions + TOLERANCE).all()

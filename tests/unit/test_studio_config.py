@@ -311,9 +311,14 @@ def test_every_key_has_one_kind_and_the_tables_name_real_keys() -> None:
         assert any(".".join(parts[:end]) in listed for end in range(1, len(parts) + 1)), path
     for entry in listed:
         assert any(path == entry or path.startswith(entry + ".") for path in kinds), entry
-    assert {path for path, kind in kinds.items() if kind == "modelled"} == set(MODELLED_KEYS)
-    assert kinds["dc_plan.match_min_tenure_years"] == "not modelled"
+    for path, kind in kinds.items():
+        parts = path.split(".")
+        nearest = next(key for end in range(len(parts), 0, -1) if (key := ".".join(parts[:end])) in listed)
+        assert (kind == "modelled") == (nearest in MODELLED_KEYS), path
+    assert kinds["dc_plan.match_min_tenure_years"] == "modelled"
     assert kinds["dc_plan.escalation_rate_percent"] == "modelled"
+    assert kinds["employer_core_contribution.integration.disparity_rate"] == "modelled"
+    assert kinds["dc_plan.match_require_year_end_active"] == "inert"
     assert kinds["corporate_network.proxy.http_proxy"] == "inert"
 
 
@@ -513,40 +518,139 @@ def test_a_studio_form_translates_into_the_engine_numbers() -> None:
     assert engine["auto_enrollment"]["opt_out_rates"] == pytest.approx(
         {"under_30": 0.18, "30_44": 0.11, "45_59": 0.07, "60_plus": 0.04}
     )
-    assert engine["auto_escalation"] == pytest.approx(
+    assert engine["auto_enrollment"]["hire_date_cutoff"] == "2020-01-01"
+    assert (engine["auto_enrollment"]["window_days"], engine["auto_enrollment"]["opt_out_grace_days"]) == (
+        45,
+        30,
+    )
+    assert engine["auto_enrollment"]["opt_out_income_factors"] == pytest.approx(
+        {"low_income": 1.3, "moderate": 1.0, "high": 0.8, "executive": 0.5}
+    )
+    escalation = {
+        key: engine["auto_escalation"][key] for key in ("enabled", "increment", "cap", "first_after_years")
+    }
+    assert escalation == pytest.approx(
         {"enabled": True, "increment": 0.02, "cap": 0.15, "first_after_years": 2}
     )
-    assert engine["employer_match"] == {
+    assert engine["auto_escalation"]["hire_date_cutoff"] == "2026-01-01"
+    assert engine["auto_escalation"]["effective_day"] == "01-01"
+    match = engine["employer_match"]
+    assert {key: match[key] for key in ("formula", "tiers", "cap", "basis", "bands")} == {
         "formula": "safe_harbor_basic",
         "tiers": [],
+        "cap": pytest.approx(0.04),
+        "basis": "deferral",
+        "bands": [],
+    }
+    assert match["min_hours"] == 1000
+    assert (match["min_service_years"], match["allow_new_hires"]) == (0, True)
+    assert match["require_active_at_year_end"] is True
+    assert (match["allow_terminated_new_hires"], match["allow_experienced_terminations"]) == (False, False)
+    core = engine["core_contribution"]
+    assert (core["enabled"], core["rate"], core["basis"]) == (True, pytest.approx(0.02), "flat")
+    assert (core["requires_plan_eligibility"], core["min_hours"], core["require_active_at_year_end"]) == (
+        False,
+        1000,
+        True,
+    )
+    assert core["integration"]["enabled"] is False
+    assert engine["voluntary_enrollment"] == {"under_30": 0.25, "30_44": 0.45, "45_59": 0.65, "60_plus": 0.75}
+    voluntary = engine["voluntary"]
+    assert (voluntary["enrollment_scale"], voluntary["match_magnet_probability"]) == pytest.approx(
+        (0.3, 0.45)
+    )
+    assert voluntary["max_deferral_rate"] == pytest.approx(0.10)
+    assert engine["match_response"] == pytest.approx(
+        {
+            "enabled": True,
+            "upward_participation_rate": 0.4,
+            "upward_maximize_rate": 0.6,
+            "upward_partial_factor": 0.5,
+            "downward_enabled": True,
+            "downward_participation_rate": 0.05,
+            "downward_reduce_to_max_rate": 0.7,
+            "downward_partial_factor": 0.5,
+        }
+    )
+    assert engine["contributions"] == {"round_to_cents": True}
+    assert engine["irs_limits"]["schedule"] == "published"
+    assert warnings == []
+
+
+# What every translation of the dialect's defaults carries beyond the engine's built-in values: the
+# reference's plan rules (see translate_studio_config).
+REFERENCE_RULES: dict[str, Any] = {
+    "auto_enrollment": {
+        "hire_date_cutoff": "2020-01-01",
+        "window_days": 45,
+        "opt_out_grace_days": 30,
+        "opt_out_rates": {
+            "under_30": 0.09 * 1.8,
+            "30_44": 0.09 * 1.1,
+            "45_59": 0.09 * 0.7,
+            "60_plus": 0.09 * 0.4,
+        },
+        "opt_out_income_factors": {"low_income": 1.3, "moderate": 1.0, "high": 0.8, "executive": 0.5},
+    },
+    "voluntary": {
+        "deferral_rates": [
+            {"min_age": age, "min_pay": pay, "rate": rate}
+            for age, rates in (
+                (0, (3, 3, 4, 6)),
+                (31, (4, 6, 8, 10)),
+                (46, (5, 8, 10, 12)),
+                (56, (6, 10, 12, 15)),
+            )
+            for pay, rate in zip((0, 50000, 100000, 200000), (r / 100 for r in rates), strict=True)
+        ],
+        "match_magnet_probability": 0.45,
+        "max_deferral_rate": 0.10,
+    },
+    "match_response": {"enabled": True},
+    "employer_match": {"cap": 0.04},
+    "core_contribution": {
+        "requires_plan_eligibility": False,
         "min_hours": 1000,
         "require_active_at_year_end": True,
-    }
-    assert engine["core_contribution"] == pytest.approx({"enabled": True, "rate": 0.02})
-    assert engine["voluntary_enrollment"] == {"under_30": 0.25, "30_44": 0.45, "45_59": 0.65, "60_plus": 0.75}
-    assert warnings == ["dc_plan.escalation_hire_date_cutoff is not modelled yet and was ignored"]
+    },
+    "contributions": {"round_to_cents": True},
+    "irs_limits": {"schedule": "published"},
+}
 
 
-def test_the_defaults_translate_close_to_the_engine_built_ins() -> None:
-    reference_opt_outs = {
-        "under_30": 0.09 * 1.8,
-        "30_44": 0.09 * 1.1,
-        "45_59": 0.09 * 0.7,
-        "60_plus": 0.09 * 0.4,
-    }
+def test_the_defaults_translate_into_the_engine_built_ins_and_the_reference_rules() -> None:
     config, warnings = translate({})
     assert warnings == []
+    yaml_escalation = {"auto_escalation": {"hire_date_cutoff": "2020-01-01"}}
     assert config == resolve_config(
-        {"auto_enrollment": {"default_deferral_rate": 0.02, "opt_out_rates": reference_opt_outs}}
+        REFERENCE_RULES, yaml_escalation, {"auto_enrollment": {"default_deferral_rate": 0.02}}
     )
     config, warnings = translate(default_form_payload())
     assert warnings == []
     assert config == resolve_config(
-        {"eligibility": {"waiting_period_days": 90}, "auto_enrollment": {"opt_out_rates": reference_opt_outs}}
+        REFERENCE_RULES,
+        {
+            "eligibility": {"waiting_period_days": 90},
+            "voluntary": {"enrollment_scale": 0.3},
+            "match_response": {"downward_participation_rate": 0.05},
+        },
     )
     config, warnings = translate_studio_config({})
     assert warnings == []
-    assert config == resolve_config({"auto_enrollment": {"opt_out_rates": reference_opt_outs}})
+    assert config == resolve_config(
+        REFERENCE_RULES,
+        {
+            "employer_match": {
+                "min_service_years": 0,
+                "allow_new_hires": True,
+                "require_active_at_year_end": True,
+            },
+            # Without the yaml's sections: the reference's core default asks for a year of service,
+            # and no match response.
+            "core_contribution": {"min_service_years": 1, "allow_new_hires": False},
+            "match_response": {"enabled": False},
+        },
+    )
 
 
 @pytest.mark.parametrize(
@@ -580,22 +684,21 @@ def test_gaps_and_overlaps_between_tiers_are_summed_as_the_reference_sums_them()
     )
 
 
-def test_tiers_the_engine_cannot_hold_fall_back_to_the_template_with_a_warning() -> None:
-    plan = {"match_template": "simple", "match_tiers": match_tiers((0, 4, 150))}
+def test_tiers_matching_up_to_twice_the_deferral_are_kept() -> None:
+    plan = {"match_template": "simple", "match_tiers": match_tiers((0, 4, 150)), "match_cap_percent": 0.06}
     config, warnings = translate({"dc_plan": plan})
-    assert config.employer_match.formula == "simple"
-    assert warnings == [
-        "dc_plan.match_tiers is not modelled yet and was ignored "
-        "(they match more than 100 % of a deferral slice): the simple formula was used"
-    ]
+    assert [(t.rate, t.up_to) for t in config.employer_match.tiers] == [(1.5, 0.04)]
+    assert (config.employer_match.cap, warnings) == (0.06, [])
 
 
-def test_a_binding_match_cap_is_named() -> None:
+def test_the_match_cap_reaches_the_engine_and_defaults_to_the_reference_4_percent() -> None:
     plan = {"match_tiers": match_tiers((0, 3, 100), (3, 5, 50)), "match_cap_percent": 0.03}
-    _, warnings = translate({"dc_plan": plan})
-    assert warnings == [
-        "dc_plan.match_cap_percent is not modelled yet and was ignored (0.03 of pay is below the 0.04 its tiers give)"
-    ]
+    config, warnings = translate({"dc_plan": plan})
+    assert (config.employer_match.cap, warnings) == (0.03, [])
+    config, _ = translate_studio_config(
+        merge_studio_config({}, {"dc_plan": {"match_tiers": match_tiers((0, 6, 100))}})
+    )
+    assert config.employer_match.cap == 0.04
 
 
 def test_match_and_core_switches() -> None:
@@ -656,19 +759,11 @@ def test_our_own_sections_reach_the_engine() -> None:
 
 def test_settings_the_engine_does_not_model_are_named_when_changed() -> None:
     payload = default_form_payload()
-    payload["dc_plan"].update(
-        match_min_tenure_years=1, core_status="graded_by_service", match_magnet_probability=0.6
-    )
-    payload["dc_plan"]["core_graded_schedule"][2]["contribution_rate"] = 0.04
     payload["new_hire"]["age_distribution"][0]["weight"] = 0.1
     payload["promotion_hazard"]["base_rate"] = 0.05
     overrides = {**payload, "enrollment": {"proactive_enrollment": {"timing_window": {"min_days": 10}}}}
     _, warnings = translate(overrides)
     assert warnings == [
-        "dc_plan.core_graded_schedule is not modelled yet and was ignored",
-        "dc_plan.core_status is not modelled yet and was ignored (graded_by_service): the flat core rate was used",
-        "dc_plan.match_magnet_probability is not modelled yet and was ignored",
-        "dc_plan.match_min_tenure_years is not modelled yet and was ignored",
         "enrollment.proactive_enrollment.timing_window.min_days is not modelled yet and was ignored",
         "new_hire.age_distribution is not modelled yet and was ignored",
         "promotion_hazard.base_rate is not modelled yet and was ignored",
@@ -677,11 +772,9 @@ def test_settings_the_engine_does_not_model_are_named_when_changed() -> None:
 
 def test_settings_at_their_defaults_or_without_effect_give_no_warning() -> None:
     payload = default_form_payload()
-    # A schedule only matters under its status; income opt-outs scale with the target (their ratios
-    # are what the reference uses); names and engine options change no number.
-    payload["dc_plan"]["core_points_schedule"][0]["contribution_rate"] = 0.02
-    target = 0.12
-    payload["dc_plan"].update({f"opt_out_rate_{band}": target * f for band, f in OPT_OUT_BY_INCOME.items()})
+    # Names and engine options change no number; nor does requiring year-end activity (the reference
+    # drops leavers unless their kind is allowed either way).
+    payload["dc_plan"]["match_require_year_end_active"] = False
     payload["simulation"]["name"] = "Renamed"
     payload["advanced"]["memory_limit_gb"] = 16
     _, warnings = translate(payload)
@@ -776,3 +869,214 @@ def test_any_value_at_any_key_is_in_the_dialect_or_an_invalid_config(
         return
     assert warnings == sorted(set(warnings))
     assert isinstance(config, SimulationConfig)
+
+
+# --- the plan design's translation ---------------------------------------------------------------
+
+
+def engine_match(plan: dict[str, Any], base: dict[str, Any] | None = None) -> dict[str, Any]:
+    config, warnings = translate({"dc_plan": plan}, base)
+    assert warnings == []
+    return config.employer_match.model_dump(mode="json")
+
+
+def bands_of(match: dict[str, Any]) -> list[tuple[float, float | None, list[tuple[float, float]]]]:
+    return [
+        (band["min"], band["max"], [(t["rate"], t["up_to"]) for t in band["tiers"]])
+        for band in match["bands"]
+    ]
+
+
+def test_tenure_graded_bands_become_service_bands_with_their_tiers() -> None:
+    bands = [
+        {"min_years": 0, "max_years": 3, "tiers": match_tiers((0, 2, 100), (2, 8, 50))},
+        {"min_years": 3, "max_years": None, "tiers": match_tiers((0, 6, 100))},
+    ]
+    match = engine_match({"match_status": "tenure_graded", "tenure_graded_bands": bands})
+    assert match["basis"] == "service"
+    assert bands_of(match) == pytest.approx([(0, 3, [(1.0, 0.02), (0.5, 0.08)]), (3, None, [(1.0, 0.06)])])
+
+
+def test_legacy_tenure_tiers_become_one_tier_bands_as_the_reference_migrates_them() -> None:
+    tiers = [
+        {"min_years": 0, "max_years": 5, "match_rate": 0.5, "max_deferral_pct": 0.06},
+        {"min_years": 5, "max_years": None, "match_rate": 100, "max_deferral_pct": 8},
+    ]
+    match = engine_match({"match_status": "tenure_based", "tenure_match_tiers": tiers})
+    assert bands_of(match) == pytest.approx([(0, 5, [(0.5, 0.06)]), (5, None, [(1.0, 0.08)])])
+    # The yaml's tiers are percents.
+    yaml = {"employer_match": {"employer_match_status": "tenure_based", "tenure_match_tiers": tiers}}
+    config, _ = translate(yaml)
+    assert bands_of(config.employer_match.model_dump()) == pytest.approx(
+        [(0, 5, [(0.005, 0.0006)]), (5, None, [(1.0, 0.08)])]
+    )
+
+
+def test_points_tiers_become_points_bands_by_their_minimum() -> None:
+    tiers = [
+        {"min_points": 60, "max_points": 80, "match_rate": 0.75, "max_deferral_pct": 0.06},
+        {"min_points": 0, "max_points": 60, "match_rate": 0.5, "max_deferral_pct": 0.04},
+        {"min_points": 80, "max_points": None, "match_rate": 1.0, "max_deferral_pct": 0.08},
+    ]
+    match = engine_match({"match_status": "points_based", "points_match_tiers": tiers})
+    assert match["basis"] == "points"
+    assert bands_of(match) == pytest.approx(
+        [(0, None, [(0.5, 0.04)]), (60, None, [(0.75, 0.06)]), (80, None, [(1.0, 0.08)])]
+    )
+
+
+def test_schedules_without_tiers_pay_no_match_and_graded_by_service_is_the_reference_default() -> None:
+    for status in ("points_based", "tenure_graded"):
+        match = engine_match({"match_status": status})
+        assert (match["formula"], match["tiers"]) == ("custom", [{"rate": 0.0, "up_to": 1.0}])
+    match = engine_match({"match_status": "graded_by_service"})
+    assert (match["basis"], bands_of(match)) == ("service", [(0, None, [(0.5, 0.06)])])
+
+
+def test_match_eligibility_from_the_form() -> None:
+    plan = {
+        "match_min_tenure_years": 2,
+        "match_min_hours_annual": 500,
+        "match_allow_terminated_new_hires": True,
+        "match_allow_experienced_terminations": False,
+    }
+    match = engine_match(plan)
+    assert (match["min_service_years"], match["allow_new_hires"], match["min_hours"]) == (2, False, 500)
+    assert (match["allow_terminated_new_hires"], match["allow_experienced_terminations"]) == (True, False)
+    # Without the form's keys and without apply_eligibility, the reference's simple rule.
+    config, _ = translate({}, base={"employer_match": {"apply_eligibility": False}})
+    assert (config.employer_match.min_hours, config.employer_match.min_service_years) == (1000, 0)
+
+
+def test_core_schedules_by_status() -> None:
+    def core(plan: dict[str, Any]) -> dict[str, Any]:
+        config, warnings = translate({"dc_plan": plan})
+        assert warnings == []
+        return config.core_contribution.model_dump(mode="json")
+
+    graded = core({"core_status": "graded_by_service"})
+    # The yaml's schedule; the reference reads only each band's minimum years.
+    assert (graded["basis"], [(b["min"], b["max"], b["rate"]) for b in graded["schedule"]]) == (
+        "service",
+        [(0, None, 0.01), (3, None, 0.02), (6, None, 0.03)],
+    )
+    ages = [
+        {"min_age": 30, "max_age": 50, "contribution_rate": 0.04},
+        {"min_age": 50, "max_age": None, "contribution_rate": 0.06},
+    ]
+    aged = core({"core_status": "age_banded", "core_age_schedule": ages})
+    assert [(b["min"], b["max"], b["rate"]) for b in aged["schedule"]] == [(30, 50, 0.04), (50, None, 0.06)]
+    points = core({"core_status": "points_based", "core_points_schedule": []})
+    assert points["basis"] == "flat"  # no schedule: the reference pays the flat rate
+    assert core({"core_status": "none"})["enabled"] is False
+
+
+def test_core_integration_and_eligibility_from_the_form() -> None:
+    plan = {
+        "core_integration_enabled": True,
+        "core_integration_level_mode": "percent_of_ss_wage_base",
+        "core_integration_level_value": 80,
+        "core_integration_disparity_rate": 0.03,
+        "core_min_tenure_years": 1,
+        "core_min_hours_annual": 800,
+        "core_allow_experienced_terminations": True,
+    }
+    config, warnings = translate({"dc_plan": plan})
+    core = config.core_contribution
+    assert core.integration.model_dump() == {
+        "enabled": True,
+        "level": "percent_of_ss_wage_base",
+        "level_value": 80,
+        "disparity_rate": 0.03,
+    }
+    assert (core.min_service_years, core.allow_new_hires, core.min_hours) == (1, False, 800)
+    assert (core.allow_experienced_terminations, core.requires_plan_eligibility, warnings) == (
+        True,
+        False,
+        [],
+    )
+
+
+def test_auto_enrolment_and_escalation_cutoffs() -> None:
+    def cutoffs(plan: dict[str, Any]) -> tuple[str | None, str | None]:
+        config, _ = translate({"dc_plan": plan})
+        auto, escalation = config.auto_enrollment.hire_date_cutoff, config.auto_escalation.hire_date_cutoff
+        return (auto and auto.isoformat(), escalation and escalation.isoformat())
+
+    assert cutoffs({}) == ("2020-01-01", "2020-01-01")
+    assert cutoffs({"auto_enroll_hire_date_cutoff": "2023-05-01", "escalation_hire_date_cutoff": ""}) == (
+        "2023-05-01",
+        None,
+    )
+    # An empty auto-enrolment cutoff leaves the reference's own 2020-01-01.
+    assert cutoffs({"auto_enroll_hire_date_cutoff": "", "escalation_hire_date_cutoff": "2024-02-29"}) == (
+        "2020-01-01",
+        "2024-02-29",
+    )
+
+
+def test_dates_and_days_that_are_not_are_refused_naming_the_path() -> None:
+    assert error_of({"dc_plan": {"auto_enroll_hire_date_cutoff": "2023-13-01"}}) == (
+        'dc_plan.auto_enroll_hire_date_cutoff: "2023-13-01" is not a date as YYYY-MM-DD'
+    )
+    assert error_of({"dc_plan": {"escalation_effective_day": "02-29"}}) == (
+        'dc_plan.escalation_effective_day: "02-29" is not a day of the year as MM-DD'
+    )
+    assert (
+        error_of({"dc_plan": {"auto_enroll_window_days": 400}})
+        == "dc_plan.auto_enroll_window_days: 400 is above 366"
+    )
+
+
+def test_income_opt_out_rates_become_factors_of_the_moderate_rate() -> None:
+    rates = {
+        "opt_out_rate_low_income": 0.2,
+        "opt_out_rate_moderate": 0.1,
+        "opt_out_rate_high": 0.05,
+        "opt_out_rate_executive": 0.0,
+    }
+    config, _ = translate({"dc_plan": rates})
+    assert config.auto_enrollment.opt_out_income_factors.by_band() == (2.0, 1.0, 0.5, 0.0)
+
+
+def test_voluntary_choices_from_the_form_and_the_yaml() -> None:
+    plan = {
+        "match_magnet_enabled": False,
+        "max_voluntary_deferral_percent": 0.9,
+        "voluntary_enrollment_rate": 0.5,
+    }
+    table = {
+        "enrollment": {
+            "voluntary_enrollment": {"deferral_rates": {"demographic_base_rates": {"senior_executive": 0.2}}}
+        }
+    }
+    config, _ = translate({"dc_plan": plan, **table})
+    voluntary = config.voluntary
+    assert (voluntary.match_magnet_probability, voluntary.max_deferral_rate, voluntary.enrollment_scale) == (
+        0,
+        0.75,
+        0.5,
+    )
+    assert (voluntary.deferral_rates[-1].min_age, voluntary.deferral_rates[-1].min_pay) == (56, 200000)
+    assert voluntary.deferral_rates[-1].rate == 0.2
+
+
+def test_the_match_response_reaches_the_engine_under_its_names() -> None:
+    layer = {
+        "deferral_match_response": {
+            "upward_partial_increase_factor": 0.25,
+            "downward_reduce_to_max_rate": 0.5,
+        },
+        "dc_plan": {"deferral_match_response": {"enabled": True, "downward_enabled": False}},
+    }
+    config, _ = translate(layer)
+    response = config.match_response
+    assert (response.enabled, response.downward_enabled) == (True, False)
+    assert (response.upward_partial_factor, response.downward_reduce_to_max_rate) == (0.25, 0.5)
+
+
+def test_irs_limits_are_the_published_ones_unless_a_figure_is_set() -> None:
+    config, _ = translate({})
+    assert config.irs_limits.schedule == "published"
+    config, _ = translate({"irs_limits": {"deferral_402g": 24000}})
+    assert (config.irs_limits.schedule, config.irs_limits.deferral_402g) == ("flat", 24000)

@@ -3,8 +3,10 @@ config layers (defaults <- workspace base <- scenario overrides) and validation 
 the path of what is wrong."""
 
 import copy
+import datetime
 import itertools
 import json
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -20,6 +22,12 @@ JobLevelNumber = Annotated[int, Field(ge=1, le=100)]
 
 MAX_PROJECTION_YEARS = 50
 MAX_DEFERRAL_RATE = 0.75
+# A match may pay up to twice a deferral slice (the Studio's form allows 200 %).
+MAX_MATCH_RATE = 2.0
+MatchRate = Annotated[float, Field(ge=0, le=MAX_MATCH_RATE)]
+ServiceYears = Annotated[float, Field(ge=0, le=100)]
+Hours = Annotated[float, Field(ge=0, le=8784)]
+Days = Annotated[int, Field(ge=0, le=366)]
 
 
 def _invalid(message: str) -> PydanticCustomError:
@@ -119,16 +127,60 @@ class AgeBandRates(_Section):
         return (self.under_30, self.from_30_to_44, self.from_45_to_59, self.from_60)
 
 
+class IncomeBandFactors(_Section):
+    """A factor per band of annual pay: below 50,000, below 100,000, below 200,000, and above."""
+
+    low_income: Annotated[float, Field(ge=0, le=10)] = 1.0
+    moderate: Annotated[float, Field(ge=0, le=10)] = 1.0
+    high: Annotated[float, Field(ge=0, le=10)] = 1.0
+    executive: Annotated[float, Field(ge=0, le=10)] = 1.0
+
+    def by_band(self) -> tuple[float, float, float, float]:
+        """The factors in band order (lowest pay first), as `income_band` numbers them."""
+        return (self.low_income, self.moderate, self.high, self.executive)
+
+
 class AutoEnrollmentSettings(_Section):
     enabled: bool = True
+    # new_hires_only: those hired since the projection began, and those hired on or after
+    # hire_date_cutoff when it is set; all_eligible: everyone, or (cutoff set) those hired on or after it.
     scope: Literal["new_hires_only", "all_eligible"] = "new_hires_only"
+    hire_date_cutoff: datetime.date | None = None
     # Enrolled means a deferral rate above 0, so enrolling at 0 would enroll nobody.
     default_deferral_rate: Annotated[float, Field(gt=0, le=MAX_DEFERRAL_RATE)] = 0.03
+    # Auto-enrolment takes effect this many days after participation can start; who leaves before is
+    # not enrolled.
+    window_days: Days = 0
+    # None: an opt-out is from the start, so nothing is deferred. Set: the employee opts out this many
+    # days after the auto-enrolment date and defers at the default rate until then.
+    opt_out_grace_days: Days | None = None
     opt_out_rates: AgeBandRates = Field(
         default_factory=lambda: AgeBandRates.model_validate(
             {"under_30": 0.10, "30_44": 0.07, "45_59": 0.05, "60_plus": 0.03}
         )
     )
+    # The opt-out rate of the age band times this factor of the employee's pay band.
+    opt_out_income_factors: IncomeBandFactors = Field(default_factory=IncomeBandFactors)
+
+
+class VoluntaryDeferral(_Section):
+    """The deferral rate a voluntary enrollee picks: the row with the highest min_age reached (the age
+    at Dec 31 of the prior year), then among those the highest min_pay reached."""
+
+    min_age: Annotated[int, Field(ge=0, le=120)]
+    min_pay: Money
+    rate: Annotated[float, Field(gt=0, le=MAX_DEFERRAL_RATE)]
+
+
+class VoluntarySettings(_Section):
+    """How the not auto-enrolled join: voluntary_enrollment's yearly rates times enrollment_scale, at a
+    rate from deferral_rates (empty: the auto-enrolment default rate), moved up to the rate that earns
+    the whole match with match_magnet_probability, and at most max_deferral_rate."""
+
+    enrollment_scale: Rate = 1.0
+    deferral_rates: list[VoluntaryDeferral] = Field(default_factory=list)
+    match_magnet_probability: Rate = 0.0
+    max_deferral_rate: Annotated[float, Field(gt=0, le=MAX_DEFERRAL_RATE)] | None = None
 
 
 class AutoEscalationSettings(_Section):
@@ -136,13 +188,88 @@ class AutoEscalationSettings(_Section):
     increment: DeferralRate = 0.01
     cap: DeferralRate = 0.10
     first_after_years: Annotated[int, Field(ge=0, le=MAX_PROJECTION_YEARS)] = 1
+    # "MM-DD": the raise applies from this day of the year (the old rate before it).
+    effective_day: str = "01-01"
+    # Set: only those hired on or after it escalate.
+    hire_date_cutoff: datetime.date | None = None
+
+    @field_validator("effective_day")
+    @classmethod
+    def _check_day(cls, day: str) -> str:
+        if re.fullmatch(r"\d\d-\d\d", day) is None:
+            raise _invalid(f"{day!r} is not a day of the year as MM-DD")
+        try:
+            datetime.date(2023, int(day[:2]), int(day[3:]))  # a common year: no Feb 29
+        except ValueError:
+            raise _invalid(f"{day!r} is not a day of the year as MM-DD") from None
+        return day
+
+
+class MatchResponseSettings(_Section):
+    """In the first projection year, census participants move their deferral toward the rate that
+    earns the whole match (the match ceiling): of those below it, upward_participation_rate move up,
+    upward_maximize_rate of them all the way, the others by upward_partial_factor of the gap (to the
+    nearest 0.5 %), never past the escalation cap or 402(g); those above it come down alike."""
+
+    enabled: bool = False
+    upward_participation_rate: Rate = 0.40
+    upward_maximize_rate: Rate = 0.60
+    upward_partial_factor: Rate = 0.50
+    downward_enabled: bool = True
+    downward_participation_rate: Rate = 0.15
+    downward_reduce_to_max_rate: Rate = 0.70
+    downward_partial_factor: Rate = 0.50
 
 
 class MatchTier(_Section):
     """`rate` of the slice of the deferral rate between the previous tier's `up_to` and this one's."""
 
-    rate: Rate
+    rate: MatchRate
     up_to: Annotated[float, Field(gt=0, le=1)]
+
+
+def _check_increasing(tiers: list[MatchTier]) -> None:
+    bounds = [tier.up_to for tier in tiers]
+    if any(low >= high for low, high in itertools.pairwise(bounds)):
+        raise _invalid("tiers must be listed with up_to strictly increasing")
+
+
+class _Band(_Section):
+    """A band of service years, points or age: from `min` (inclusive) to `max` (exclusive; None: no end)."""
+
+    min: Annotated[float, Field(ge=0, le=1000)]
+    max: Annotated[float, Field(gt=0, le=1000)] | None = None
+
+    @model_validator(mode="after")
+    def _check_bounds(self) -> "_Band":
+        if self.max is not None and self.max <= self.min:
+            raise _invalid(f"max {self.max:g} is not above min {self.min:g}")
+        return self
+
+
+def _check_bands(bands: "list[MatchBand] | list[CoreBand]") -> None:
+    """Bands in increasing `min`, none reaching into the next; an employee's band is then the one with
+    the highest `min` reached, unless its `max` is reached too."""
+    for band, above in itertools.pairwise(bands):
+        if band.min >= above.min:
+            raise _invalid("bands must be listed with min strictly increasing")
+        if band.max is not None and band.max > above.min:
+            raise _invalid(f"the band from {band.min:g} reaches into the band from {above.min:g}")
+
+
+class MatchBand(_Band):
+    """The deferral tiers of the employees in the band."""
+
+    tiers: Annotated[list[MatchTier], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _check_tiers(self) -> "MatchBand":
+        _check_increasing(self.tiers)
+        return self
+
+
+class CoreBand(_Band):
+    rate: Rate
 
 
 MatchFormula = Literal["simple", "tiered", "stretch", "safe_harbor_basic", "qaca", "custom"]
@@ -156,19 +283,44 @@ NAMED_MATCH_FORMULAS: dict[str, tuple[MatchTier, ...]] = {
 }
 
 
-class EmployerMatchSettings(_Section):
+class EmployerEligibility(_Section):
+    """Who gets an employer contribution: min_hours worked in the year (scheduled hours a week x 52,
+    prorated to the days employed) and min_service_years of service (this year's hires pass when
+    allow_new_hires). A leaver gets it when require_active_at_year_end is off, or when its kind of
+    leaver is allowed (a new hire who left in the year, or an experienced employee who left)."""
+
+    min_hours: Hours = 0
+    min_service_years: ServiceYears = 0
+    allow_new_hires: bool = True
+    require_active_at_year_end: bool = False
+    allow_terminated_new_hires: bool = False
+    allow_experienced_terminations: bool = False
+
+
+MatchBasis = Literal["deferral", "service", "points"]
+
+
+class EmployerMatchSettings(EmployerEligibility):
+    """The match: the formula's tiers on the deferral rate (basis deferral), at most `cap` of pay; or
+    (basis service or points) the tiers of the employee's band of years of service or of points (age
+    + service)."""
+
     formula: MatchFormula = "tiered"
     tiers: list[MatchTier] = Field(default_factory=list)  # used by the custom formula only
-    min_hours: Annotated[float, Field(ge=0, le=8784)] = 1000
+    cap: Annotated[float, Field(ge=0, le=MAX_MATCH_RATE)] | None = None
+    basis: MatchBasis = "deferral"
+    bands: list[MatchBand] = Field(default_factory=list)  # used by the service and points bases
+    min_hours: Hours = 1000
     require_active_at_year_end: bool = True
 
     @model_validator(mode="after")
     def _check_tiers(self) -> "EmployerMatchSettings":
         if self.formula == "custom" and not self.tiers:
             raise _invalid("the custom formula needs tiers")
-        bounds = [tier.up_to for tier in self.tiers]
-        if any(low >= high for low, high in itertools.pairwise(bounds)):
-            raise _invalid("tiers must be listed with up_to strictly increasing")
+        _check_increasing(self.tiers)
+        if self.basis != "deferral" and not self.bands:
+            raise _invalid(f"the {self.basis} basis needs bands")
+        _check_bands(self.bands)
         return self
 
     def effective_tiers(self) -> tuple[MatchTier, ...]:
@@ -176,9 +328,48 @@ class EmployerMatchSettings(_Section):
         return tuple(self.tiers) if self.formula == "custom" else NAMED_MATCH_FORMULAS[self.formula]
 
 
-class CoreContributionSettings(_Section):
+class IntegrationSettings(_Section):
+    """Permitted disparity (§401(l)): disparity_rate more of the pay above the integration level, the
+    year's Social Security wage base, a percent of it (level_value), or a fixed amount (level_value)."""
+
+    enabled: bool = False
+    level: Literal["ss_wage_base", "percent_of_ss_wage_base", "fixed_dollar"] = "ss_wage_base"
+    level_value: Money | None = None
+    disparity_rate: Rate = 0.0
+
+    @model_validator(mode="after")
+    def _check_level(self) -> "IntegrationSettings":
+        if self.enabled and self.level != "ss_wage_base" and self.level_value is None:
+            raise _invalid(f"the {self.level} level needs level_value")
+        return self
+
+
+CoreBasis = Literal["flat", "service", "points", "age"]
+
+
+class CoreContributionSettings(EmployerEligibility):
+    """The core (non-elective) contribution: `rate` of pay, or (basis service, points or age) the rate of
+    the employee's band, `rate` when in none; plus the integration's disparity. With
+    requires_plan_eligibility only the plan-eligible get it."""
+
     enabled: bool = True
     rate: Rate = 0.01
+    basis: CoreBasis = "flat"
+    schedule: list[CoreBand] = Field(default_factory=list)
+    integration: IntegrationSettings = Field(default_factory=IntegrationSettings)
+    requires_plan_eligibility: bool = True
+
+    @model_validator(mode="after")
+    def _check_schedule(self) -> "CoreContributionSettings":
+        if self.basis != "flat" and not self.schedule:
+            raise _invalid(f"the {self.basis} basis needs a schedule")
+        _check_bands(self.schedule)
+        return self
+
+
+class ContributionSettings(_Section):
+    # Match and core as the reference pays them: each amount rounded to cents (half away from zero).
+    round_to_cents: bool = False
 
 
 class VestingSettings(_Section):
@@ -186,10 +377,18 @@ class VestingSettings(_Section):
 
 
 class IrsLimits(_Section):
+    """flat: these figures in the first year, grown by limit_growth_rate each later year; published: each
+    plan year's published figures (irs_limits.PUBLISHED_LIMITS), the last ones held for later years and
+    grown by limit_growth_rate from then on."""
+
+    schedule: Literal["flat", "published"] = "flat"
     deferral_402g: Money = 23500
     catch_up_50_plus: Money = 7500
+    # The catch-up at ages 60-63 (SECURE 2.0) in place of catch_up_50_plus; None: none.
+    catch_up_60_63: Money | None = None
     compensation_401a17: Annotated[float, Field(gt=0)] = 350000
     annual_additions_415c: Money = 70000
+    social_security_wage_base: Money = 176100
     limit_growth_rate: Rate = 0.0
 
 
@@ -212,9 +411,12 @@ class SimulationConfig(_Section):
             {"under_30": 0.25, "30_44": 0.45, "45_59": 0.65, "60_plus": 0.75}
         )
     )
+    voluntary: VoluntarySettings = Field(default_factory=VoluntarySettings)
     auto_escalation: AutoEscalationSettings = Field(default_factory=AutoEscalationSettings)
+    match_response: MatchResponseSettings = Field(default_factory=MatchResponseSettings)
     employer_match: EmployerMatchSettings = Field(default_factory=EmployerMatchSettings)
     core_contribution: CoreContributionSettings = Field(default_factory=CoreContributionSettings)
+    contributions: ContributionSettings = Field(default_factory=ContributionSettings)
     vesting: VestingSettings = Field(default_factory=VestingSettings)
     irs_limits: IrsLimits = Field(default_factory=IrsLimits)
     ensemble: EnsembleSettings = Field(default_factory=EnsembleSettings)

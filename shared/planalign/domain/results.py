@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from planalign.domain.config import IrsLimits
+from planalign.domain.irs_limits import YearLimits, deferral_cap
 from planalign.domain.populations import DEFAULT_POPULATION, POPULATIONS
 from planalign.domain.simulation_output import EVENT_TYPES, STATUSES, SimulationOutput
 
@@ -61,6 +62,7 @@ STUDIO_EVENT_TYPES = {
     "enrollment": "enrollment",
     "opt_out": "enrollment_change",
     "deferral_escalation": "deferral_escalation",
+    "deferral_match_response": "deferral_match_response",
 }
 # The rows of the Studio's CAGR table: its label and the workforce_progression field it grows.
 CAGR_METRICS = (
@@ -73,7 +75,6 @@ SUMMED_COLUMNS = ("prorated_pay", "employee_contribution", "match", "core")
 MAX_DEFERRAL_RATE = 0.75
 # Contributions are money rounded to cents by the engine; a limit is met, not exceeded, within a cent.
 LIMIT_TOLERANCE = 0.01
-CATCH_UP_AGE = 50
 # How many offending rows a failed check names.
 EXAMPLES = 5
 # Rows of a snapshot or events table worked on at a time by the checks and counts whose every row
@@ -405,25 +406,29 @@ def _deferral_rate_in_range(output: SimulationOutput) -> dict[str, Any]:
 
 
 def _contributions_within_irs_limits(
-    output: SimulationOutput, irs_limits: Mapping[str, float]
+    output: SimulationOutput, irs_limits: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """402(g) (+ catch-up from age 50) on the employee deferral and 415(c) on all additions, with the
-    limits grown from the first year by limit_growth_rate."""
+    """402(g) (+ the catch-up of the age attained by Dec 31) on the employee deferral and 415(c) on all
+    additions, with each plan year's limits as the config's irs_limits section gives them."""
     snapshot = output.snapshot
     rows = len(snapshot["employee_contribution"])
-
-    def growth(part: slice) -> np.ndarray:
-        years = _year_index(output, snapshot["simulation_year"][part])
-        return (1.0 + irs_limits.get("limit_growth_rate", 0.0)) ** years
+    settings = IrsLimits.model_validate(irs_limits)
+    by_year = [YearLimits.for_year(settings, year, output.start_year) for year in output.years]
+    additions_limit = np.array([limits.annual_additions for limits in by_year])
 
     def above_402g(part: slice) -> np.ndarray:
-        catch_up = np.where(snapshot["age"][part] >= CATCH_UP_AGE, irs_limits["catch_up_50_plus"], 0.0)
-        deferral_limit = (irs_limits["deferral_402g"] + catch_up) * growth(part)
-        return snapshot["employee_contribution"][part] > deferral_limit + LIMIT_TOLERANCE
+        years = _year_index(output, snapshot["simulation_year"][part])
+        ages = snapshot["age"][part]
+        caps = np.empty(len(ages))
+        for index, limits in enumerate(by_year):
+            here = years == index
+            caps[here] = deferral_cap(limits, ages[here])
+        return snapshot["employee_contribution"][part] > caps + LIMIT_TOLERANCE
 
     def above_415c(part: slice) -> np.ndarray:
         additions = snapshot["employee_contribution"][part] + snapshot["match"][part] + snapshot["core"][part]
-        return additions > irs_limits["annual_additions_415c"] * growth(part) + LIMIT_TOLERANCE
+        years = _year_index(output, snapshot["simulation_year"][part])
+        return additions > additions_limit[years] + LIMIT_TOLERANCE
 
     failures = _rows_failing(output, snapshot, _mask(rows, above_402g), "an employee deferral above 402(g)")
     failures += _rows_failing(output, snapshot, _mask(rows, above_415c), "annual additions above 415(c)")
@@ -489,7 +494,7 @@ def _no_events_after_termination(output: SimulationOutput) -> dict[str, Any]:
 
 
 def quality_checks(
-    output: SimulationOutput, metrics: list[dict[str, Any]], irs_limits: Mapping[str, float]
+    output: SimulationOutput, metrics: list[dict[str, Any]], irs_limits: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The invariants of simulation.md as named checks: `{passed, checks[{name, passed, detail}]}`.
 

@@ -27,6 +27,7 @@ EVENT_TYPES = (
     "enrollment",
     "opt_out",
     "deferral_escalation",
+    "deferral_match_response",
 )
 
 # Snapshot columns and their dtypes, one row per employee per simulated year.
@@ -48,6 +49,10 @@ SNAPSHOT_COLUMNS: dict[str, str] = {
     "irs_limit_reached": "bool",
     "hire_date": "datetime64[D]",
     "termination_date": "datetime64[D]",  # NaT while employed
+    "service_years": "int16",  # whole years as the plan's rules count them (simulation.md)
+    "points": "int16",  # age at Dec 31 of the prior year + service_years
+    "match_eligible": "bool",  # meets the match's hours, service and year-end rules
+    "core_eligible": "bool",  # meets the core's rules (and, if it asks, the plan's eligibility)
 }
 
 # Event columns, one row per event; old/new values are NaN where they mean nothing.
@@ -195,7 +200,10 @@ def output_in(data: bytes) -> SimulationOutput:
         end_year=end_year,
         seed=seed,
         employee_ids=arrays["employee_ids"],
-        snapshot={name: arrays[f"snapshot.{name}"] for name in SNAPSHOT_COLUMNS},
+        # An artifact written before a column was added has none of it.
+        snapshot={
+            name: arrays[f"snapshot.{name}"] for name in SNAPSHOT_COLUMNS if f"snapshot.{name}" in arrays
+        },
         events={name: arrays[f"events.{name}"] for name in EVENT_COLUMNS},
     )
 

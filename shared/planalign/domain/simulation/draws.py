@@ -27,6 +27,9 @@ class DrawKind(IntEnum):
     PROMOTION_RAISE = 8
     OPT_OUT = 9
     VOLUNTARY_ENROLLMENT = 10
+    MATCH_MAGNET = 11
+    MATCH_RESPONSE_UP = 12
+    MATCH_RESPONSE_DOWN = 13
 
 
 def _splitmix64(value: int) -> int:

@@ -8,15 +8,19 @@ import numpy as np
 
 from planalign.domain.census import Census
 from planalign.domain.config import SimulationConfig
+from planalign.domain.irs_limits import YearLimits
 from planalign.domain.simulation.dates import DAY, days_in_year, whole_years, year_end, year_start
+from planalign.domain.simulation.employer import match_band, match_ceiling
 from planalign.domain.simulation.plan import (
     Contributions,
-    YearLimits,
     age_band,
     choose_enrollments,
     compute_contributions,
     escalate,
+    income_band,
+    respond_to_match,
     vested_fraction,
+    voluntary_deferral_rates,
 )
 from planalign.domain.simulation.records import EventBlock, OutputRecorder
 from planalign.domain.simulation.workforce import (
@@ -34,6 +38,8 @@ from planalign.domain.simulation_output import STATUSES, SimulationOutput, relea
 from planalign.errors import SimulationRejected
 
 WEEKS_PER_YEAR = 52
+DAYS_PER_YEAR = 365.25
+JANUARY_FIRST = "01-01"
 
 
 @dataclass(frozen=True)
@@ -137,22 +143,62 @@ def _run_plan_year(
     return year_roster.roster.take(np.flatnonzero(~year_roster.leaving))
 
 
+@dataclass(frozen=True)
+class _PlanFacts:
+    """What the plan rules of a year read about each employee besides the roster."""
+
+    last_day: np.ndarray  # the termination date, or Dec 31
+    first_day: np.ndarray  # the hire date, or Jan 1
+    eligible: np.ndarray
+    age: np.ndarray  # attained by Dec 31 (the IRS catch-up age, the opt-out and voluntary bands)
+    plan_age: np.ndarray  # attained by Dec 31 of the prior year (age bands of plan formulas)
+    service: np.ndarray  # whole years, as simulation.md's plan-design conventions count them
+    points: np.ndarray  # plan_age + service
+    hired: np.ndarray
+
+
+def _plan_facts(year_roster: _YearRoster, year: int, config: SimulationConfig) -> _PlanFacts:
+    roster = year_roster.roster
+    last_day = np.where(year_roster.leaving, year_roster.termination_date, year_end(year))
+    plan_age = (year - 1 - roster.birth_year).astype(np.int16)
+    service = plan_service(roster.hire_date, roster.hire_year, year, config.simulation.start_year)
+    return _PlanFacts(
+        last_day=last_day,
+        first_day=np.maximum(roster.hire_date, year_start(year)),
+        eligible=roster.eligibility_date <= last_day,
+        age=year - roster.birth_year,
+        plan_age=plan_age,
+        service=service,
+        points=plan_age + service,
+        hired=year_roster.hired,
+    )
+
+
+def plan_service(hire_date: np.ndarray, hire_year: np.ndarray, year: int, start_year: int) -> np.ndarray:
+    """Whole years of service in `year` (int16): floor(days from hire to Dec 31 of the first projection
+    year / 365.25), plus 1 each later year; a later hire has 0 in the year hired."""
+    days = (year_end(start_year) - hire_date) // DAY
+    at_start = np.floor(days / DAYS_PER_YEAR).astype(np.int64) + (year - start_year)
+    service = np.where(hire_year > start_year, year - hire_year.astype(np.int64), at_start)
+    return np.maximum(service, 0).astype(np.int16)
+
+
 def _record_plan_year(
     year_roster: _YearRoster, year: int, seed: int, config: SimulationConfig, recorder: OutputRecorder
 ) -> None:
     """Steps 7-11 on the year's roster (its deferral state updated in place), recorded with the year's
     events."""
     roster, leaving, events = year_roster.roster, year_roster.leaving, year_roster.events
-    last_day = np.where(leaving, year_roster.termination_date, year_end(year))
-    eligible = roster.eligibility_date <= last_day
-    age = year - roster.birth_year
-    events += _enroll_and_escalate(roster, eligible, age, year, seed, config)
+    facts = _plan_facts(year_roster, year, config)
+    eligible = facts.eligible
+    deferrals = _enroll_and_escalate(roster, facts, year, seed, config)
+    events += deferrals.events
     enrolled = eligible & (roster.deferral_rate > 0)
-    fraction = _fraction_employed(roster.hire_date, last_day, year)
+    fraction = _fraction_employed(roster.hire_date, facts.last_day, year)
     prorated_pay = roster.pay * fraction
     service = _years_of_service(roster, leaving, year_roster.termination_date, year)
     contributions = _contribute(
-        roster, year_roster, eligible, age, service, fraction, prorated_pay, year, config
+        roster, year_roster, facts, deferrals, service, fraction, prorated_pay, year, config
     )
 
     hired = year_roster.hired
@@ -162,7 +208,7 @@ def _record_plan_year(
     snapshot = {
         "employee_index": roster.index,
         "status": status,
-        "age": age,
+        "age": facts.age,
         "tenure": service,
         "level": roster.level,
         "pay": roster.pay,
@@ -176,6 +222,10 @@ def _record_plan_year(
         "irs_limit_reached": contributions.limit_reached,
         "hire_date": roster.hire_date,
         "termination_date": year_roster.termination_date,
+        "service_years": facts.service,
+        "points": facts.points,
+        "match_eligible": contributions.match_eligible,
+        "core_eligible": contributions.core_eligible,
     }
     # Terminations come last among an employee's events of the year, as they happen last.
     for event_type, rows in (("termination", leaving & ~hired), ("new_hire_termination", leaving & hired)):
@@ -187,15 +237,32 @@ def _record_plan_year(
     events.clear()
 
 
+@dataclass(frozen=True)
+class _Deferrals:
+    """The year's deferral changes: their events, and the rate of the employed period's first part
+    (`earlier_share` of it) where that differs from the year-end rate (before an escalation's day, or
+    until an opt-out); None when nobody's does."""
+
+    events: list[EventBlock]
+    earlier_rate: np.ndarray | None
+    earlier_share: np.ndarray | None
+
+
 def _enroll_and_escalate(
-    roster: Workforce, eligible: np.ndarray, age: np.ndarray, year: int, seed: int, config: SimulationConfig
-) -> list[EventBlock]:
-    """Steps 7-9, updating the roster's deferral state in place; returns the events."""
+    roster: Workforce, facts: _PlanFacts, year: int, seed: int, config: SimulationConfig
+) -> _Deferrals:
+    """Steps 7-9, updating the roster's deferral state in place."""
     jan1 = year_start(year)
+    eligible = facts.eligible
     joined = eligible & (roster.eligibility_date >= jan1)
     events = [EventBlock("eligibility", roster.index[joined], roster.eligibility_date[joined])]
     # Plan actions take effect when participation can start in the year: Jan 1 or the eligibility date.
     plan_day = np.maximum(roster.eligibility_date, jan1)
+    ceiling = _match_ceiling(config, facts, len(roster))
+    if config.match_response.enabled and year == config.simulation.start_year:
+        events.append(_respond_to_match(roster, facts, ceiling, year, seed, config))
+    auto = config.auto_enrollment
+    enrollment_day = plan_day + np.timedelta64(auto.window_days, "D")
     enrollments = choose_enrollments(
         config=config,
         seed=seed,
@@ -204,36 +271,152 @@ def _enroll_and_escalate(
         eligible=eligible,
         enrolled=roster.deferral_rate > 0,
         auto_enrollment_decided=roster.auto_enrollment_decided,
-        in_scope=_auto_enrollment_scope(roster, config),
-        band=age_band(age),
+        # Who leaves (or whose year ends) before auto-enrolment takes effect is not enrolled.
+        in_scope=_auto_enrollment_scope(roster, config) & (enrollment_day <= facts.last_day),
+        band=age_band(facts.age),
+        income=income_band(roster.pay),
     )
-    default_rate = config.auto_enrollment.default_deferral_rate
-    joining = enrollments.auto_enrolled | enrollments.voluntary
-    roster.deferral_rate[joining] = default_rate
+    default_rate = auto.default_deferral_rate
+    voluntary = enrollments.voluntary
+    auto_enrolled, opted_out = enrollments.auto_enrolled, enrollments.opted_out
+    roster.deferral_rate[auto_enrolled] = default_rate
+    if voluntary.any():
+        roster.deferral_rate[voluntary] = _voluntary_rates(
+            roster, facts, ceiling, voluntary, year, seed, config
+        )
+    joining = auto_enrolled | voluntary
     roster.enrollment_year[joining] = year
-    roster.auto_enrollment_decided |= enrollments.auto_enrolled | enrollments.opted_out
-    opted_out = enrollments.opted_out
-    events.append(EventBlock("enrollment", roster.index[joining], plan_day[joining], 0.0, default_rate))
-    events.append(EventBlock("opt_out", roster.index[opted_out], plan_day[opted_out], default_rate, 0.0))
-
-    escalating = (
-        eligible
-        & (roster.deferral_rate > 0)
-        & (year - roster.enrollment_year >= config.auto_escalation.first_after_years)
-        & ~roster.escalation_opt_out
+    roster.auto_enrollment_decided |= auto_enrolled | opted_out
+    events.append(
+        EventBlock(
+            "enrollment",
+            roster.index[joining],
+            np.where(auto_enrolled, enrollment_day, plan_day)[joining],
+            0.0,
+            roster.deferral_rate[joining],
+        )
     )
-    escalated, new_rate = escalate(roster.deferral_rate, escalating, config.auto_escalation)
+    earlier_rate, earlier_share, opt_out_day = None, None, enrollment_day
+    if auto.opt_out_grace_days is not None:
+        # Until the opt-out, the default rate is deferred.
+        opt_out_day = np.minimum(
+            enrollment_day + np.timedelta64(auto.opt_out_grace_days, "D"), facts.last_day
+        )
+        earlier_rate = np.where(opted_out, default_rate, 0.0)
+        earlier_share = _share_of_period(facts, enrollment_day, opt_out_day + DAY, opted_out)
+    events.append(EventBlock("opt_out", roster.index[opted_out], opt_out_day[opted_out], default_rate, 0.0))
+
+    escalated, new_rate, escalation_day = _escalations(roster, facts, plan_day, year, config)
     events.append(
         EventBlock(
             "deferral_escalation",
             roster.index[escalated],
-            plan_day[escalated],
+            escalation_day[escalated],
             roster.deferral_rate[escalated],
             new_rate,
         )
     )
+    if config.auto_escalation.effective_day != JANUARY_FIRST and escalated.any():
+        # The old rate until the escalation's day.
+        earlier_rate = np.where(
+            escalated, roster.deferral_rate, 0.0 if earlier_rate is None else earlier_rate
+        )
+        before = _share_of_period(facts, facts.first_day, escalation_day, escalated)
+        earlier_share = before if earlier_share is None else np.where(escalated, before, earlier_share)
     roster.deferral_rate[escalated] = new_rate
-    return events
+    return _Deferrals(events, earlier_rate, earlier_share)
+
+
+def _share_of_period(facts: _PlanFacts, start: np.ndarray, end: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For `rows`, the share of the days employed in the year that fall in [start, end); 0 elsewhere."""
+    employed = (facts.last_day - facts.first_day) // DAY + 1
+    inside = (np.minimum(end, facts.last_day + DAY) - np.maximum(start, facts.first_day)) // DAY
+    share = np.clip(inside / np.maximum(employed, 1), 0.0, 1.0)
+    share[~rows] = 0.0
+    return share
+
+
+def _match_ceiling(config: SimulationConfig, facts: _PlanFacts, rows: int) -> np.ndarray | None:
+    """The deferral earning each employee's whole match, when a rule aims at it (else None)."""
+    if config.voluntary.match_magnet_probability == 0 and not config.match_response.enabled:
+        return None
+    match = config.employer_match
+    band = None if match.basis == "deferral" else match_band(match, facts.service, facts.points)
+    return match_ceiling(match, band, rows)
+
+
+def _voluntary_rates(
+    roster: Workforce,
+    facts: _PlanFacts,
+    ceiling: np.ndarray | None,
+    rows: np.ndarray,
+    year: int,
+    seed: int,
+    config: SimulationConfig,
+) -> np.ndarray:
+    """The deferral rates the voluntary enrollees `rows` pick."""
+    return voluntary_deferral_rates(
+        config=config,
+        seed=seed,
+        year=year,
+        id_hash=roster.id_hash[rows],
+        plan_age=facts.plan_age[rows],
+        pay=roster.pay[rows],
+        ceiling=np.zeros(int(rows.sum())) if ceiling is None else ceiling[rows],
+    )
+
+
+def _respond_to_match(
+    roster: Workforce,
+    facts: _PlanFacts,
+    ceiling: np.ndarray | None,
+    year: int,
+    seed: int,
+    config: SimulationConfig,
+) -> EventBlock:
+    """The first year's match response of the census participants, applied on Jan 1."""
+    assert ceiling is not None
+    limits = YearLimits.for_year(config.irs_limits, year, config.simulation.start_year)
+    changed, new_rate = respond_to_match(
+        config=config,
+        seed=seed,
+        year=year,
+        id_hash=roster.id_hash,
+        deferral_rate=roster.deferral_rate,
+        responding=facts.eligible & (roster.deferral_rate > 0) & ~facts.hired,
+        ceiling=ceiling,
+        most_by_402g=limits.deferral / np.maximum(roster.pay, 1.0),
+    )
+    block = EventBlock(
+        "deferral_match_response",
+        roster.index[changed],
+        year_start(year),
+        roster.deferral_rate[changed],
+        new_rate,
+    )
+    roster.deferral_rate[changed] = new_rate
+    return block
+
+
+def _escalations(
+    roster: Workforce, facts: _PlanFacts, plan_day: np.ndarray, year: int, config: SimulationConfig
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mask of those escalated, their new rates, the day each escalation takes effect): the enrolled
+    for first_after_years, not opted out, hired on or after the cutoff, employed on the effective day
+    (or from when participation can start, if later)."""
+    settings = config.auto_escalation
+    escalating = (
+        facts.eligible
+        & (roster.deferral_rate > 0)
+        & (year - roster.enrollment_year >= settings.first_after_years)
+        & ~roster.escalation_opt_out
+    )
+    if settings.hire_date_cutoff is not None:
+        escalating &= roster.hire_date >= np.datetime64(settings.hire_date_cutoff, "D")
+    day = np.maximum(np.datetime64(f"{year:04d}-{settings.effective_day}", "D"), plan_day)
+    escalating &= day <= facts.last_day
+    escalated, new_rate = escalate(roster.deferral_rate, escalating, settings)
+    return escalated, new_rate, day
 
 
 def _years_of_service(
@@ -255,8 +438,8 @@ def _fraction_employed(hire_date: np.ndarray, last_day: np.ndarray, year: int) -
 def _contribute(
     roster: Workforce,
     year_roster: _YearRoster,
-    eligible: np.ndarray,
-    age: np.ndarray,
+    facts: _PlanFacts,
+    deferrals: _Deferrals,
     service: np.ndarray,
     fraction: np.ndarray,
     prorated_pay: np.ndarray,
@@ -269,19 +452,31 @@ def _contribute(
     vested[leaving] = vested_fraction(config.vesting.schedule, service[leaving])
     return compute_contributions(
         config=config,
-        limits=YearLimits.for_year(config.irs_limits, year - config.simulation.start_year),
+        limits=YearLimits.for_year(config.irs_limits, year, config.simulation.start_year),
         prorated_pay=prorated_pay,
         deferral_rate=roster.deferral_rate,
-        eligible=eligible,
-        age=age,
+        eligible=facts.eligible,
+        age=facts.age,
         annual_hours=roster.hours_per_week * WEEKS_PER_YEAR * fraction,
         active_at_year_end=~leaving,
         vested=vested,
+        service=facts.service,
+        points=facts.points,
+        plan_age=facts.plan_age,
+        hired=facts.hired,
+        earlier_rate=deferrals.earlier_rate,
+        earlier_share=deferrals.earlier_share,
     )
 
 
 def _auto_enrollment_scope(roster: Workforce, config: SimulationConfig) -> np.ndarray:
-    """Who auto-enrollment may reach: everyone, or (new_hires_only) those hired since the projection began."""
-    if config.auto_enrollment.scope == "all_eligible":
-        return np.ones(len(roster), dtype=bool)
-    return roster.hire_date >= year_start(config.simulation.start_year)
+    """Who auto-enrollment may reach: everyone, or (new_hires_only) those hired since the projection
+    began; with a hire-date cutoff, those hired on or after it too (new_hires_only) or only (all_eligible)."""
+    settings = config.auto_enrollment
+    cutoff = None if settings.hire_date_cutoff is None else np.datetime64(settings.hire_date_cutoff, "D")
+    if settings.scope == "all_eligible":
+        if cutoff is None:
+            return np.ones(len(roster), dtype=bool)
+        return roster.hire_date >= cutoff
+    since = year_start(config.simulation.start_year)
+    return roster.hire_date >= (since if cutoff is None else min(since, cutoff))

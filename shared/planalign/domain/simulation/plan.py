@@ -5,19 +5,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planalign.domain.config import (
-    AutoEscalationSettings,
-    EligibilitySettings,
-    IrsLimits,
-    MatchTier,
-    SimulationConfig,
-)
+from planalign.domain.config import AutoEscalationSettings, EligibilitySettings, SimulationConfig
+from planalign.domain.irs_limits import YearLimits, deferral_cap
 from planalign.domain.simulation.dates import add_years
 from planalign.domain.simulation.draws import DrawKind, draw_uniform
+from planalign.domain.simulation.employer import (
+    core_rates,
+    employer_eligible,
+    integration_level,
+    match_band,
+    round_to_cents,
+    scheduled_match_fraction,
+)
 
 # The ages at which the bands 30_44, 45_59 and 60_plus start (under_30 is band 0).
 AGE_BAND_STARTS = np.array([30, 45, 60])
-CATCH_UP_AGE = 50
+# The pay at which the income bands moderate, high and executive start (low_income is band 0).
+INCOME_BAND_STARTS = np.array([50000.0, 100000.0, 200000.0])
+HALF_PERCENT = 0.005
 # Vested fraction by completed years of service; the last entry holds for longer service.
 VESTING_SCHEDULES: dict[str, tuple[float, ...]] = {
     "immediate": (1.0,),
@@ -44,6 +49,11 @@ def age_band(age: np.ndarray) -> np.ndarray:
     return np.searchsorted(AGE_BAND_STARTS, age, side="right").astype(np.int8)
 
 
+def income_band(pay: np.ndarray) -> np.ndarray:
+    """0 below 50,000 a year, 1 below 100,000, 2 below 200,000, 3 from 200,000."""
+    return np.searchsorted(INCOME_BAND_STARTS, pay, side="right").astype(np.int8)
+
+
 @dataclass(frozen=True)
 class Enrollments:
     """Who joins the plan this year and how (masks over the roster)."""
@@ -64,19 +74,23 @@ def choose_enrollments(
     auto_enrollment_decided: np.ndarray,
     in_scope: np.ndarray,
     band: np.ndarray,
+    income: np.ndarray | None = None,
 ) -> Enrollments:
     """Auto-enrollment of the eligible, not enrolled, in-scope employees not yet asked (minus the
-    seeded opt-outs by age band), then voluntary enrollment by age band of the other eligible
-    employees still not enrolled (one who opted out this year is not asked again the same year)."""
+    seeded opt-outs by age band, times the factor of the `income` band when given), then voluntary
+    enrollment by age band (times the voluntary enrollment scale) of the other eligible employees still
+    not enrolled (one who opted out this year is not asked again the same year)."""
     settings = config.auto_enrollment
+    income = np.zeros(len(band), dtype=np.int8) if income is None else income
     candidates = eligible & ~enrolled & ~auto_enrollment_decided & in_scope & settings.enabled
-    opted_out = _draw_below(
-        candidates, settings.opt_out_rates.by_band(), band, seed, id_hash, year, DrawKind.OPT_OUT
-    )
+    opt_out_rates = np.outer(settings.opt_out_rates.by_band(), settings.opt_out_income_factors.by_band())
+    opted_out = _draw_below(candidates, opt_out_rates, band, income, seed, id_hash, year, DrawKind.OPT_OUT)
+    voluntary_rates = np.asarray(config.voluntary_enrollment.by_band()) * config.voluntary.enrollment_scale
     voluntary = _draw_below(
         eligible & ~enrolled & ~candidates,
-        config.voluntary_enrollment.by_band(),
+        voluntary_rates[:, np.newaxis],
         band,
+        np.zeros(len(band), dtype=np.int8),
         seed,
         id_hash,
         year,
@@ -87,19 +101,91 @@ def choose_enrollments(
 
 def _draw_below(
     asked: np.ndarray,
-    rate_by_band: tuple[float, ...],
+    rates: np.ndarray,
     band: np.ndarray,
+    income: np.ndarray,
     seed: int,
     id_hash: np.ndarray,
     year: int,
     kind: DrawKind,
 ) -> np.ndarray:
-    """A mask of the `asked` rows whose seeded draw falls below their age band's rate (drawn for the
-    asked rows only: each draw depends on the employee alone, so the subset changes nothing)."""
+    """A mask of the `asked` rows whose seeded draw falls below the rate of their age band and income
+    band (rates[age band, income band]; drawn for the asked rows only: each draw depends on the
+    employee alone, so the subset changes nothing)."""
     rows = np.flatnonzero(asked)
     chosen = np.zeros(len(asked), dtype=bool)
-    chosen[rows] = draw_uniform(seed, id_hash[rows], year, kind) < np.asarray(rate_by_band)[band[rows]]
+    chosen[rows] = draw_uniform(seed, id_hash[rows], year, kind) < rates[band[rows], income[rows]]
     return chosen
+
+
+def voluntary_deferral_rates(
+    *,
+    config: SimulationConfig,
+    seed: int,
+    year: int,
+    id_hash: np.ndarray,
+    plan_age: np.ndarray,
+    pay: np.ndarray,
+    ceiling: np.ndarray,
+) -> np.ndarray:
+    """The rate each voluntary enrollee picks: the table's rate for the age and pay (the auto-enrolment
+    default rate without a table); with the match magnet's probability, the match ceiling instead
+    when that is higher; at most the maximum voluntary rate."""
+    settings = config.voluntary
+    rate = np.full(len(pay), config.auto_enrollment.default_deferral_rate)
+    if settings.deferral_rates:
+        rows = sorted(settings.deferral_rates, key=lambda row: (row.min_age, row.min_pay))
+        for row in rows:
+            rate[(plan_age >= row.min_age) & (pay >= row.min_pay)] = row.rate
+    if settings.match_magnet_probability > 0:
+        drawn = draw_uniform(seed, id_hash, year, DrawKind.MATCH_MAGNET)
+        snapped = (ceiling > rate) & (drawn < settings.match_magnet_probability)
+        rate[snapped] = ceiling[snapped]
+    if settings.max_deferral_rate is not None:
+        np.minimum(rate, settings.max_deferral_rate, out=rate)
+    return np.round(rate, RATE_DECIMALS)
+
+
+def respond_to_match(
+    *,
+    config: SimulationConfig,
+    seed: int,
+    year: int,
+    id_hash: np.ndarray,
+    deferral_rate: np.ndarray,
+    responding: np.ndarray,
+    ceiling: np.ndarray,
+    most_by_402g: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(mask of those who change, their new rates): the match response of MatchResponseSettings for the
+    `responding` employees; a rise stops at the escalation cap and at `most_by_402g` (402(g) over pay)."""
+    settings = config.match_response
+    new_rate = deferral_rate.copy()
+    up_draw = draw_uniform(seed, id_hash, year, DrawKind.MATCH_RESPONSE_UP)
+    up = responding & (deferral_rate < ceiling) & (up_draw < settings.upward_participation_rate)
+    maximize = up_draw < settings.upward_participation_rate * settings.upward_maximize_rate
+    partial = _to_half_percent(deferral_rate + settings.upward_partial_factor * (ceiling - deferral_rate))
+    raised = np.where(maximize, ceiling, partial)
+    raised = np.minimum(np.minimum(raised, config.auto_escalation.cap), most_by_402g)
+    new_rate[up] = raised[up]
+    if settings.downward_enabled:
+        down_draw = draw_uniform(seed, id_hash, year, DrawKind.MATCH_RESPONSE_DOWN)
+        down = responding & (deferral_rate > ceiling) & (down_draw < settings.downward_participation_rate)
+        to_ceiling = down_draw < settings.downward_participation_rate * settings.downward_reduce_to_max_rate
+        partial = _to_half_percent(
+            deferral_rate - settings.downward_partial_factor * (deferral_rate - ceiling)
+        )
+        lowered = np.maximum(np.where(to_ceiling, ceiling, partial), 0.0)
+        new_rate[down] = lowered[down]
+    new_rate = np.round(new_rate, RATE_DECIMALS)
+    changed = responding & (new_rate != deferral_rate)
+    return changed, new_rate[changed]
+
+
+def _to_half_percent(rate: np.ndarray) -> np.ndarray:
+    """The nearest multiple of 0.5 %, halves away from zero."""
+    steps = np.round(rate / HALF_PERCENT, RATE_DECIMALS)
+    return np.floor(steps + 0.5) * HALF_PERCENT
 
 
 def escalate(
@@ -110,37 +196,6 @@ def escalate(
     raised = escalating & (deferral_rate < settings.cap) & settings.enabled & (settings.increment > 0)
     new_rate = np.round(np.minimum(deferral_rate[raised] + settings.increment, settings.cap), RATE_DECIMALS)
     return raised, new_rate
-
-
-@dataclass(frozen=True)
-class YearLimits:
-    """The IRS limits of one plan year, grown by limit_growth_rate once per year after the first."""
-
-    deferral: float
-    catch_up: float
-    compensation: float
-    annual_additions: float
-
-    @classmethod
-    def for_year(cls, limits: IrsLimits, years_after_start: int) -> "YearLimits":
-        growth = (1 + limits.limit_growth_rate) ** years_after_start
-        return cls(
-            deferral=limits.deferral_402g * growth,
-            catch_up=limits.catch_up_50_plus * growth,
-            compensation=limits.compensation_401a17 * growth,
-            annual_additions=limits.annual_additions_415c * growth,
-        )
-
-
-def match_fraction(deferral_rate: np.ndarray, tiers: tuple[MatchTier, ...]) -> np.ndarray:
-    """The match as a fraction of pay: each tier's rate times the slice of the deferral rate between
-    the previous tier's up_to and its own."""
-    fraction = np.zeros(len(deferral_rate))
-    lower = 0.0
-    for tier in tiers:
-        fraction += tier.rate * np.clip(deferral_rate - lower, 0.0, tier.up_to - lower)
-        lower = tier.up_to
-    return fraction
 
 
 def vested_fraction(schedule: str, years_of_service: np.ndarray) -> np.ndarray:
@@ -154,6 +209,8 @@ class Contributions:
     match: np.ndarray
     core: np.ndarray
     limit_reached: np.ndarray  # 402(g) (with catch-up) or 415(c) cut something
+    match_eligible: np.ndarray
+    core_eligible: np.ndarray
 
 
 def compute_contributions(
@@ -167,42 +224,101 @@ def compute_contributions(
     annual_hours: np.ndarray,
     active_at_year_end: np.ndarray,
     vested: np.ndarray,
+    service: np.ndarray | None = None,
+    points: np.ndarray | None = None,
+    plan_age: np.ndarray | None = None,
+    hired: np.ndarray | None = None,
+    earlier_rate: np.ndarray | None = None,
+    earlier_share: np.ndarray | None = None,
 ) -> Contributions:
     """A year's contributions of each employee.
 
-    Deferral = rate x prorated pay, capped at 402(g) plus catch-up from age 50. Match and core are on
-    prorated pay capped at 401(a)(17); the match needs min_hours (and being active at year end if
-    required). Over 415(c) the excess comes off core, then match, then the deferral. A leaver keeps
-    only the `vested` fraction of the year's employer money (the rest is forfeited to the employer).
+    Deferral = rate x prorated pay, capped at 402(g) plus catch-up. When `earlier_share` is given, that
+    share of the employed period was deferred at `earlier_rate` (before an escalation's day, or until an
+    opt-out), the rest at `deferral_rate`. Match and core are on prorated pay capped at 401(a)(17), for
+    those their eligibility rules admit (`service` in whole years, `points` = age + service, `plan_age`
+    the age for age bands, `hired` this year; zero and not hired when None). Over 415(c) the excess
+    comes off core, then match, then the deferral. A leaver keeps only the `vested` fraction of the
+    year's employer money (the rest is forfeited to the employer).
     """
+    rows = len(prorated_pay)
+    service = np.zeros(rows, dtype=np.int16) if service is None else service
+    points = np.zeros(rows, dtype=np.int16) if points is None else points
+    hired = np.zeros(rows, dtype=bool) if hired is None else hired
+    leaving = ~active_at_year_end
     # Buffers are reused in place: at 1M employees each column is 8 MB and this runs every year.
     rate = np.where(eligible, deferral_rate, 0.0)
-    employee = rate * prorated_pay
-    deferral_cap = np.where(age >= CATCH_UP_AGE, limits.deferral + limits.catch_up, limits.deferral)
-    limit_reached = employee > deferral_cap
-    np.minimum(employee, deferral_cap, out=employee)
-    del deferral_cap
+    split = earlier_share is not None and earlier_rate is not None and bool(np.any(earlier_share > 0))
+    if split:
+        assert earlier_share is not None and earlier_rate is not None
+        before = np.where(eligible, earlier_rate, 0.0)
+        employee = (before * earlier_share + rate * (1 - earlier_share)) * prorated_pay
+    else:
+        employee = rate * prorated_pay
+    cap = deferral_cap(limits, age)
+    limit_reached = employee > cap
+    np.minimum(employee, cap, out=employee)
+    del cap
     plan_pay = np.minimum(prorated_pay, limits.compensation)
     match_settings = config.employer_match
-    gets_match = (rate > 0) & (annual_hours >= match_settings.min_hours)
-    if match_settings.require_active_at_year_end:
-        gets_match &= active_at_year_end
-    match = match_fraction(rate, match_settings.effective_tiers())
+    match_eligible = employer_eligible(
+        match_settings, hours=annual_hours, service=service, hired=hired, leaving=leaving
+    )
+    band = None if match_settings.basis == "deferral" else match_band(match_settings, service, points)
+    match = scheduled_match_fraction(match_settings, rate, band)
+    deferring = rate > 0
+    if split:
+        assert earlier_share is not None
+        match *= 1 - earlier_share
+        match += scheduled_match_fraction(match_settings, before, band) * earlier_share
+        deferring |= (before > 0) & (earlier_share > 0)
     match *= plan_pay
-    match[~gets_match] = 0.0
+    match[~(deferring & match_eligible)] = 0.0
     core_settings = config.core_contribution
-    core = plan_pay
-    core *= core_settings.rate if core_settings.enabled else 0.0
-    core[~eligible] = 0.0
+    core_eligible = employer_eligible(
+        core_settings, hours=annual_hours, service=service, hired=hired, leaving=leaving
+    )
+    if core_settings.requires_plan_eligibility:
+        core_eligible &= eligible
+    core_eligible &= core_settings.enabled
+    core_rate = core_rates(core_settings, service, points, age if plan_age is None else plan_age)
+    rounding = config.contributions.round_to_cents
+    core = plan_pay * core_rate
+    if rounding:
+        round_to_cents(core)
+        round_to_cents(match)
+    if core_settings.integration.enabled:
+        level = integration_level(core_settings.integration, limits.social_security_wage_base)
+        disparity = np.maximum(plan_pay - level, 0.0)
+        # Only pay that earns a core rate earns the disparity.
+        disparity *= np.where(np.asarray(core_rate) > 0, core_settings.integration.disparity_rate, 0.0)
+        core += round_to_cents(disparity) if rounding else disparity
+    core[~core_eligible] = 0.0
+    del plan_pay
     excess = employee + match
     excess += core
     excess -= limits.annual_additions
     np.maximum(excess, 0.0, out=excess)
     limit_reached |= excess > 0
+    if rounding:
+        # Whole cents come off, so that cents stay cents and the limit is still met.
+        excess = np.ceil(np.round(excess * 100.0, 6)) / 100.0
     for amount in (core, match, employee):
         cut = np.minimum(amount, excess)
         amount -= cut
         excess -= cut
-    match *= vested
-    core *= vested
-    return Contributions(employee=employee, match=match, core=core, limit_reached=limit_reached)
+    if rounding:
+        # Never above the unvested cents, which the limits were checked on.
+        match = np.minimum(round_to_cents(match * vested), match)
+        core = np.minimum(round_to_cents(core * vested), core)
+    else:
+        match *= vested
+        core *= vested
+    return Contributions(
+        employee=employee,
+        match=match,
+        core=core,
+        limit_reached=limit_reached,
+        match_eligible=match_eligible,
+        core_eligible=core_eligible,
+    )

@@ -1,0 +1,215 @@
+"""The Studio's plan design through whole simulated years on tiny censuses: the service and points the
+plan counts, auto-enrolment's cutoff, window and opt-out grace, opt-outs by pay, voluntary deferral
+choices and the match magnet, the first year's match response, and escalation's day and cutoff."""
+
+from typing import Any
+
+import numpy as np
+import pytest
+from planalign.domain.config import resolve_config
+from planalign.domain.simulation import simulate
+from planalign.domain.simulation.plan import (
+    choose_enrollments,
+    income_band,
+    respond_to_match,
+    voluntary_deferral_rates,
+)
+from test_simulation_engine import NO_OPT_OUT, census, events_of, quiet, row
+
+AUTO = {"auto_enrollment": {"enabled": True, **NO_OPT_OUT}}
+ALL_OPT_OUT = {"opt_out_rates": {"under_30": 1.0, "30_44": 1.0, "45_59": 1.0, "60_plus": 1.0}}
+
+
+def test_service_and_points_as_the_plan_counts_them() -> None:
+    # Hired 2020-12-31: 1,826 days to 2025-12-31 are 4.999 years of 365.25 days, so 4 in 2025 and 5 in
+    # 2026 (the calendar's tenure says 5 and 6). Born 1980-06-15: 44 at Dec 31 2024, 45 at Dec 31 2025.
+    layer = {"simulation": {"end_year": 2026}}
+    output = simulate(census(1, hire_date="2020-12-31"), quiet(layer))
+    first, second = row(output, 2025, "E001"), row(output, 2026, "E001")
+    assert (first["service_years"], first["points"], first["tenure"]) == (4, 48, 5)
+    assert (second["service_years"], second["points"], second["tenure"]) == (5, 50, 6)
+
+
+def test_auto_enrolment_reaches_those_hired_on_or_after_the_cutoff() -> None:
+    people = census(2, hire_date=["2021-03-01", "2015-03-01"])
+    output = simulate(people, quiet(AUTO, {"auto_enrollment": {"hire_date_cutoff": "2020-01-01"}}))
+    assert (row(output, 2025, "E001")["deferral_rate"], row(output, 2025, "E002")["deferral_rate"]) == (
+        0.03,
+        0.0,
+    )
+    everyone = quiet(AUTO, {"auto_enrollment": {"scope": "all_eligible", "hire_date_cutoff": "2015-03-02"}})
+    output = simulate(people, everyone)
+    assert (row(output, 2025, "E001")["enrolled"], row(output, 2025, "E002")["enrolled"]) == (True, False)
+
+
+def test_auto_enrolment_takes_effect_after_the_window_and_not_after_the_year() -> None:
+    # Hired Dec 1: 45 days later is in 2026, so the enrolment waits for 2026 (Jan 1 + 45 days).
+    layer = {"simulation": {"end_year": 2026}, "auto_enrollment": {"window_days": 45}}
+    output = simulate(census(2, hire_date=["2025-12-01", "2025-03-01"]), quiet(AUTO, layer))
+    assert (row(output, 2025, "E001")["enrolled"], row(output, 2026, "E001")["enrolled"]) == (False, True)
+    enrolled = events_of(output, "enrollment")
+    assert enrolled["employee_id"].tolist() == ["E002", "E001"]
+    assert enrolled["effective_date"].astype(str).tolist() == ["2025-04-15", "2026-02-15"]
+
+
+def test_an_opt_out_after_the_grace_period_defers_until_then() -> None:
+    # Enrolled Feb 15 (Jan 1 + 45 days), opted out 30 days later, Mar 17: 31 days at 3 % of 36,500.
+    layer = {
+        "auto_enrollment": {
+            "window_days": 45,
+            "opt_out_grace_days": 30,
+            **ALL_OPT_OUT,
+            "scope": "all_eligible",
+        }
+    }
+    output = simulate(
+        census(1, gross_compensation=36500.0), quiet({"auto_enrollment": {"enabled": True}}, layer)
+    )
+    year = row(output, 2025, "E001")
+    assert (year["enrolled"], year["deferral_rate"]) == (False, 0.0)
+    assert year["employee_contribution"] == pytest.approx(93.0)
+    assert year["match"] == pytest.approx(93.0)  # the tiered match of 3 % on the same 31 days
+    assert events_of(output, "opt_out")["effective_date"].astype(str).tolist() == ["2025-03-17"]
+    layer["auto_enrollment"]["opt_out_grace_days"] = None
+    output = simulate(
+        census(1, gross_compensation=36500.0), quiet({"auto_enrollment": {"enabled": True}}, layer)
+    )
+    assert row(output, 2025, "E001")["employee_contribution"] == 0.0
+
+
+def test_escalation_applies_from_its_effective_day() -> None:
+    # 4 % until Jun 30 (181 days), 5 % from Jul 1 (184 days) of 36,500: 724 + 920.
+    layer = {"auto_escalation": {"enabled": True, "effective_day": "07-01"}}
+    output = simulate(census(1, gross_compensation=36500.0, deferral_rate=0.04), quiet(layer))
+    year = row(output, 2025, "E001")
+    assert (year["deferral_rate"], year["employee_contribution"]) == (0.05, pytest.approx(1644.0))
+    # Tiered match: 3.5 % of pay for the first part, 4 % for the second: 633.50 + 736.
+    assert year["match"] == pytest.approx(1369.5)
+    assert events_of(output, "deferral_escalation")["effective_date"].astype(str).tolist() == ["2025-07-01"]
+
+
+def test_escalation_only_for_those_hired_on_or_after_its_cutoff() -> None:
+    layer = {"auto_escalation": {"enabled": True, "hire_date_cutoff": "2020-01-01"}}
+    output = simulate(census(2, hire_date=["2021-01-01", "2019-12-31"], deferral_rate=0.04), quiet(layer))
+    assert (row(output, 2025, "E001")["deferral_rate"], row(output, 2025, "E002")["deferral_rate"]) == (
+        0.05,
+        0.04,
+    )
+
+
+def test_the_match_response_moves_census_participants_in_the_first_year_only() -> None:
+    everyone_maximizes = {
+        "match_response": {"enabled": True, "upward_participation_rate": 1.0, "upward_maximize_rate": 1.0},
+        "simulation": {"end_year": 2026},
+    }
+    output = simulate(census(2, deferral_rate=[0.02, 0.0]), quiet(everyone_maximizes))
+    # The tiered formula's ceiling is 5 %; the non-participant stays out.
+    assert row(output, 2025, "E001")["deferral_rate"] == 0.05
+    responses = events_of(output, "deferral_match_response")
+    assert responses["employee_id"].tolist() == ["E001"]
+    assert responses["effective_date"].astype(str).tolist() == ["2025-01-01"]
+    assert (responses["old_value"].tolist(), responses["new_value"].tolist()) == ([0.02], [0.05])
+
+
+def respond(
+    layer: dict[str, Any], rates: list[float], pay: float = 100000, other: dict[str, Any] | None = None
+) -> list[float]:
+    config = resolve_config({"match_response": {"enabled": True, **layer}}, other)
+    n = len(rates)
+    deferral = np.array(rates)
+    changed, new_rate = respond_to_match(
+        config=config,
+        seed=1,
+        year=2025,
+        id_hash=np.arange(n, dtype=np.uint64),
+        deferral_rate=deferral,
+        responding=np.ones(n, dtype=bool),
+        ceiling=np.full(n, 0.05),
+        most_by_402g=np.full(n, 23500 / pay),
+    )
+    deferral[changed] = new_rate
+    return deferral.tolist()
+
+
+def test_the_match_response_up_all_the_way_or_part_way_and_down_alike() -> None:
+    rates = [0.02, 0.03, 0.05, 0.08, 0.12]
+    up = {"upward_participation_rate": 1.0, "downward_participation_rate": 0.0}
+    assert respond({**up, "upward_maximize_rate": 1.0}, rates) == [0.05, 0.05, 0.05, 0.08, 0.12]
+    # Half the gap, to the nearest 0.5 %: 2 % + 1.5 % = 3.5 %; 3 % + 1 % = 4 %.
+    assert respond({**up, "upward_maximize_rate": 0.0}, rates) == [0.035, 0.04, 0.05, 0.08, 0.12]
+    down = {"upward_participation_rate": 0.0, "downward_participation_rate": 1.0}
+    assert respond({**down, "downward_reduce_to_max_rate": 1.0}, rates) == [0.02, 0.03, 0.05, 0.05, 0.05]
+    # 8 % - 1.5 % = 6.5 %; 12 % - 3.5 % = 8.5 %.
+    assert respond({**down, "downward_reduce_to_max_rate": 0.0}, rates) == [0.02, 0.03, 0.05, 0.065, 0.085]
+    assert respond({**down, "downward_enabled": False}, rates) == rates
+
+
+def test_a_rise_stops_at_the_escalation_cap_and_at_402g() -> None:
+    layer = {
+        "upward_participation_rate": 1.0,
+        "upward_maximize_rate": 1.0,
+        "downward_participation_rate": 0.0,
+    }
+    assert respond(layer, [0.02], other={"auto_escalation": {"cap": 0.045}}) == [0.045]
+    # 23,500 of 500,000 is 4.7 %.
+    assert respond(layer, [0.02], pay=500000) == [0.047]
+
+
+def test_voluntary_enrollees_pick_the_rate_of_their_age_and_pay_and_the_magnet_pulls_them_up() -> None:
+    table = [
+        {"min_age": 0, "min_pay": 0, "rate": 0.03},
+        {"min_age": 0, "min_pay": 100000, "rate": 0.04},
+        {"min_age": 46, "min_pay": 0, "rate": 0.05},
+        {"min_age": 46, "min_pay": 100000, "rate": 0.12},
+    ]
+
+    def chosen(voluntary: dict[str, Any]) -> list[float]:
+        config = resolve_config({"voluntary": {"deferral_rates": table, **voluntary}})
+        return voluntary_deferral_rates(
+            config=config,
+            seed=1,
+            year=2025,
+            id_hash=np.arange(4, dtype=np.uint64),
+            plan_age=np.array([30, 30, 50, 50]),
+            pay=np.array([60000.0, 150000.0, 60000.0, 150000.0]),
+            ceiling=np.full(4, 0.05),
+        ).tolist()
+
+    assert chosen({}) == [0.03, 0.04, 0.05, 0.12]
+    assert chosen({"max_deferral_rate": 0.10}) == [0.03, 0.04, 0.05, 0.10]
+    # Everyone below the 5 % ceiling moves up to it; nobody moves down.
+    assert chosen({"match_magnet_probability": 1.0}) == [0.05, 0.05, 0.05, 0.12]
+
+
+def test_opt_outs_follow_the_pay_band_factor() -> None:
+    layer = {
+        "auto_enrollment": {
+            "opt_out_rates": {"under_30": 0.5, "30_44": 0.5, "45_59": 0.5, "60_plus": 0.5},
+            "opt_out_income_factors": {"low_income": 2.0, "moderate": 2.0, "high": 0.0, "executive": 0.0},
+        }
+    }
+    pay = np.array([40000.0, 60000.0, 150000.0, 250000.0])
+    assert income_band(np.array([49999.99, 50000.0, 199999.0, 200000.0])).tolist() == [0, 1, 2, 3]
+    result = choose_enrollments(
+        config=resolve_config(layer),
+        seed=1,
+        year=2025,
+        id_hash=np.arange(4, dtype=np.uint64),
+        eligible=np.ones(4, bool),
+        enrolled=np.zeros(4, bool),
+        auto_enrollment_decided=np.zeros(4, bool),
+        in_scope=np.ones(4, bool),
+        band=np.ones(4, dtype=np.int8),
+        income=income_band(pay),
+    )
+    assert result.opted_out.tolist() == [True, True, False, False]
+    assert result.auto_enrolled.tolist() == [False, False, True, True]
+
+
+def test_the_voluntary_enrollment_scale_scales_the_yearly_rates() -> None:
+    every = {"under_30": 1.0, "30_44": 1.0, "45_59": 1.0, "60_plus": 1.0}
+    people = census(20)
+    output = simulate(people, quiet({"voluntary_enrollment": every}))
+    assert events_of(output, "enrollment")["employee_id"].size == 20
+    output = simulate(people, quiet({"voluntary_enrollment": every, "voluntary": {"enrollment_scale": 0.0}}))
+    assert events_of(output, "enrollment")["employee_id"].size == 0

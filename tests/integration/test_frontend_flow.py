@@ -84,7 +84,7 @@ def test_upload_triggers_a_run_that_completes_with_results_and_exports(
     assert (summary["id"], summary["status"]) == (run_id, "completed")
     assert summary["final_headcount"] == results["final_headcount"]
     files = {name for name in names if "/" not in name}  # the simulation output is internal
-    assert summary["artifact_count"] == len(files)
+    assert summary["artifact_count"] == len(files) + 1  # and the run's log
     details = api.get(f"/api/scenarios/{scenario_id}/details").json()
     assert {a["name"] for a in details["artifacts"]} == files | {"simulation.log"}
     assert details["participation_rate"] == results["participation_rate"]

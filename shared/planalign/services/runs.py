@@ -99,7 +99,8 @@ def run_summary(item: dict[str, Any]) -> dict[str, Any]:
         "end_year": simulation.get("end_year"),
         "total_events": item.get("events_generated"),
         "final_headcount": _summary(item).get("final_headcount"),
-        "artifact_count": int(item.get("artifact_count") or 0),
+        # The stored files and the run's log (RunDetails lists both).
+        "artifact_count": int(item.get("artifact_count") or 0) + 1,
     }
 
 

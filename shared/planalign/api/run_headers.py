@@ -16,7 +16,7 @@ def _scenario_ids(request: Request) -> list[str]:
     direct = request.path_params.get("scenario_id") or request.query_params.get("scenario_id")
     if direct:
         ids.append(direct)
-    for name in ("scenario_a", "scenario_b", "baseline"):
+    for name in ("scenario_a", "scenario_b", "baseline", "plan_a", "plan_b"):
         value = request.query_params.get(name)
         if value:
             ids.append(value)

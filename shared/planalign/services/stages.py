@@ -15,7 +15,7 @@ from planalign.domain import run_status
 from planalign.domain.census import Census
 from planalign.domain.census_reader import read_census
 from planalign.domain.config import resolve_config
-from planalign.domain.exports import bands_csv, events_csv_gz, metrics_csv, results_xlsx, snapshot_csv_gz
+from planalign.domain.exports import bands_csv, metrics_csv, results_xlsx
 from planalign.domain.results import STUDIO_EVENT_TYPES, build_results, year_metrics
 from planalign.domain.simulation import YearProgress, simulate
 from planalign.domain.simulation_output import output_from_bytes, output_to_bytes
@@ -24,6 +24,7 @@ from planalign.ids import utc_now
 from planalign.services import usage
 from planalign.services.ensemble import ensemble_bands, plan_members
 from planalign.services.progress import RunProgress
+from planalign.services.run_tables import store_run_tables
 from planalign.services.runs import finish_run
 
 logger = logging.getLogger(__name__)
@@ -255,9 +256,9 @@ def pipeline_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) ->
     if bands is not None:
         artifacts.put(prefix + "bands.csv", bands_csv(bands), "text/csv")
     progress.report("pipeline", 0.3, "results and metrics written")
-    artifacts.put(prefix + "snapshot.csv.gz", snapshot_csv_gz(output), "application/gzip")
-    artifacts.put(prefix + "events.csv.gz", events_csv_gz(output), "application/gzip")
-    progress.report("pipeline", 0.6, "snapshot and events exported")
+    auto = config.auto_enrollment
+    store_run_tables(artifacts, prefix, output, auto.default_deferral_rate if auto.enabled else None)
+    progress.report("pipeline", 0.6, "snapshot and events stored as Parquet")
     artifacts.put(prefix + "results.xlsx", results_xlsx(results, output, manifest), XLSX_TYPE)
     timings = {
         **(store.get("RUN", run["id"]).get("stage_timings") or {}),

@@ -1,0 +1,180 @@
+"""A run's Parquet tables in S3, read for the analytics. A completed run's files never change, so a
+warm function keeps the files it downloaded (up to ANALYTICS_CACHE_MB, least recently used out) and
+the Studio's next page on the same run reads them from memory. One employee's rows are read from the
+row groups whose employee_id statistics hold the id, by S3 range reads, when the file is not kept."""
+
+import io
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from planalign.adapters.artifacts import Artifacts
+from planalign.domain.run_tables import year_of_key
+
+Result = TypeVar("Result")
+DEFAULT_CACHE_MB = 1024
+# Files downloaded (or years read) at once.
+READERS = 8
+
+
+class FileCache:
+    """Bytes of S3 objects by key, least recently used out past `max_bytes`; safe across threads."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._files: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            data = self._files.get(key)
+            if data is not None:
+                self._files.move_to_end(key)
+            return data
+
+    def put(self, key: str, data: bytes) -> None:
+        if len(data) > self.max_bytes:
+            return
+        with self._lock:
+            if key in self._files:
+                return
+            self._files[key] = data
+            self._size += len(data)
+            while self._size > self.max_bytes:
+                _, dropped = self._files.popitem(last=False)
+                self._size -= len(dropped)
+
+
+_shared_cache: FileCache | None = None
+_years_listed: dict[str, dict[int, tuple[str, int]]] = {}
+
+
+def shared_cache() -> FileCache:
+    """The container's cache, made on first use."""
+    global _shared_cache
+    if _shared_cache is None:
+        _shared_cache = FileCache(int(os.environ.get("ANALYTICS_CACHE_MB", DEFAULT_CACHE_MB)) << 20)
+    return _shared_cache
+
+
+class _RangeFile(io.RawIOBase):
+    """An S3 object as a seekable file whose reads are range GETs (for Arrow's Parquet reader)."""
+
+    def __init__(self, artifacts: Artifacts, key: str, size: int) -> None:
+        self._artifacts, self._key, self._size, self._position = artifacts, key, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
+        self._position = max(0, base + offset)
+        return self._position
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        end = min(self._position + len(view), self._size)
+        if end <= self._position:
+            return 0
+        response = self._artifacts.s3.get_object(
+            Bucket=self._artifacts.bucket, Key=self._key, Range=f"bytes={self._position}-{end - 1}"
+        )
+        data = response["Body"].read()
+        view[: len(data)] = data
+        self._position += len(data)
+        return len(data)
+
+
+def mapped(work: Callable[[Any], Result], items: Iterable[Any]) -> list[Result]:
+    """work(item) for every item, on up to READERS threads (downloads and Arrow release the GIL)."""
+    items = list(items)
+    if len(items) <= 1:
+        return [work(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(READERS, len(items))) as pool:
+        return list(pool.map(work, items))
+
+
+class RunTables:
+    """Reads the tables of the run stored under `run_folder` (domain/run_tables.py's layout)."""
+
+    def __init__(self, artifacts: Artifacts, run_folder: str, cache: FileCache | None = None) -> None:
+        self.artifacts = artifacts
+        self.run_folder = run_folder
+        self.cache = shared_cache() if cache is None else cache
+
+    def _files(self, table: str) -> dict[int, tuple[str, int]]:
+        """{year: (key, size)} of a table's files (listed once per container: a run's files are final)."""
+        prefix = f"{self.run_folder}{table}/"
+        listed = _years_listed.get(prefix)
+        if listed is None:
+            listed = {}
+            for obj in self.artifacts.list(prefix):
+                year = year_of_key(obj["Key"])
+                if year is not None:
+                    listed[year] = (obj["Key"], int(obj["Size"]))
+            if listed:
+                _years_listed[prefix] = listed
+        return listed
+
+    def years(self, table: str) -> list[int]:
+        return sorted(self._files(table))
+
+    def _bytes(self, key: str) -> bytes:
+        data = self.cache.get(key)
+        if data is None:
+            data = self.artifacts.get(key)
+            self.cache.put(key, data)
+        return data
+
+    def read_year(self, table: str, year: int, columns: Sequence[str]) -> pa.Table:
+        """The `columns` of one year of a table (the whole file is downloaded and kept)."""
+        key, _ = self._files(table)[year]
+        return pq.read_table(pa.BufferReader(self._bytes(key)), columns=list(columns))
+
+    def read_years(self, table: str, years: Sequence[int], columns: Sequence[str]) -> dict[int, pa.Table]:
+        return dict(zip(years, mapped(lambda year: self.read_year(table, year, columns), years), strict=True))
+
+    def read_employee(self, table: str, employee_id: str, columns: Sequence[str]) -> pa.Table:
+        """One employee's rows of every year (the row groups whose id range holds the id)."""
+        parts = mapped(
+            lambda entry: self._employee_rows(entry[0], entry[1], employee_id, columns),
+            self._files(table).values(),
+        )
+        if not parts:
+            return pa.table({name: pa.array([], pa.null()) for name in columns})
+        return pa.concat_tables(parts)
+
+    def _employee_rows(self, key: str, size: int, employee_id: str, columns: Sequence[str]) -> pa.Table:
+        data = self.cache.get(key)
+        source: Any = (
+            pa.BufferReader(data)
+            if data is not None
+            else pa.PythonFile(_RangeFile(self.artifacts, key, size), mode="r")
+        )
+        parquet = pq.ParquetFile(source, pre_buffer=True)
+        id_column = parquet.schema_arrow.get_field_index("employee_id")
+        groups = []
+        for group in range(parquet.metadata.num_row_groups):
+            statistics = parquet.metadata.row_group(group).column(id_column).statistics
+            if (
+                statistics is None
+                or not statistics.has_min_max
+                or statistics.min <= employee_id <= statistics.max
+            ):
+                groups.append(group)
+        rows = parquet.read_row_groups(groups, columns=list(columns))
+        return rows.filter(pc.equal(rows["employee_id"], employee_id))

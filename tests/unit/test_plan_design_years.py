@@ -1,6 +1,7 @@
 """The Studio's plan design through whole simulated years on tiny censuses: the service and points the
 plan counts, auto-enrolment's cutoff, window and opt-out grace, opt-outs by pay, voluntary deferral
-choices and the match magnet, the first year's match response, and escalation's day and cutoff."""
+choices and the match magnet, the first year's match response, escalation's day and cutoff, and the
+workforce and pay settings (new-hire offers, ages, levels, part-time share, promotion hazards)."""
 
 from typing import Any
 
@@ -13,6 +14,12 @@ from planalign.domain.simulation.plan import (
     income_band,
     respond_to_match,
     voluntary_deferral_rates,
+)
+from planalign.domain.simulation.workforce import (
+    hire_ages,
+    hire_employees,
+    hire_pay_by_level,
+    workforce_from_census,
 )
 from test_simulation_engine import NO_OPT_OUT, census, events_of, quiet, row
 
@@ -213,3 +220,92 @@ def test_the_voluntary_enrollment_scale_scales_the_yearly_rates() -> None:
     assert events_of(output, "enrollment")["employee_id"].size == 20
     output = simulate(people, quiet({"voluntary_enrollment": every, "voluntary": {"enrollment_scale": 0.0}}))
     assert events_of(output, "enrollment")["employee_id"].size == 0
+
+
+# --- workforce and pay ---------------------------------------------------------------------------
+
+
+def hires(layer: dict[str, Any], count: int = 400) -> Any:
+    config = resolve_config(layer)
+    workforce, _ = workforce_from_census(census(5), config)
+    made, _ = hire_employees(
+        count=count,
+        year=2025,
+        seed=3,
+        first_index=5,
+        level_mix=np.array([1, 1, 1, 1, 1]),
+        level_pay=hire_pay_by_level(workforce, config),
+        config=config,
+        reserved_ids=np.array([], dtype="U4"),
+    )
+    return made
+
+
+def test_an_offer_is_the_percentile_of_the_band_with_the_market_and_the_level_adjustment() -> None:
+    bands = [{"level": 1, "min": 56000, "max": 80000}]
+    config = resolve_config({"new_hires": {"pay_bands": bands}})
+    workforce, _ = workforce_from_census(census(1), config)
+    # P50 of 56,000-80,000; the job levels' own bands for the other levels (P50 of 80,000-120,000).
+    assert hire_pay_by_level(workforce, config)[:2].tolist() == [68000, 100000]
+    market = resolve_config(
+        {"new_hires": {"pay_bands": bands, "market_adjustment": 0.1, "level_adjustments": {"1": 0.05}}}
+    )
+    # 56,000 + 24,000 x 0.5 x 1.1 = 69,200, then + 5 %.
+    assert hire_pay_by_level(workforce, market)[0] == pytest.approx(72660)
+
+
+def test_hire_ages_follow_the_weights() -> None:
+    settings = resolve_config(
+        {"new_hires": {"age_distribution": [{"age": 35, "weight": 3}, {"age": 25, "weight": 1}]}}
+    )
+    ages = hire_ages(np.array([0.0, 0.2499, 0.25, 0.9999]), settings.new_hires)
+    assert ages.tolist() == [25, 25, 35, 35]
+
+
+def test_hires_by_fixed_level_shares_part_time_and_with_offer_variance() -> None:
+    made = hires(
+        {"new_hires": {"level_shares": [0, 0.5, 0.5, 0, 0], "part_time_share": 0.25, "pay_variance": 0.1}}
+    )
+    assert np.bincount(made.level, minlength=6).tolist() == [0, 0, 200, 200, 0, 0]
+    part_time = made.hours_per_week == 20
+    assert made.hours_per_week[~part_time].tolist() == [40.0] * int((~part_time).sum())
+    assert 80 < part_time.sum() < 120
+    level_2 = made.pay[made.level == 2]
+    assert (level_2 >= 100000 * 0.9).all() and (level_2 <= 100000 * 1.1).all() and len(set(level_2)) > 100
+
+
+def hazard(base_rate: float, **more: Any) -> dict[str, Any]:
+    return {
+        "compensation": {
+            "promotion_raise_spread": 0.0,
+            "promotion_hazard": {
+                "base_rate": base_rate,
+                "age_multipliers": [{"min": 0, "multiplier": 1.0}, {"min": 35, "multiplier": 1.1}],
+                "tenure_multipliers": [{"min": 0, "multiplier": 0.5}, {"min": 10, "multiplier": 0.8}],
+                **more,
+            },
+        }
+    }
+
+
+def test_promotions_by_hazard_promote_the_sum_of_the_chances_of_each_level() -> None:
+    # Born 1980 (44 at the end of 2024: x 1.1), hired 2015 (10 years: x 0.8): 0.1 x 1.1 x 0.8 = 0.088
+    # each, 8.8 for 100 employees: 9 promotions, each +20 % exactly (no spread).
+    output = simulate(census(100), quiet(hazard(0.1)))
+    promoted = events_of(output, "promotion")
+    assert len(promoted["employee_id"]) == 9
+    assert set(promoted["new_value"].tolist()) == {60000.0}
+    # Level 2 (pay 100,000) has a dampener of 1 - 0.5 x 1: 4.4 -> 4 promotions.
+    output = simulate(census(100, gross_compensation=100000.0), quiet(hazard(0.1, level_dampener_factor=0.5)))
+    assert len(events_of(output, "promotion")["employee_id"]) == 4
+
+
+def test_no_promotion_under_a_year_of_service_or_from_65() -> None:
+    people = census(
+        4,
+        hire_date=["2025-01-01", "2015-01-01", "2015-01-01", "2015-01-01"],
+        birth_date=["1980-01-01", "1959-06-01", "1960-06-01", "1980-01-01"],
+    )
+    output = simulate(people, quiet(hazard(1.0)))
+    # E001 has 0 years of service, E002 is 65 at the end of 2024; E003 (64) and E004 are promoted.
+    assert events_of(output, "promotion")["employee_id"].tolist() == ["E003", "E004"]

@@ -65,7 +65,33 @@ def configs(draw: st.DrawFn) -> dict[str, Any]:
             "total_termination_rate": draw(rate(0, 0.2)),
             "new_hire_termination_rate": draw(rate(0, 0.4)),
         },
-        "compensation": {"merit_budget": draw(rate(0, 0.1)), "cola_rate": draw(rate(0, 0.05))},
+        "compensation": {
+            "merit_budget": draw(rate(0, 0.1)),
+            "cola_rate": draw(rate(0, 0.05)),
+            "promotion_raise_spread": draw(rate(0, 0.2)),
+            "promotion_hazard": draw(
+                st.none()
+                | st.builds(
+                    lambda base, damp: {
+                        "base_rate": base,
+                        "level_dampener_factor": damp,
+                        "age_multipliers": [{"min": 0, "multiplier": 1.5}, {"min": 45, "multiplier": 0.5}],
+                        "tenure_multipliers": [{"min": 0, "multiplier": 0.5}, {"min": 2, "multiplier": 2.0}],
+                    },
+                    rate(0, 0.5),
+                    rate(0, 0.3),
+                )
+            ),
+        },
+        "new_hires": {
+            "age_distribution": draw(
+                st.sampled_from([[], [{"age": 25, "weight": 1}, {"age": 45, "weight": 2}]])
+            ),
+            "level_shares": draw(st.sampled_from([[], [0.5, 0.5, 0, 0, 0]])),
+            "pay_variance": draw(rate(0, 0.2)),
+            "market_adjustment": draw(rate(-0.1, 0.1)),
+            "part_time_share": draw(rate(0, 1)),
+        },
         "eligibility": {
             "minimum_age": draw(st.integers(18, 25)),
             "waiting_period_days": draw(st.integers(0, 400)),

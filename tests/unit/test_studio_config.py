@@ -615,6 +615,50 @@ REFERENCE_RULES: dict[str, Any] = {
     },
     "contributions": {"round_to_cents": True},
     "irs_limits": {"schedule": "published"},
+    # The seed sections' promotion hazard, on their age and tenure bands.
+    "compensation": {
+        "promotion_hazard": {
+            "base_rate": 0.04,
+            "level_dampener_factor": 0.15,
+            "age_multipliers": [
+                {"min": low, "multiplier": m}
+                for low, m in ((0, 1.6), (25, 1.4), (35, 1.1), (45, 0.7), (55, 0.3), (65, 0.1))
+            ],
+            "tenure_multipliers": [
+                {"min": low, "multiplier": m}
+                for low, m in ((0, 0.5), (2, 1.5), (5, 1.8), (10, 0.8), (20, 0.2))
+            ],
+        }
+    },
+}
+# What the Config Studio's default form adds: its new-hire offers.
+FORM_OFFERS: dict[str, Any] = {
+    "new_hires": {
+        "age_distribution": [
+            {"age": age, "weight": weight}
+            for age, weight in (
+                (22, 0.05),
+                (25, 0.15),
+                (28, 0.20),
+                (32, 0.25),
+                (35, 0.15),
+                (40, 0.10),
+                (45, 0.08),
+                (50, 0.02),
+            )
+        ],
+        "pay_bands": [
+            {"level": level, "min": low, "max": high}
+            for level, low, high in (
+                (1, 56000, 80000),
+                (2, 81000, 120000),
+                (3, 121000, 160000),
+                (4, 161000, 300000),
+                (5, 275000, 500000),
+            )
+        ],
+        "pay_variance": 0.05,
+    }
 }
 
 
@@ -629,6 +673,7 @@ def test_the_defaults_translate_into_the_engine_built_ins_and_the_reference_rule
     assert warnings == []
     assert config == resolve_config(
         REFERENCE_RULES,
+        FORM_OFFERS,
         {
             "eligibility": {"waiting_period_days": 90},
             "voluntary": {"enrollment_scale": 0.3},
@@ -638,7 +683,7 @@ def test_the_defaults_translate_into_the_engine_built_ins_and_the_reference_rule
     config, warnings = translate_studio_config({})
     assert warnings == []
     assert config == resolve_config(
-        REFERENCE_RULES,
+        {key: value for key, value in REFERENCE_RULES.items() if key != "compensation"},
         {
             "employer_match": {
                 "min_service_years": 0,
@@ -759,14 +804,12 @@ def test_our_own_sections_reach_the_engine() -> None:
 
 def test_settings_the_engine_does_not_model_are_named_when_changed() -> None:
     payload = default_form_payload()
-    payload["new_hire"]["age_distribution"][0]["weight"] = 0.1
-    payload["promotion_hazard"]["base_rate"] = 0.05
+    payload["compensation"]["promotion_compensation"] = {"max_cap_pct": 0.4}
     overrides = {**payload, "enrollment": {"proactive_enrollment": {"timing_window": {"min_days": 10}}}}
     _, warnings = translate(overrides)
     assert warnings == [
+        "compensation.promotion_compensation.max_cap_pct is not modelled yet and was ignored",
         "enrollment.proactive_enrollment.timing_window.min_days is not modelled yet and was ignored",
-        "new_hire.age_distribution is not modelled yet and was ignored",
-        "promotion_hazard.base_rate is not modelled yet and was ignored",
     ]
 
 
@@ -1080,3 +1123,63 @@ def test_irs_limits_are_the_published_ones_unless_a_figure_is_set() -> None:
     assert config.irs_limits.schedule == "published"
     config, _ = translate({"irs_limits": {"deferral_402g": 24000}})
     assert (config.irs_limits.schedule, config.irs_limits.deferral_402g) == ("flat", 24000)
+
+
+def test_new_hire_offers_ages_levels_and_part_time_from_the_form() -> None:
+    payload = default_form_payload()
+    payload["workforce"]["part_time_new_hire_pct"] = 0.15
+    payload["new_hire"].update(
+        market_scenario="competitive",
+        level_market_adjustments=[{"level": 2, "adjustment_percent": 4}],
+        level_distribution_mode="fixed",
+        target_percentile=60,
+        compensation_variance_percent=8,
+    )
+    config, warnings = translate(payload)
+    hires = config.new_hires
+    assert (hires.part_time_share, hires.pay_percentile, hires.pay_variance) == (0.15, 0.6, 0.08)
+    assert (hires.market_adjustment, hires.level_adjustments) == (0.05, {2: 0.04})
+    assert hires.level_shares == [0.5, 0.25, 0.15, 0.08, 0.02]
+    assert warnings == []
+    payload["new_hire"]["strategy"] = "fixed"
+    config, _ = translate(payload)
+    assert (config.new_hires.pay_percentile, config.new_hires.pay_variance) == (0.5, 0.0)
+
+
+def test_the_promotion_hazard_lands_on_the_bands_its_multipliers_name() -> None:
+    loaded = merge_studio_config(default_base_config(), {})
+    hazard = copy.deepcopy(loaded["promotion_hazard"])
+    hazard["tenure_multipliers"] = [{"tenure_band": "< 2", "multiplier": 0.5}]  # the other bands: none
+    config, _ = translate(
+        {
+            "promotion_hazard": hazard,
+            "compensation": {"promotion_rate_multiplier": 1.5, "promotion_distribution_range_percent": 7},
+        }
+    )
+    engine = config.compensation
+    assert engine.promotion_hazard is not None
+    assert [(row.min, row.multiplier) for row in engine.promotion_hazard.tenure_multipliers] == [
+        (0, 0.5),
+        (2, 0.0),
+        (5, 0.0),
+        (10, 0.0),
+        (20, 0.0),
+    ]
+    assert (engine.promotion_hazard.rate_multiplier, engine.promotion_raise_spread) == (1.5, 0.07)
+    # The form's 5 % default stands for the yaml's distribution_range.
+    config, _ = translate(
+        {
+            "compensation": {
+                "promotion_distribution_range_percent": 5,
+                "promotion_compensation": {"distribution_range": 0.03},
+            }
+        }
+    )
+    assert config.compensation.promotion_raise_spread == 0.03
+
+
+def test_a_pay_band_upside_down_is_refused_naming_the_path() -> None:
+    rows = [{"level": 1, "name": "Staff", "min_compensation": 90000, "max_compensation": 80000}]
+    assert error_of({"new_hire": {"job_level_compensation": rows}}) == (
+        "new_hire.job_level_compensation[0]: min_compensation 90000 is above max_compensation 80000"
+    )

@@ -65,13 +65,44 @@ def _default_promotion_rates() -> dict[int, float]:
     return {1: 0.12, 2: 0.08, 3: 0.05, 4: 0.03, 5: 0.0}
 
 
+class BandMultiplier(_Section):
+    """The multiplier of the ages (or years of service) from `min` up to the next row's `min`."""
+
+    min: Annotated[float, Field(ge=0, le=1000)]
+    multiplier: Annotated[float, Field(ge=0, le=100)]
+
+
+class PromotionHazard(_Section):
+    """Promotion by hazard: each experienced employee below the top level, with a year of service and
+    under 65, has the chance base_rate x the multiplier of the age band x that of the service band x
+    (1 - level_dampener_factor x (level - 1)) x rate_multiplier (at most 1). Each level promotes
+    round(the sum of its chances), the employees drawn in proportion to their chance."""
+
+    base_rate: Rate
+    level_dampener_factor: Rate = 0.0
+    age_multipliers: list[BandMultiplier]
+    tenure_multipliers: list[BandMultiplier]
+    rate_multiplier: Annotated[float, Field(ge=0, le=5)] = 1.0
+
+    @field_validator("age_multipliers", "tenure_multipliers")
+    @classmethod
+    def _check_increasing(cls, rows: list[BandMultiplier]) -> list[BandMultiplier]:
+        if any(low.min >= high.min for low, high in itertools.pairwise(rows)):
+            raise _invalid("rows must be listed with min strictly increasing")
+        return rows
+
+
 class CompensationSettings(_Section):
     merit_budget: Rate = 0.035
     cola_rate: Rate = 0.02
     # Keyed by job level; a level without a rate is never promoted. Rates for levels that the
     # job_levels do not define are ignored, because a config layer can only add keys, never remove.
     promotion_rates: dict[JobLevelNumber, Rate] = Field(default_factory=_default_promotion_rates)
+    # Set: promotions by hazard instead of promotion_rates.
+    promotion_hazard: PromotionHazard | None = None
     promotion_raise: Rate = 0.20
+    # The raise is promotion_raise +/- this (uniform).
+    promotion_raise_spread: Annotated[float, Field(ge=0, le=0.2)] = 0.05
 
 
 class JobLevel(_Section):
@@ -92,11 +123,60 @@ def _default_job_levels() -> list[JobLevel]:
     return [JobLevel(level=i, name=name, min=low, max=high) for i, (name, low, high) in enumerate(bands, 1)]
 
 
+class AgeWeight(_Section):
+    age: Annotated[int, Field(ge=16, le=100)]
+    weight: Annotated[float, Field(ge=0)]
+
+
+class PayBand(_Section):
+    """The offers of one level's hires: from `min` to `max`."""
+
+    level: JobLevelNumber
+    min: Money
+    max: Money
+
+    @model_validator(mode="after")
+    def _check_range(self) -> "PayBand":
+        if self.max < self.min:
+            raise _invalid(f"max {self.max:g} is below min {self.min:g}")
+        return self
+
+
 class NewHireSettings(_Section):
+    """Hires: an age from the triangle (age_min, age_mode, age_max), or drawn by the weights of
+    age_distribution; a level in proportion to the current mix, or to level_shares; an offer at
+    pay_percentile of the level's band (pay_bands, else the job level's), its part above the band's
+    min times 1 + market_adjustment, the whole times 1 + the level's adjustment and 1 +/- up to
+    pay_variance (uniform); part_time_share of them work part_time_hours_per_week, the others 40."""
+
     age_min: Annotated[int, Field(ge=16, le=100)] = 22
     age_max: Annotated[int, Field(ge=16, le=100)] = 50
     age_mode: Annotated[int, Field(ge=16, le=100)] = 30
+    age_distribution: list[AgeWeight] = Field(default_factory=list)
+    level_shares: list[Rate] = Field(default_factory=list)
     pay_percentile: Rate = 0.5
+    pay_bands: list[PayBand] = Field(default_factory=list)
+    market_adjustment: Annotated[float, Field(ge=-0.5, le=1)] = 0.0
+    level_adjustments: dict[JobLevelNumber, Annotated[float, Field(ge=-1, le=1)]] = Field(
+        default_factory=dict
+    )
+    pay_variance: Rate = 0.0
+    part_time_share: Rate = 0.0
+    part_time_hours_per_week: Annotated[float, Field(gt=0, le=80)] = 20.0
+
+    @field_validator("age_distribution")
+    @classmethod
+    def _check_weights(cls, rows: list[AgeWeight]) -> list[AgeWeight]:
+        if rows and sum(row.weight for row in rows) <= 0:
+            raise _invalid("the weights add up to 0")
+        return rows
+
+    @field_validator("level_shares")
+    @classmethod
+    def _check_shares(cls, shares: list[float]) -> list[float]:
+        if shares and sum(shares) <= 0:
+            raise _invalid("the shares add up to 0")
+        return shares
 
     @model_validator(mode="after")
     def _check_ages(self) -> "NewHireSettings":
@@ -420,6 +500,15 @@ class SimulationConfig(_Section):
     vesting: VestingSettings = Field(default_factory=VestingSettings)
     irs_limits: IrsLimits = Field(default_factory=IrsLimits)
     ensemble: EnsembleSettings = Field(default_factory=EnsembleSettings)
+
+    @model_validator(mode="after")
+    def _check_levels_named(self) -> "SimulationConfig":
+        count = len(self.job_levels)
+        if self.new_hires.level_shares and len(self.new_hires.level_shares) != count:
+            raise _invalid(
+                f"new_hires.level_shares: {len(self.new_hires.level_shares)} shares for {count} job levels"
+            )
+        return self
 
     @field_validator("job_levels")
     @classmethod

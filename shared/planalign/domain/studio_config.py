@@ -911,6 +911,7 @@ _MATCH_STATUSES: Final = (
     "tenure_based",
 )
 _CORE_STATUSES: Final = ("flat", "graded_by_service", "points_based", "age_banded", "none")
+_MARKET_SCENARIO_NAMES: Final = ("conservative", "baseline", "competitive", "aggressive")
 _DEFERRAL_TIERS: Final = _rows(employee_min=_FRACTION, employee_max=_FRACTION, match_rate=_MATCH_RATE)
 # Tenure and points tiers: the Studio writes fractions, the yaml's examples percents; the reference
 # reads both, so the bounds admit both.
@@ -979,6 +980,9 @@ _EXPLICIT_SHAPES: Final[dict[str, _Shape]] = {
     "compensation.promotion_compensation.advanced.normal_std_dev": _number(0, 0.2),
     "compensation.promotion_compensation.advanced.market_adjustments": _Table(_number()),
     "new_hire.target_percentile": _PERCENT,
+    "new_hire.strategy": _choice("percentile", "fixed"),
+    "new_hire.market_scenario": _choice(*_MARKET_SCENARIO_NAMES),
+    "new_hire.level_distribution_mode": _choice("adaptive", "fixed"),
     "new_hire.compensation_variance_percent": _PERCENT,
     "new_hire.age_distribution": _rows(age=_number(0, 120), weight=_FRACTION),
     "new_hire.level_distribution": _rows(level=_integer(1, 100), percentage=_FRACTION),
@@ -1220,7 +1224,7 @@ _DIRECT: Final[dict[str, tuple[tuple[str, _Convert], ...]]] = {
         ("compensation.cola_rate_percent", _percent),
         ("compensation.cola_rate", float),
     ),
-    "new_hires.pay_percentile": (("new_hire.target_percentile", _percent),),
+    "new_hires.part_time_share": (("workforce.part_time_new_hire_pct", float),),
     "eligibility.minimum_age": (("plan_eligibility.minimum_age", int),),
     "eligibility.waiting_period_days": (
         ("dc_plan.eligibility_months", _months_as_days),
@@ -1340,7 +1344,29 @@ MODELLED_KEYS: Final[Mapping[str, str]] = {
     "compensation.promotion_increase_percent": _PROMOTION_RAISE,
     "compensation.promotion_increase": _PROMOTION_RAISE,
     "compensation.promotion_compensation.base_increase_pct": _PROMOTION_RAISE,
-    "compensation.promotion_rate_multiplier": "compensation.promotion_rates (times it, at most 1)",
+    "compensation.promotion_rate_multiplier": (
+        "compensation.promotion_hazard.rate_multiplier (without a hazard: promotion_rates times it, at most 1)"
+    ),
+    **dict.fromkeys(
+        (
+            "compensation.promotion_distribution_range_percent",
+            "compensation.promotion_distribution_range",
+            "compensation.promotion_compensation.distribution_range",
+        ),
+        "compensation.promotion_raise_spread",
+    ),
+    **dict.fromkeys(("promotion_hazard", "age_bands", "tenure_bands"), "compensation.promotion_hazard"),
+    **dict.fromkeys(
+        ("new_hire.strategy", "new_hire.target_percentile", "new_hire.compensation_variance_percent"),
+        "new_hires.pay_percentile and pay_variance",
+    ),
+    "new_hire.age_distribution": "new_hires.age_distribution",
+    **dict.fromkeys(
+        ("new_hire.level_distribution_mode", "new_hire.level_distribution"), "new_hires.level_shares"
+    ),
+    "new_hire.job_level_compensation": "new_hires.pay_bands",
+    "new_hire.market_scenario": "new_hires.market_adjustment",
+    "new_hire.level_market_adjustments": "new_hires.level_adjustments",
     **{
         f"dc_plan.opt_out_rate_{band}": f"auto_enrollment.opt_out_rates.{ours}"
         for band, ours in _OPT_OUT_BANDS.items()
@@ -1438,14 +1464,9 @@ MODELLED_KEYS: Final[Mapping[str, str]] = {
 # Studio keys (a key names every key under it) that change the reference engine's numbers but not
 # ours yet: a run whose config moves one of them off the dialect's default gets a warning naming it.
 NOT_MODELLED_KEYS: Final[tuple[str, ...]] = (
-    "workforce.part_time_new_hire_pct",
-    "compensation.promotion_distribution_range_percent",
-    "compensation.promotion_distribution_range",
     "compensation.promotion_compensation",
     "compensation.growth_target",
     "compensation.growth_tolerance",
-    "new_hire",
-    "new_hire_compensation",
     "raise_timing",
     "plan_year",
     "setup.plan_year_start_date",
@@ -1460,9 +1481,6 @@ NOT_MODELLED_KEYS: Final[tuple[str, ...]] = (
     "deferral_auto_escalation",
     "deferral_baseline",
     "deferral_rates",
-    "promotion_hazard",
-    "age_bands",
-    "tenure_bands",
     "dc_plan",
 )
 
@@ -1496,6 +1514,9 @@ INERT_KEYS: Final[tuple[str, ...]] = (
     "deferral_match_response.downward_partial_decrease_rate",
     "deferral_match_response.effective_timing",
     "deferral_auto_escalation.require_active_enrollment",
+    # The reference's engine reads none of it (its new-hire offers come from the job levels and its
+    # seeds); the Studio's own new_hire keys are modelled.
+    "new_hire_compensation",
     "employee_id_generation",
     "optimization",
     "orchestrator",
@@ -1693,6 +1714,13 @@ def _relation_errors(config: dict[str, Any]) -> list[str]:
                     f"dc_plan.tenure_graded_bands[{index}].tiers[{tier_index}]: employee_min "
                     f"{_shown(tier['employee_min'])} is above employee_max {_shown(tier['employee_max'])}"
                 )
+    rows = _lookup(config, "new_hire.job_level_compensation")
+    for index, row in enumerate(rows if isinstance(rows, list) else []):
+        if row["min_compensation"] > row["max_compensation"]:
+            errors.append(
+                f"new_hire.job_level_compensation[{index}]: min_compensation {_shown(row['min_compensation'])} "
+                f"is above max_compensation {_shown(row['max_compensation'])}"
+            )
     for section in ("age_bands", "tenure_bands"):
         bands = config.get(section)
         for index, band in enumerate(bands if isinstance(bands, list) else []):
@@ -1812,6 +1840,11 @@ def translate_studio_config(merged: dict[str, Any]) -> tuple[SimulationConfig, l
             "compensation.promotion_rates",
             {str(k): min(r * multiplier, 1.0) for k, r in rates.items()},
         )
+    hazard = _promotion_hazard(merged)
+    if hazard is not None:
+        _put(layer, "compensation.promotion_hazard", hazard)
+    _put(layer, "compensation.promotion_raise_spread", _promotion_raise_spread(merged))
+    _put(layer, "new_hires", {**layer.get("new_hires", {}), **_new_hire_offers(merged)})
     _put(layer, "auto_enrollment.opt_out_rates", _opt_out_rates(merged))
     _put(layer, "auto_enrollment.opt_out_income_factors", _opt_out_income_factors(merged))
     _put(layer, "auto_enrollment.hire_date_cutoff", _auto_enrollment_cutoff(merged))
@@ -1870,6 +1903,103 @@ def _promotion_raise(config: Mapping[str, Any]) -> float:
         return float(studio[1])
     base = _lookup(config, "compensation.promotion_compensation.base_increase_pct")
     return _REFERENCE_BASE_INCREASE if base is _MISSING else float(base)
+
+
+def _promotion_raise_spread(config: Mapping[str, Any]) -> float:
+    """The +/- range of a promotion raise: the Studio's, unless it is the reference's 5 % default, which
+    stands for the yaml's distribution_range (the reference reads it so)."""
+    studio = _first(
+        config,
+        (
+            ("compensation.promotion_distribution_range_percent", _percent),
+            ("compensation.promotion_distribution_range", float),
+        ),
+    )
+    if studio is not None and not math.isclose(studio[1], _REFERENCE_SPREAD, abs_tol=1e-12):
+        return min(float(studio[1]), _MOST_SPREAD)
+    nested = _lookup(config, "compensation.promotion_compensation.distribution_range")
+    return _REFERENCE_SPREAD if nested is _MISSING else min(float(nested), _MOST_SPREAD)
+
+
+_REFERENCE_SPREAD: Final = 0.05
+_MOST_SPREAD: Final = 0.2
+
+
+def _promotion_hazard(config: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The promotion hazard of the Studio's promotion_hazard section, its multipliers placed on the
+    age_bands and tenure_bands they name (a band without one never promotes, as in the reference);
+    the rate multiplier applies to every chance. None without the section."""
+    hazard = config.get("promotion_hazard")
+    if not isinstance(hazard, dict):
+        return None
+
+    def rows(multipliers: list[dict[str, Any]], label: str, bands: Any) -> list[dict[str, float]]:
+        by_label = {row[label]: float(row["multiplier"]) for row in multipliers}
+        kept = _by_min(
+            {"min": float(band["min_value"]), "multiplier": by_label.get(band["band_label"], 0.0)}
+            for band in (bands if isinstance(bands, list) else [])
+        )
+        return kept or [{"min": 0.0, "multiplier": 1.0}]
+
+    multiplier = _lookup(config, "compensation.promotion_rate_multiplier")
+    return {
+        "base_rate": float(hazard["base_rate"]),
+        "level_dampener_factor": float(hazard["level_dampener_factor"]),
+        "age_multipliers": rows(hazard["age_multipliers"], "age_band", config.get("age_bands")),
+        "tenure_multipliers": rows(hazard["tenure_multipliers"], "tenure_band", config.get("tenure_bands")),
+        "rate_multiplier": 1.0 if multiplier is _MISSING else float(multiplier),
+    }
+
+
+_MARKET_SCENARIOS: Final = dict(zip(_MARKET_SCENARIO_NAMES, (-0.05, 0.0, 0.05, 0.10), strict=True))
+
+
+def _new_hire_offers(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The Studio's new-hire section: the offer's percentile and variance (a fixed-band strategy offers
+    the middle of the band, without variance), the age weights, fixed level shares, the job levels' pay
+    bands, the market scenario and each level's adjustment."""
+    section = config.get("new_hire")
+    if not isinstance(section, dict):
+        return {}
+    offers: dict[str, Any] = {}
+    if section.get("strategy") == "fixed":
+        offers.update(pay_percentile=0.5, pay_variance=0.0)
+    else:
+        if section.get("target_percentile") is not None:
+            offers["pay_percentile"] = _percent(section["target_percentile"])
+        if section.get("compensation_variance_percent") is not None:
+            offers["pay_variance"] = _percent(section["compensation_variance_percent"])
+    ages = [
+        {"age": min(max(round(float(row["age"])), 16), 100), "weight": float(row["weight"])}
+        for row in section.get("age_distribution") or []
+    ]
+    if sum(row["weight"] for row in ages) > 0:
+        offers["age_distribution"] = ages
+    shares = {int(row["level"]): float(row["percentage"]) for row in section.get("level_distribution") or []}
+    if section.get("level_distribution_mode") == "fixed" and sum(shares.values()) > 0:
+        offers["level_shares"] = [shares.get(level, 0.0) for level in range(1, _JOB_LEVELS + 1)]
+    offers["pay_bands"] = [
+        {
+            "level": int(row["level"]),
+            "min": float(row["min_compensation"]),
+            "max": float(row["max_compensation"]),
+        }
+        for row in section.get("job_level_compensation") or []
+        if 1 <= int(row["level"]) <= _JOB_LEVELS
+    ]
+    scenario = section.get("market_scenario")
+    if scenario in _MARKET_SCENARIOS:
+        offers["market_adjustment"] = _MARKET_SCENARIOS[scenario]
+    offers["level_adjustments"] = {
+        str(row["level"]): _percent(row["adjustment_percent"])
+        for row in section.get("level_market_adjustments") or []
+        if float(row["adjustment_percent"]) != 0
+    }
+    return offers
+
+
+# The engine's job levels, which the Studio's new-hire tables are keyed by.
+_JOB_LEVELS: Final = len(SimulationConfig().job_levels)
 
 
 def _opt_out_rates(config: Mapping[str, Any]) -> dict[str, float]:

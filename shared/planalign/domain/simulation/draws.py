@@ -30,6 +30,8 @@ class DrawKind(IntEnum):
     MATCH_MAGNET = 11
     MATCH_RESPONSE_UP = 12
     MATCH_RESPONSE_DOWN = 13
+    HIRE_PAY = 14
+    PART_TIME = 15
 
 
 def _splitmix64(value: int) -> int:

@@ -30,6 +30,7 @@ from planalign.domain.simulation.workforce import (
     hire_employees,
     hire_pay_by_level,
     plan_headcount,
+    plan_service,
     promote,
     termination_dates,
     workforce_from_census,
@@ -38,7 +39,6 @@ from planalign.domain.simulation_output import STATUSES, SimulationOutput, relea
 from planalign.errors import SimulationRejected
 
 WEEKS_PER_YEAR = 52
-DAYS_PER_YEAR = 365.25
 JANUARY_FIRST = "01-01"
 
 
@@ -172,15 +172,6 @@ def _plan_facts(year_roster: _YearRoster, year: int, config: SimulationConfig) -
         points=plan_age + service,
         hired=year_roster.hired,
     )
-
-
-def plan_service(hire_date: np.ndarray, hire_year: np.ndarray, year: int, start_year: int) -> np.ndarray:
-    """Whole years of service in `year` (int16): floor(days from hire to Dec 31 of the first projection
-    year / 365.25), plus 1 each later year; a later hire has 0 in the year hired."""
-    days = (year_end(start_year) - hire_date) // DAY
-    at_start = np.floor(days / DAYS_PER_YEAR).astype(np.int64) + (year - start_year)
-    service = np.where(hire_year > start_year, year - hire_year.astype(np.int64), at_start)
-    return np.maximum(service, 0).astype(np.int16)
 
 
 def _record_plan_year(

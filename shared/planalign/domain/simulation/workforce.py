@@ -7,7 +7,15 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from planalign.domain.census import Census
-from planalign.domain.config import MAX_DEFERRAL_RATE, JobLevel, SimulationConfig, WorkforceSettings
+from planalign.domain.config import (
+    MAX_DEFERRAL_RATE,
+    BandMultiplier,
+    JobLevel,
+    NewHireSettings,
+    PromotionHazard,
+    SimulationConfig,
+    WorkforceSettings,
+)
 from planalign.domain.simulation.columns import allocate_columns
 from planalign.domain.simulation.dates import DAY, days_in_year, year_end, year_of, year_start
 from planalign.domain.simulation.draws import DrawKind, draw_bits, draw_uniform, hash_ids
@@ -15,8 +23,8 @@ from planalign.domain.simulation.plan import eligibility_dates
 from planalign.domain.simulation.quotas import apportion, exact, pick_by_rank, quota, round_half_up
 from planalign.errors import SimulationRejected
 
-PROMOTION_RAISE_SPREAD = 0.05
 PROMOTION_RAISE_CAP = 0.30
+PROMOTION_AGE_LIMIT = 65
 PROMOTION_PAY_CAP = 500_000.0
 NEW_HIRE_HOURS_PER_WEEK = 40.0
 MAX_HIRE_SHARE = 0.5
@@ -189,16 +197,24 @@ def hire_ids(year: int, count: int, reserved: np.ndarray) -> np.ndarray:
 
 
 def hire_pay_by_level(workforce: Workforce, config: SimulationConfig) -> np.ndarray:
-    """A hire's pay at each level: pay_percentile of the level's band; for an open-ended top band, that
-    percentile of its current employees' pay (never below the band's min)."""
-    percentile = config.new_hires.pay_percentile
+    """A hire's offer at each level before its variance: pay_percentile of the level's band (its new-hire
+    pay band when one is set, else its job level's; for an open-ended top band, that percentile of its
+    current employees' pay, never below the band's min), the part above the band's min times
+    1 + market_adjustment, the whole times 1 + the level's adjustment."""
+    settings = config.new_hires
+    percentile = settings.pay_percentile
+    offer_bands = {band.level: band for band in settings.pay_bands}
     pay = np.empty(len(config.job_levels))
     for i, band in enumerate(config.job_levels):
-        if band.max is not None:
-            pay[i] = band.min + percentile * (band.max - band.min)
+        low, high = band.min, band.max
+        if band.level in offer_bands:
+            low, high = offer_bands[band.level].min, offer_bands[band.level].max
+        if high is not None:
+            pay[i] = low + (high - low) * percentile * (1 + settings.market_adjustment)
         else:
             current = workforce.pay[workforce.level == band.level]
-            pay[i] = max(band.min, float(np.quantile(current, percentile))) if len(current) else band.min
+            pay[i] = max(low, float(np.quantile(current, percentile))) if len(current) else low
+        pay[i] *= 1 + settings.level_adjustments.get(band.level, 0.0)
     return pay
 
 
@@ -230,15 +246,25 @@ def hire_employees(
     days = days_in_year(year)
     hire_day = (draw_uniform(seed, id_hash, year, DrawKind.HIRE_DATE) * days).astype(np.int64)
     hire_date = year_start(year) + hire_day * DAY
-    ages = config.new_hires
-    age = triangular(
-        draw_uniform(seed, id_hash, year, DrawKind.HIRE_AGE), ages.age_min, ages.age_mode, ages.age_max
-    )
+    settings = config.new_hires
+    age = hire_ages(draw_uniform(seed, id_hash, year, DrawKind.HIRE_AGE), settings)
     birth_date = hire_date - (age * DAYS_PER_YEAR).astype(np.int64) * DAY
     level = np.empty(count, dtype=np.int8)
     by_rank = np.argsort(draw_bits(seed, id_hash, year, DrawKind.HIRE_LEVEL))
+    if settings.level_shares:
+        # Shares as whole parts per million, so that the apportionment stays in integers.
+        level_mix = np.array([round(share * 1_000_000) for share in settings.level_shares])
     per_level = apportion(count, level_mix)
     level[by_rank] = np.repeat(np.arange(1, len(per_level) + 1, dtype=np.int8), per_level)
+    pay = level_pay[level - 1]
+    if settings.pay_variance > 0:
+        pay = pay * (
+            1 + settings.pay_variance * (2 * draw_uniform(seed, id_hash, year, DrawKind.HIRE_PAY) - 1)
+        )
+    hours = np.full(count, NEW_HIRE_HOURS_PER_WEEK)
+    if settings.part_time_share > 0:
+        part_time = draw_uniform(seed, id_hash, year, DrawKind.PART_TIME) < settings.part_time_share
+        hours[part_time] = settings.part_time_hours_per_week
     hires = Workforce(
         index=np.arange(first_index, first_index + count, dtype=np.int32),
         id_hash=id_hash,
@@ -246,15 +272,26 @@ def hire_employees(
         hire_date=hire_date,
         hire_year=np.full(count, year, dtype=np.int16),
         eligibility_date=eligibility_dates(birth_date, hire_date, np.zeros(count, bool), config.eligibility),
-        pay=level_pay[level - 1],
+        pay=pay,
         level=level,
-        hours_per_week=np.full(count, NEW_HIRE_HOURS_PER_WEEK),
+        hours_per_week=hours,
         deferral_rate=np.zeros(count),
         enrollment_year=np.zeros(count, dtype=np.int16),
         auto_enrollment_decided=np.zeros(count, dtype=bool),
         escalation_opt_out=np.zeros(count, dtype=bool),
     )
     return hires, ids
+
+
+def hire_ages(u: np.ndarray, settings: NewHireSettings) -> np.ndarray:
+    """The age of each hire from its uniform draw: by the weights of age_distribution (each age takes
+    its share of [0, 1)), else from the triangle (age_min, age_mode, age_max)."""
+    if not settings.age_distribution:
+        return triangular(u, settings.age_min, settings.age_mode, settings.age_max)
+    rows = sorted(settings.age_distribution, key=lambda row: row.age)
+    ages = np.array([row.age for row in rows], dtype=np.float64)
+    cumulative = np.cumsum([row.weight for row in rows])
+    return ages[np.minimum(np.searchsorted(cumulative / cumulative[-1], u, side="right"), len(ages) - 1)]
 
 
 def promote(
@@ -265,24 +302,74 @@ def promote(
     seed: int,
     config: SimulationConfig,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Promote, in place, round(N_level x rate) of the experienced employees of each level below the top,
-    by hash rank: level + 1 and a raise of promotion_raise +/- 0.05 (uniform, at most 30%, never taking
-    pay above 500,000). Returns (rows promoted, their pay before)."""
+    """Promote, in place, the experienced employees below the top level: round(N_level x rate) of each
+    level by hash rank, or (promotion_hazard) round(the level's sum of chances) drawn in proportion to
+    the chances; level + 1 and a raise of promotion_raise +/- promotion_raise_spread (uniform, at most
+    30%, never taking pay above 500,000). Returns (rows promoted, their pay before)."""
     comp = config.compensation
     top = len(config.job_levels)
-    counts = np.array(
-        [
-            quota(int(n), comp.promotion_rates.get(level, 0.0)) if level < top else 0
-            for level, n in enumerate(level_mix, 1)
-        ]
-    )
-    group = np.where(experienced, roster.level - 1, -1)
-    rows = np.flatnonzero(
-        pick_by_rank(draw_bits(seed, roster.id_hash, year, DrawKind.PROMOTION), group, counts)
-    )
+    if comp.promotion_hazard is not None:
+        chosen = _promoted_by_hazard(roster, experienced, comp.promotion_hazard, top, year, seed, config)
+    else:
+        counts = np.array(
+            [
+                quota(int(n), comp.promotion_rates.get(level, 0.0)) if level < top else 0
+                for level, n in enumerate(level_mix, 1)
+            ]
+        )
+        group = np.where(experienced, roster.level - 1, -1)
+        chosen = pick_by_rank(draw_bits(seed, roster.id_hash, year, DrawKind.PROMOTION), group, counts)
+    rows = np.flatnonzero(chosen)
     spread = draw_uniform(seed, roster.id_hash[rows], year, DrawKind.PROMOTION_RAISE) * 2 - 1
-    raise_rate = np.clip(comp.promotion_raise + PROMOTION_RAISE_SPREAD * spread, 0.0, PROMOTION_RAISE_CAP)
+    raise_rate = np.clip(
+        comp.promotion_raise + comp.promotion_raise_spread * spread, 0.0, PROMOTION_RAISE_CAP
+    )
     before = roster.pay[rows]
     roster.pay[rows] = np.maximum(before, np.minimum(before * (1 + raise_rate), PROMOTION_PAY_CAP))
     roster.level[rows] += 1
     return rows, before
+
+
+def _promoted_by_hazard(
+    roster: Workforce,
+    experienced: np.ndarray,
+    hazard: PromotionHazard,
+    top: int,
+    year: int,
+    seed: int,
+    config: SimulationConfig,
+) -> np.ndarray:
+    """The mask of those promoted by PromotionHazard: per level, round(the sum of the chances), drawn
+    without replacement in proportion to the chances (the smallest -ln(1 - u) / chance)."""
+    age = year - 1 - roster.birth_year
+    service = plan_service(roster.hire_date, roster.hire_year, year, config.simulation.start_year)
+    chance = _multipliers(age, hazard.age_multipliers) * _multipliers(service, hazard.tenure_multipliers)
+    chance *= hazard.base_rate * hazard.rate_multiplier
+    chance *= np.maximum(0.0, 1 - hazard.level_dampener_factor * (roster.level - 1))
+    np.minimum(chance, 1.0, out=chance)
+    chance[~(experienced & (roster.level < top) & (service >= 1) & (age < PROMOTION_AGE_LIMIT))] = 0.0
+    u = draw_uniform(seed, roster.id_hash, year, DrawKind.PROMOTION)
+    with np.errstate(divide="ignore"):
+        key = -np.log1p(-u) / chance
+    chosen = np.zeros(len(roster), dtype=bool)
+    for level in range(1, top):
+        members = np.flatnonzero((roster.level == level) & (chance > 0))
+        count = min(round_half_up(exact(float(chance[members].sum()))), len(members))
+        if count > 0:
+            chosen[members[np.argpartition(key[members], count - 1)[:count]]] = True
+    return chosen
+
+
+def _multipliers(values: np.ndarray, rows: list[BandMultiplier]) -> np.ndarray:
+    """The multiplier of each value's row (the highest `min` reached; 0 below the first)."""
+    table = np.array([0.0] + [row.multiplier for row in rows])
+    return table[np.searchsorted([row.min for row in rows], values, side="right")]
+
+
+def plan_service(hire_date: np.ndarray, hire_year: np.ndarray, year: int, start_year: int) -> np.ndarray:
+    """Whole years of service in `year` (int16): floor(days from hire to Dec 31 of the first projection
+    year / 365.25), plus 1 each later year; a later hire has 0 in the year hired."""
+    days = (year_end(start_year) - hire_date) // DAY
+    at_start = np.floor(days / DAYS_PER_YEAR).astype(np.int64) + (year - start_year)
+    service = np.where(hire_year > start_year, year - hire_year.astype(np.int64), at_start)
+    return np.maximum(service, 0).astype(np.int16)

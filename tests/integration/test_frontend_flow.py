@@ -73,8 +73,12 @@ def test_upload_triggers_a_run_that_completes_with_results_and_exports(
         "run.json",
         "results.xlsx",
         "metrics.csv",
-        "snapshot.csv.gz",
-        "events.csv.gz",
+        # The queryable snapshot and events: a Parquet file per table and year.
+        *(
+            f"{table}/simulation_year={year}/part-0.parquet"
+            for table in ("snapshot", "events")
+            for year in (2025, 2026, 2027)
+        ),
     } <= names
     scenario = api.get(f"/api/workspaces/{workspace_id}/scenarios/{scenario_id}").json()
     assert scenario["last_run_id"] == run_id

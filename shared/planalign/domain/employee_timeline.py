@@ -89,8 +89,11 @@ def search_employees(
     if has_escalations is not None:
         masks.append(pc.equal(pc.greater(table["deferral_escalations"], 0), has_escalations))
     rows = table
-    for mask in masks:
-        rows = rows.filter(mask)
+    if masks:
+        selected = masks[0]
+        for mask in masks[1:]:
+            selected = pc.and_(selected, mask)
+        rows = table.filter(selected)
     only_id = q is not None and all(v is None for v in (status, level, enrolled, has_escalations))
     limit = min(page_size, QUICK_SEARCH_LIMIT) if only_id else page_size
     shown = rows.slice((page - 1) * limit, limit)

@@ -118,3 +118,13 @@ def test_a_census_that_cannot_be_imported_is_422_with_the_reason(open_stack: Loc
     )
     assert answer.status_code == 422
     assert "employee_id" in answer.json()["detail"]
+
+
+def test_a_text_body_that_is_not_utf8_is_a_422_through_the_gateway(open_stack: LocalStack) -> None:
+    for content_type in ("text/plain", "application/json"):
+        answer = httpx.post(
+            f"{open_stack.api_url}/api/workspaces",
+            content=b"\xff\xfe{",
+            headers={"content-type": content_type},
+        )
+        assert answer.status_code in (400, 422) and answer.json()["detail"], answer.text

@@ -70,6 +70,29 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
     return key
 
 
+LIST_POSITION_KEYS = frozenset({"pk", "sk", "gsi1pk", "gsi1sk"})
+
+
+def _list_position(key: dict[str, Any], list_key: str) -> dict[str, Any]:
+    """A cursor is a position in one list: the keys of an item of that list, nothing else (a cursor
+    of another list, or one made up, is refused before it reaches the table)."""
+    if (
+        set(key) != LIST_POSITION_KEYS
+        or not all(isinstance(value, str) and 0 < len(value) <= 256 for value in key.values())
+        or key["gsi1pk"] != list_key
+    ):
+        from planalign.errors import InvalidRequest
+
+        raise InvalidRequest("cursor: not a cursor of this list")
+    return key
+
+
+def _is_too_large(error: Exception) -> bool:
+    """DynamoDB's refusal of an item over 400 KB (a bad request, not our failure)."""
+    info = getattr(error, "response", {}).get("Error", {})
+    return bool(info.get("Code") == "ValidationException" and "size" in str(info.get("Message", "")).lower())
+
+
 def _is_condition_failure(error: Exception) -> bool:
     code = getattr(error, "response", {}).get("Error", {}).get("Code", "")
     return code in ("ConditionalCheckFailedException", "TransactionCanceledException")
@@ -100,6 +123,12 @@ class Store:
         except ClientError as error:
             if _is_throttle(error):
                 raise TransientStoreError(str(error)) from error
+            if _is_too_large(error):
+                from planalign.errors import InvalidRequest
+
+                raise InvalidRequest(
+                    "the request holds more than one item may store (400 KB): send less"
+                ) from error
             raise
 
     # ------------------------------------------------------------------ items
@@ -192,7 +221,7 @@ class Store:
             "Limit": limit,
         }
         if cursor:
-            kwargs["ExclusiveStartKey"] = decode_cursor(cursor)
+            kwargs["ExclusiveStartKey"] = _list_position(decode_cursor(cursor), list_key)
         response = self._call("query", **kwargs)
         return [plain(i) for i in response.get("Items", [])], encode_cursor(response.get("LastEvaluatedKey"))
 

@@ -4,12 +4,32 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from pydantic import BaseModel
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from planalign import __version__
 from planalign.api.errors import install_error_handlers
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+class ErrorAnswer(BaseModel):
+    """Every error: what was wrong and where; a request the schema refuses lists each problem."""
+
+    detail: str | list[dict[str, Any]]
+
+
+# What every route may answer besides its success, documented once for all (the 422 replaces
+# FastAPI's list-only schema: our own checks answer a string that names the path).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorAnswer, "description": description}
+    for status, description in (
+        (401, "missing or invalid token"),
+        (404, "no such id for this tenant"),
+        (409, "not allowed in the current state"),
+        (422, "invalid input, naming the field"),
+    )
+}
 
 
 class StageRootPath:
@@ -34,9 +54,11 @@ def create_app(*routers: APIRouter) -> FastAPI:
         openapi_url="/api/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
+        # No 307 to a path with or without a trailing slash: a client gets its 404 or 405 instead.
+        redirect_slashes=False,
     )
     for router in routers:
-        app.include_router(router)
+        app.include_router(router, responses=ERROR_RESPONSES)
     install_error_handlers(app)
     return app
 

@@ -2,11 +2,13 @@
 Config layers stay plain dicts here: the domain validates them and names the path of what is wrong.
 Timestamps are ISO 8601 strings as the store keeps them."""
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-AutoRun = list[str] | Literal["all"]
+ScenarioId = Annotated[str, Field(min_length=1, max_length=64)]
+# A workspace has at most this many scenarios to name in one list (a list is stored in one item).
+AutoRun = Annotated[list[ScenarioId], Field(max_length=100)] | Literal["all"]
 RunStatus = Literal["pending", "running", "completed", "failed", "cancelled"]
 ScenarioStatus = Literal["not_run", "queued", "running", "completed", "failed", "cancelled"]
 

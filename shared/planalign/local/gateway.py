@@ -33,6 +33,14 @@ CORS_HEADERS = {
 API_PREFIX = "/api/"
 
 
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 class HttpGateway:
     """The HTTP API's routes; with `studio_dir`, also a Studio build on the same origin (every path
     outside /api/ is a file of it, or its index.html for the Studio's client-side routes)."""
@@ -98,7 +106,8 @@ class HttpGateway:
         for key, value in request.headers.items():
             headers[key] = f"{headers[key]},{value}" if key in headers else value
         content_type = headers.get("content-type", "")
-        is_text = not body or content_type.startswith(TEXT_TYPES)
+        # API Gateway passes a text body as text only when it is UTF-8; anything else goes as base64.
+        is_text = not body or (content_type.startswith(TEXT_TYPES) and _is_utf8(body))
         now = time.time()
         route_key = f"{route.method} {route.path}" if route.method != "ANY" else f"ANY {route.path}"
         query = request.url.query

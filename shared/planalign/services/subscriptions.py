@@ -26,6 +26,9 @@ from planalign.ids import utc_now
 from planalign.services import telemetry
 
 CONNECTION_TTL_SECONDS = 3 * 3600  # at least 2 h, as long as API Gateway keeps a socket open
+# Each subscription rewrites the connection's entry: a bound keeps it small and a client honest.
+MAX_TOPICS_PER_CONNECTION = 100
+MAX_ID_LENGTH = 64  # run ids, and the ids this API makes
 # The entry that asks the notifier for a connection's first snapshot: `{topic key}` / `WS#{id}`.
 CONNECT_SK_PREFIX = "WS#"
 CONNECT_ENTRY_TTL_SECONDS = 600  # it is read once, right after it is written
@@ -86,10 +89,10 @@ def subscribers(store: Store, topic: str, tenant_id: str) -> list[str]:
 
 
 def _topic(message: dict[str, Any]) -> str | None:
-    if isinstance(message.get("run_id"), str) and message["run_id"]:
-        return f"RUN#{message['run_id']}"
-    if isinstance(message.get("batch_id"), str) and message["batch_id"]:
-        return f"BATCH#{message['batch_id']}"
+    for key, kind in (("run_id", "RUN"), ("batch_id", "BATCH")):
+        value = message.get(key)
+        if isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH:
+            return f"{kind}#{value}"
     return None
 
 
@@ -119,8 +122,19 @@ def subscribe(store: Store, push: Push, connection_id: str, tenant_id: str, topi
     connection = store.get_entry(f"CONN#{connection_id}", "A")
     if connection is None or connection["tenant_id"] != tenant_id:
         raise NotFound("connection not found")
+    held = connection.get("topics", [])
+    if topic not in held and len(held) >= MAX_TOPICS_PER_CONNECTION:
+        push.send(
+            connection_id,
+            {
+                "type": "error",
+                "detail": f"a connection follows at most {MAX_TOPICS_PER_CONNECTION} runs and batches: "
+                "unsubscribe from one first",
+            },
+        )
+        return
     add_subscriber(store, topic, tenant_id, connection_id)
-    topics = sorted({*connection.get("topics", []), topic})
+    topics = sorted({*held, topic})
     store.put_entry(f"CONN#{connection_id}", "A", {**connection, "topics": topics, "expires_at": _ttl()})
     message = snapshot(store, topic, tenant_id)
     if message is not None:
@@ -129,6 +143,10 @@ def subscribe(store: Store, push: Push, connection_id: str, tenant_id: str, topi
 
 def unsubscribe(store: Store, connection_id: str, tenant_id: str, topic: str) -> None:
     store.remove_from_entry_set(*_subscribers_key(topic, tenant_id), "connections", connection_id)
+    connection = store.get_entry(f"CONN#{connection_id}", "A")
+    if connection is not None and topic in connection.get("topics", []):
+        topics = [held for held in connection["topics"] if held != topic]
+        store.put_entry(f"CONN#{connection_id}", "A", {**connection, "topics": topics})
 
 
 def handle_message(

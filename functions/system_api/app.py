@@ -12,6 +12,7 @@ app = create_app(router, templates_router)
 
 def openapi_of_all_routes() -> dict[str, Any]:
     if app.openapi_schema is None:
+        from planalign.api.analytics import router as analytics_router
         from planalign.api.bands import router as bands_router
         from planalign.api.batches import batches_router, workspace_batches_router
         from planalign.api.files import router as files_router
@@ -20,6 +21,7 @@ def openapi_of_all_routes() -> dict[str, Any]:
         from planalign.api.runs import router as runs_router
         from planalign.api.scenarios import router as scenarios_router
         from planalign.api.simulations import router as simulations_router
+        from planalign.api.timeline import router as timeline_router
         from planalign.api.workspaces import router as workspaces_router
 
         app.openapi_schema = create_app(
@@ -35,6 +37,8 @@ def openapi_of_all_routes() -> dict[str, Any]:
             files_router,
             bands_router,
             promotion_hazard_router,
+            analytics_router,
+            timeline_router,
         ).openapi()
     return app.openapi_schema
 

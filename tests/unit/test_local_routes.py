@@ -30,6 +30,11 @@ def gateway() -> HttpGateway:
         ("POST", "/api/workspaces/ws_1/solve-compensation-growth", "CensusApiFunction"),
         ("GET", "/api/workspaces/ws_1/config/bands", "CensusApiFunction"),
         ("GET", "/api/workspaces/ws_1/config/promotion-hazards", "CensusApiFunction"),
+        ("GET", "/api/workspaces/ws_1/scenarios/sc_1/analytics/dc-plan", "AnalyticsApiFunction"),
+        ("GET", "/api/workspaces/ws_1/analytics/dc-plan/compare", "AnalyticsApiFunction"),
+        ("GET", "/api/workspaces/ws_1/analytics/winners-losers", "AnalyticsApiFunction"),
+        ("GET", "/api/workspaces/ws_1/scenarios/sc_1/employees", "AnalyticsApiFunction"),
+        ("GET", "/api/workspaces/ws_1/scenarios/sc_1/employees/E%201/timeline", "AnalyticsApiFunction"),
         ("GET", "/api/templates", "SystemApiFunction"),
         ("GET", "/api/templates/baseline", "SystemApiFunction"),
         # Everything else of a workspace stays where it was.

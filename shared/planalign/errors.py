@@ -38,3 +38,7 @@ class InvalidRequest(PlanAlignError):
 
 class PayloadTooLarge(PlanAlignError):
     """A request body over what the API takes; the message names the route that takes it."""
+
+
+class QuotaExceeded(PlanAlignError):
+    """A tenant's limit reached (runs at once, ensemble size, storage); the message names the limit."""

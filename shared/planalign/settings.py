@@ -7,6 +7,8 @@ from functools import lru_cache
 DEFAULT_MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 DEFAULT_ENSEMBLE_MAX_CONCURRENCY = 100
 DEFAULT_STORAGE_LIMIT_MB = 10 * 1024
+DEFAULT_MAX_ACTIVE_RUNS = 20
+DEFAULT_MAX_ENSEMBLE_MEMBERS = 200
 # What a request body may carry: API Gateway and Lambda cap a synchronous payload at 6 MB, of which
 # a multipart body in base64 keeps about three quarters.
 DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024
@@ -27,6 +29,8 @@ class Settings:
     studio_websocket_url: str
     ensemble_max_concurrency: int  # how many ensemble members the Distributed Map runs at once
     storage_limit_mb: int  # what a tenant may store (the Studio shows use against it)
+    tenant_max_active_runs: int  # runs of one tenant not yet ended, at once
+    tenant_max_ensemble_members: int  # members of one run's ensemble
     max_request_bytes: int  # the largest census the plain upload route takes
 
 
@@ -46,5 +50,9 @@ def get_settings() -> Settings:
             os.environ.get("ENSEMBLE_MAX_CONCURRENCY", DEFAULT_ENSEMBLE_MAX_CONCURRENCY)
         ),
         storage_limit_mb=int(os.environ.get("TENANT_STORAGE_LIMIT_MB", DEFAULT_STORAGE_LIMIT_MB)),
+        tenant_max_active_runs=int(os.environ.get("TENANT_MAX_ACTIVE_RUNS", DEFAULT_MAX_ACTIVE_RUNS)),
+        tenant_max_ensemble_members=int(
+            os.environ.get("TENANT_MAX_ENSEMBLE_MEMBERS", DEFAULT_MAX_ENSEMBLE_MEMBERS)
+        ),
         max_request_bytes=int(os.environ.get("MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES)),
     )

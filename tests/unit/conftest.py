@@ -20,17 +20,19 @@ def store(monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
             TableName="t",
             KeySchema=[{"AttributeName": n, "KeyType": k} for n, k in keys],
             AttributeDefinitions=[
-                {"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "gsi1pk", "gsi1sk")
+                {"AttributeName": n, "AttributeType": "S"}
+                for n in ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk")
             ],
             GlobalSecondaryIndexes=[
                 {
-                    "IndexName": "gsi1",
+                    "IndexName": index,
                     "KeySchema": [
-                        {"AttributeName": "gsi1pk", "KeyType": "HASH"},
-                        {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
+                        {"AttributeName": f"{index}pk", "KeyType": "HASH"},
+                        {"AttributeName": f"{index}sk", "KeyType": "RANGE"},
                     ],
                     "Projection": {"ProjectionType": "ALL"},
                 }
+                for index in ("gsi1", "gsi2")
             ],
             BillingMode="PAY_PER_REQUEST",
         )

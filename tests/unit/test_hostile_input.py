@@ -118,3 +118,19 @@ def test_a_connection_follows_a_bounded_number_of_runs(store: Store) -> None:
         store, push, "c1", "tenant-a", "subscribe", '{"action": "subscribe", "run_id": "one-more"}'
     )
     assert [m["type"] for m in push.sent].count("error") == 1
+
+
+def test_a_tenant_over_its_storage_gets_429_on_upload(
+    client: TestClient, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from planalign.services import usage
+    from planalign.settings import get_settings
+
+    monkeypatch.setenv("TENANT_STORAGE_LIMIT_MB", "1")
+    get_settings.cache_clear()
+    workspace_id = client.post("/api/workspaces", json={"name": "full"}).json()["id"]
+    usage.count(store, "tenant-a", storage_bytes=2 * 1024 * 1024)
+    answer = client.post(f"/api/workspaces/{workspace_id}/uploads", json={"filename": "census.csv"})
+    get_settings.cache_clear()
+    assert answer.status_code == 429
+    assert "limit of 1 MB" in answer.json()["detail"]

@@ -16,6 +16,7 @@ from planalign.errors import (
     NotFound,
     PayloadTooLarge,
     PlanAlignError,
+    QuotaExceeded,
     RunConflict,
     SimulationRejected,
 )
@@ -30,6 +31,7 @@ STATUS_OF: dict[type[PlanAlignError], int] = {
     NotFound: 404,
     RunConflict: 409,
     PayloadTooLarge: 413,
+    QuotaExceeded: 429,
 }
 
 

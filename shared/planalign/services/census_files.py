@@ -12,6 +12,7 @@ from planalign.adapters.store import Store
 from planalign.domain.studio_config import merge_studio_config
 from planalign.errors import CensusRejected, InvalidRequest, NotFound, PayloadTooLarge, RunConflict
 from planalign.ids import utc_now
+from planalign.services import quotas
 from planalign.services.census_paths import dataset_of_path, file_path_of
 from planalign.services.uploads import CENSUS_CONTENT_TYPES, FILENAME, new_upload
 
@@ -34,6 +35,7 @@ def upload_census(
     imported is CensusRejected with the import's reason; a file over `max_bytes` is PayloadTooLarge
     naming the presigned route that takes large files."""
     store.get("WS", workspace_id, tenant_id)
+    quotas.check_storage(store, tenant_id)
     if not FILENAME.match(filename):
         raise InvalidRequest("file: a name of 1-255 characters, no slashes or control characters")
     if not content:

@@ -15,6 +15,7 @@ from planalign.domain import run_status
 from planalign.domain.studio_config import merge_studio_config, translate_studio_config
 from planalign.errors import InvalidRequest, NotFound, RunConflict
 from planalign.ids import new_id, utc_now
+from planalign.services import quotas
 from planalign.services.census_paths import run_dataset_id
 from planalign.services.workspaces import get_scenario
 
@@ -124,6 +125,7 @@ def create_run(
     config, warnings = translate_studio_config(studio_config)
     if run_id is not None and not RUN_ID_PATTERN.match(run_id):
         raise InvalidRequest("run_id: 1-64 letters, digits, '_' or '-'")
+    quotas.check_run_start(store, tenant_id, config.ensemble.members)
     run_id = run_id or new_id("run")
     now = utc_now()
     item = {

@@ -15,6 +15,7 @@ from planalign.adapters.store import Store, public
 from planalign.adapters.workflow import Workflow
 from planalign.errors import InvalidRequest, NotFound, PlanAlignError, RunConflict
 from planalign.ids import new_id, utc_now
+from planalign.services import quotas
 from planalign.services.runs import create_run, launch_run
 from planalign.services.workspaces import get_scenario
 
@@ -70,6 +71,7 @@ def create_upload(
     max_bytes: int,
 ) -> dict[str, Any]:
     store.get("WS", workspace_id, tenant_id)
+    quotas.check_storage(store, tenant_id)
     filename = body["filename"]
     if not FILENAME.match(filename):
         raise InvalidRequest("filename: 1-255 characters, no slashes or control characters")

@@ -309,3 +309,33 @@ def test_no_promotion_under_a_year_of_service_or_from_65() -> None:
     output = simulate(people, quiet(hazard(1.0)))
     # E001 has 0 years of service, E002 is 65 at the end of 2024; E003 (64) and E004 are promoted.
     assert events_of(output, "promotion")["employee_id"].tolist() == ["E003", "E004"]
+
+
+def test_voluntary_enrollment_by_age_pay_and_level_is_asked_before_auto_enrolment() -> None:
+    layer = {
+        "auto_enrollment": NO_OPT_OUT,
+        "voluntary": {
+            "enrollment_by_age": [{"min": 0, "multiplier": 0.0}, {"min": 31, "multiplier": 1.0}],
+            "income_factors": {"low_income": 0.0},
+            "level_factors": {"2": 0.0},
+            "before_auto_enrollment": True,
+            "after_opt_out": False,
+        },
+    }
+    # Aged 25 (no chance), 40, 40 on low pay, 40 at level 2, 40 who opted out before.
+    result = choose_enrollments(
+        config=resolve_config(layer),
+        seed=1,
+        year=2025,
+        id_hash=np.arange(5, dtype=np.uint64),
+        eligible=np.ones(5, bool),
+        enrolled=np.zeros(5, bool),
+        auto_enrollment_decided=np.array([False, False, False, False, True]),
+        in_scope=np.ones(5, bool),
+        band=np.ones(5, dtype=np.int8),
+        income=income_band(np.array([60000.0, 60000.0, 40000.0, 60000.0, 60000.0])),
+        plan_age=np.array([25, 40, 40, 40, 40]),
+        level=np.array([1, 1, 1, 2, 1], dtype=np.int8),
+    )
+    assert result.voluntary.tolist() == [False, True, False, False, False]
+    assert result.auto_enrolled.tolist() == [True, False, True, True, False]

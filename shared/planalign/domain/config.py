@@ -38,6 +38,13 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
+class BandMultiplier(_Section):
+    """The multiplier of the ages (or years of service) from `min` up to the next row's `min`."""
+
+    min: Annotated[float, Field(ge=0, le=1000)]
+    multiplier: Annotated[float, Field(ge=0, le=100)]
+
+
 class SimulationSettings(_Section):
     start_year: Year = 2025
     end_year: Year = 2029
@@ -63,13 +70,6 @@ class WorkforceSettings(_Section):
 
 def _default_promotion_rates() -> dict[int, float]:
     return {1: 0.12, 2: 0.08, 3: 0.05, 4: 0.03, 5: 0.0}
-
-
-class BandMultiplier(_Section):
-    """The multiplier of the ages (or years of service) from `min` up to the next row's `min`."""
-
-    min: Annotated[float, Field(ge=0, le=1000)]
-    multiplier: Annotated[float, Field(ge=0, le=100)]
 
 
 class PromotionHazard(_Section):
@@ -253,11 +253,20 @@ class VoluntaryDeferral(_Section):
 
 
 class VoluntarySettings(_Section):
-    """How the not auto-enrolled join: voluntary_enrollment's yearly rates times enrollment_scale, at a
-    rate from deferral_rates (empty: the auto-enrolment default rate), moved up to the rate that earns
-    the whole match with match_magnet_probability, and at most max_deferral_rate."""
+    """How employees join on their own: each year with the chance of their age (enrollment_by_age, on
+    the age at Dec 31 of the prior year; empty: voluntary_enrollment's bands) times the factor of their
+    pay band and of their level, times enrollment_scale; at a rate from deferral_rates (empty: the
+    auto-enrolment default rate), moved up to the rate that earns the whole match with
+    match_magnet_probability, and at most max_deferral_rate. before_auto_enrollment: an employee whom
+    auto-enrolment would reach is asked first and, joining, is not auto-enrolled; after_opt_out: one
+    who opted out of auto-enrolment may still join later."""
 
+    enrollment_by_age: list[BandMultiplier] = Field(default_factory=list)
+    income_factors: IncomeBandFactors = Field(default_factory=IncomeBandFactors)
+    level_factors: dict[JobLevelNumber, Annotated[float, Field(ge=0, le=10)]] = Field(default_factory=dict)
     enrollment_scale: Rate = 1.0
+    before_auto_enrollment: bool = False
+    after_opt_out: bool = True
     deferral_rates: list[VoluntaryDeferral] = Field(default_factory=list)
     match_magnet_probability: Rate = 0.0
     max_deferral_rate: Annotated[float, Field(gt=0, le=MAX_DEFERRAL_RATE)] | None = None

@@ -1310,7 +1310,6 @@ _REFERENCE_DEFAULTS: Final[dict[str, Any]] = {
 }
 _PROMOTION_RAISE: Final = "compensation.promotion_raise"
 _OPT_OUT_BANDS: Final = {"young": "under_30", "mid": "30_44", "mature": "45_59", "senior": "60_plus"}
-_VOLUNTARY_BANDS: Final = {"young": "under_30", "mid_career": "30_44", "mature": "45_59", "senior": "60_plus"}
 _MATCH: Final = "employer_match.formula and tiers"
 _MATCH_SCHEDULES: Final = ("tenure_match_tiers", "points_match_tiers", "tenure_graded_bands")
 _CORE_ON: Final = "core_contribution.enabled"
@@ -1373,10 +1372,14 @@ MODELLED_KEYS: Final[Mapping[str, str]] = {
     },
     "dc_plan.opt_out_rate_target": "auto_enrollment.opt_out_rates (the target times 1.8, 1.1, 0.7, 0.4)",
     "enrollment.auto_enrollment.opt_out_rates.target": "auto_enrollment.opt_out_rates (as above)",
-    **{
-        f"enrollment.proactive_enrollment.probability_by_demographics.{band}": f"voluntary_enrollment.{ours}"
-        for band, ours in _VOLUNTARY_BANDS.items()
-    },
+    **dict.fromkeys(
+        (
+            "enrollment.voluntary_enrollment.base_rates_by_age",
+            "enrollment.voluntary_enrollment.income_multipliers",
+            "enrollment.voluntary_enrollment.job_level_multipliers",
+        ),
+        "voluntary.enrollment_by_age, income_factors and level_factors",
+    ),
     "dc_plan.match_enabled": _MATCH,
     "dc_plan.match_template": _MATCH,
     "dc_plan.match_tiers": _MATCH,
@@ -1514,8 +1517,9 @@ INERT_KEYS: Final[tuple[str, ...]] = (
     "deferral_match_response.downward_partial_decrease_rate",
     "deferral_match_response.effective_timing",
     "deferral_auto_escalation.require_active_enrollment",
-    # The reference's engine reads none of it (its new-hire offers come from the job levels and its
-    # seeds); the Studio's own new_hire keys are modelled.
+    # The reference's engine reads none of these (its proactive enrollment uses the voluntary base rates;
+    # its new-hire offers come from the job levels and its seeds); the Studio's new_hire keys are modelled.
+    "enrollment.proactive_enrollment.probability_by_demographics",
     "new_hire_compensation",
     "employee_id_generation",
     "optimization",
@@ -1848,10 +1852,7 @@ def translate_studio_config(merged: dict[str, Any]) -> tuple[SimulationConfig, l
     _put(layer, "auto_enrollment.opt_out_rates", _opt_out_rates(merged))
     _put(layer, "auto_enrollment.opt_out_income_factors", _opt_out_income_factors(merged))
     _put(layer, "auto_enrollment.hire_date_cutoff", _auto_enrollment_cutoff(merged))
-    for band, ours in _VOLUNTARY_BANDS.items():
-        rate = _lookup(merged, f"enrollment.proactive_enrollment.probability_by_demographics.{band}")
-        if rate is not _MISSING:
-            _put(layer, f"voluntary_enrollment.{ours}", rate)
+    _put(layer, "voluntary", {**layer.get("voluntary", {}), **_voluntary_enrollment(merged)})
     _put(layer, "voluntary.deferral_rates", _voluntary_deferral_rates(merged))
     _put(layer, "voluntary.match_magnet_probability", _match_magnet_probability(merged))
     _put(layer, "voluntary.max_deferral_rate", _max_voluntary_rate(merged))
@@ -2061,6 +2062,45 @@ def _escalation_cutoff(config: Mapping[str, Any]) -> str | None:
 # The age and pay at which the reference's voluntary deferral table's segments start.
 _VOLUNTARY_AGES: Final = {"young": 0, "mid_career": 31, "mature": 46, "senior": 56}
 _VOLUNTARY_PAYS: Final = {"low": 0, "moderate": 50000, "high": 100000, "executive": 200000}
+
+
+# The reference's voluntary enrollment: a base chance by age segment, times an income and a job-level
+# multiplier (its SQL's defaults where the yaml leaves a segment out); levels 1-2 are individual, 3-4
+# senior, 5-6 manager.
+_VOLUNTARY_BASE_RATES: Final = {"young": 0.30, "mid_career": 0.55, "mature": 0.70, "senior": 0.80}
+_VOLUNTARY_INCOME: Final = {"low": 0.70, "moderate": 1.00, "high": 1.15, "executive": 1.25}
+_VOLUNTARY_LEVELS: Final = {"individual": (1, 2), "senior": (3, 4), "manager": (5, 6)}
+_VOLUNTARY_LEVEL_FACTORS: Final = {"individual": 0.90, "senior": 1.00, "manager": 1.10}
+
+
+def _voluntary_enrollment(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Voluntary enrollment as the reference decides it: every year, for the eligible not enrolled who
+    never opted out, before auto-enrolment (who joins on their own is not auto-enrolled)."""
+
+    def table(key: str, defaults: Mapping[str, float]) -> dict[str, float]:
+        found = _lookup(config, f"enrollment.voluntary_enrollment.{key}")
+        return {**defaults, **(found if isinstance(found, dict) else {})}
+
+    base = table("base_rates_by_age", _VOLUNTARY_BASE_RATES)
+    income = table("income_multipliers", _VOLUNTARY_INCOME)
+    levels = table("job_level_multipliers", _VOLUNTARY_LEVEL_FACTORS)
+    return {
+        "enrollment_by_age": [
+            {"min": _VOLUNTARY_AGES[segment], "multiplier": float(base[segment])}
+            for segment in _VOLUNTARY_BASE_RATES
+        ],
+        "income_factors": {
+            "low_income" if segment == "low" else segment: float(income[segment])
+            for segment in _VOLUNTARY_INCOME
+        },
+        "level_factors": {
+            str(level): float(levels[segment])
+            for segment, numbers in _VOLUNTARY_LEVELS.items()
+            for level in numbers
+        },
+        "before_auto_enrollment": True,
+        "after_opt_out": False,
+    }
 
 
 def _voluntary_deferral_rates(config: Mapping[str, Any]) -> list[dict[str, float]]:

@@ -266,6 +266,8 @@ def _enroll_and_escalate(
         in_scope=_auto_enrollment_scope(roster, config) & (enrollment_day <= facts.last_day),
         band=age_band(facts.age),
         income=income_band(roster.pay),
+        plan_age=facts.plan_age,
+        level=roster.level,
     )
     default_rate = auto.default_deferral_rate
     voluntary = enrollments.voluntary

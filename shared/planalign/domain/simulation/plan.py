@@ -75,28 +75,65 @@ def choose_enrollments(
     in_scope: np.ndarray,
     band: np.ndarray,
     income: np.ndarray | None = None,
+    plan_age: np.ndarray | None = None,
+    level: np.ndarray | None = None,
 ) -> Enrollments:
     """Auto-enrollment of the eligible, not enrolled, in-scope employees not yet asked (minus the
-    seeded opt-outs by age band, times the factor of the `income` band when given), then voluntary
-    enrollment by age band (times the voluntary enrollment scale) of the other eligible employees still
-    not enrolled (one who opted out this year is not asked again the same year)."""
-    settings = config.auto_enrollment
+    seeded opt-outs by age band, times the factor of the `income` band when given), and voluntary
+    enrollment of the other eligible employees still not enrolled (one who opted out this year is not
+    asked again the same year) with the chances of VoluntarySettings (`plan_age` and `level` for its
+    age table and level factors). With before_auto_enrollment the voluntary draw comes first, for the
+    in-scope too, and who joins is not auto-enrolled."""
+    settings, voluntary_settings = config.auto_enrollment, config.voluntary
     income = np.zeros(len(band), dtype=np.int8) if income is None else income
     candidates = eligible & ~enrolled & ~auto_enrollment_decided & in_scope & settings.enabled
+    asked = eligible & ~enrolled
+    if not voluntary_settings.after_opt_out:
+        # Not enrolled after being asked by auto-enrolment: opted out.
+        asked &= ~auto_enrollment_decided
+    if not voluntary_settings.before_auto_enrollment:
+        asked &= ~candidates
+    voluntary = _draw_voluntary(config, asked, band, income, plan_age, level, seed, id_hash, year)
+    candidates &= ~voluntary
     opt_out_rates = np.outer(settings.opt_out_rates.by_band(), settings.opt_out_income_factors.by_band())
     opted_out = _draw_below(candidates, opt_out_rates, band, income, seed, id_hash, year, DrawKind.OPT_OUT)
-    voluntary_rates = np.asarray(config.voluntary_enrollment.by_band()) * config.voluntary.enrollment_scale
-    voluntary = _draw_below(
-        eligible & ~enrolled & ~candidates,
-        voluntary_rates[:, np.newaxis],
-        band,
-        np.zeros(len(band), dtype=np.int8),
-        seed,
-        id_hash,
-        year,
-        DrawKind.VOLUNTARY_ENROLLMENT,
-    )
     return Enrollments(auto_enrolled=candidates & ~opted_out, opted_out=opted_out, voluntary=voluntary)
+
+
+def _draw_voluntary(
+    config: SimulationConfig,
+    asked: np.ndarray,
+    band: np.ndarray,
+    income: np.ndarray,
+    plan_age: np.ndarray | None,
+    level: np.ndarray | None,
+    seed: int,
+    id_hash: np.ndarray,
+    year: int,
+) -> np.ndarray:
+    """Who of the `asked` joins voluntarily this year."""
+    settings = config.voluntary
+    factors = np.asarray(settings.income_factors.by_band())
+    if not settings.enrollment_by_age:
+        rates = np.asarray(config.voluntary_enrollment.by_band()) * settings.enrollment_scale
+        return _draw_below(
+            asked, np.outer(rates, factors), band, income, seed, id_hash, year, DrawKind.VOLUNTARY_ENROLLMENT
+        )
+    assert plan_age is not None and level is not None
+    rows = np.flatnonzero(asked)
+    ages = settings.enrollment_by_age
+    by_age = np.array([0.0] + [row.multiplier for row in ages])
+    chance = by_age[np.searchsorted([row.min for row in ages], plan_age[rows], side="right")]
+    chance *= factors[income[rows]] * settings.enrollment_scale
+    if settings.level_factors:
+        by_level = np.ones(int(level.max(initial=1)) + 1)
+        for number, factor in settings.level_factors.items():
+            if number < len(by_level):
+                by_level[number] = factor
+        chance *= by_level[level[rows]]
+    chosen = np.zeros(len(asked), dtype=bool)
+    chosen[rows] = draw_uniform(seed, id_hash[rows], year, DrawKind.VOLUNTARY_ENROLLMENT) < chance
+    return chosen
 
 
 def _draw_below(

@@ -22,7 +22,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if parsed is None:
             logger.warning("ignoring a record that is not an S3 object notification")
             continue
-        result = register_upload(store, workflow, *parsed)
+        result = register_upload(store, workflow, parsed)
         if result is not None:
             metrics.add_metric(name="CensusUploads", unit=MetricUnit.Count, value=1)
             registered.append({"dataset_id": result["dataset"]["id"], "run_ids": result["run_ids"]})

@@ -61,8 +61,11 @@ class Artifacts:
     def put(self, key: str, body: bytes, content_type: str = "application/octet-stream") -> None:
         self.s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
 
-    def get(self, key: str) -> bytes:
-        body: bytes = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+    def get(self, key: str, version_id: str | None = None) -> bytes:
+        """The object's bytes; with `version_id`, that version's (what a notification named, even if
+        the key was written again since)."""
+        extra = {"VersionId": version_id} if version_id else {}
+        body: bytes = self.s3.get_object(Bucket=self.bucket, Key=key, **extra)["Body"].read()
         return body
 
     def exists(self, key: str) -> bool:

@@ -89,7 +89,7 @@ def _import_dataset(
         raise CensusRejected(dataset.get("error") or "census import failed")
     if dataset["status"] == "imported":
         return dataset["census_key"], json.loads(artifacts.get(dataset["report_key"])), True
-    data = artifacts.get(dataset["upload_key"])
+    data = artifacts.get(dataset["upload_key"], dataset.get("upload_version_id"))
     # The upload is the tenant's from now on (a failed import keeps it too, with its report).
     usage.count(store, dataset["tenant_id"], storage_bytes=len(data))
     sha256 = hashlib.sha256(data).hexdigest()

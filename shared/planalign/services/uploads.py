@@ -7,16 +7,18 @@ import json
 import logging
 import re
 import time
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
 from planalign.adapters.artifacts import Artifacts, upload_key
 from planalign.adapters.store import Store, public
 from planalign.adapters.workflow import Workflow
+from planalign.domain import run_status
 from planalign.errors import InvalidRequest, NotFound, PlanAlignError, RunConflict
 from planalign.ids import new_id, utc_now
 from planalign.services import quotas
-from planalign.services.runs import create_run, launch_run
+from planalign.services.runs import create_run, finish_run, launch_run
 from planalign.services.workspaces import get_scenario
 
 logger = logging.getLogger(__name__)
@@ -148,8 +150,19 @@ def get_dataset(
     }
 
 
-def parse_s3_record(record: dict[str, Any]) -> tuple[str, str, str] | None:
-    """(bucket, key, version) of an ObjectCreated record, the key decoded as S3 encodes it."""
+@dataclass(frozen=True)
+class LandedObject:
+    """An object an S3 notification names: `version` tells deliveries apart (the version id, else the
+    ETag or sequencer), `version_id` is the exact version to read when the bucket keeps versions."""
+
+    bucket: str
+    key: str
+    version: str
+    version_id: str | None
+
+
+def parse_s3_record(record: dict[str, Any]) -> LandedObject | None:
+    """The object of an ObjectCreated record, the key decoded as S3 encodes it."""
     s3 = record.get("s3", {})
     bucket = s3.get("bucket", {}).get("name")
     raw_key = s3.get("object", {}).get("key")
@@ -157,14 +170,16 @@ def parse_s3_record(record: dict[str, Any]) -> tuple[str, str, str] | None:
         return None
     obj = s3["object"]
     version = obj.get("versionId") or obj.get("eTag") or obj.get("sequencer") or ""
-    return bucket, unquote_plus(raw_key), version
+    return LandedObject(bucket, unquote_plus(raw_key), version, obj.get("versionId") or None)
 
 
-def register_upload(
-    store: Store, workflow: Workflow, bucket: str, key: str, version: str
-) -> dict[str, Any] | None:
-    """Turn one landed object into a dataset and its queued runs; None when the key is not an upload
-    or this notification was delivered before (S3 delivers at least once)."""
+def register_upload(store: Store, workflow: Workflow, landed: LandedObject) -> dict[str, Any] | None:
+    """Turn one landed object into a dataset and its pending runs; None when the key is not an
+    upload, this notification was delivered before (S3 delivers at least once), or the upload made
+    its dataset already (a presigned form is good for one census, however often it is posted).
+    Once the dataset exists, a failure fails it and its runs with the reason, and is raised again
+    (the trigger's failure destination and alarm then see it)."""
+    bucket, key, version = landed.bucket, landed.key, landed.version
     match = UPLOAD_KEY.match(key)
     if match is None and IMPORT_SOURCE_KEY.match(key):
         logger.info(
@@ -187,14 +202,20 @@ def register_upload(
     if not store.claim(claim_key, {"tenant_id": tenant_id}, int(time.time()) + CLAIM_DAYS * 86400):
         logger.info("duplicate S3 notification ignored", extra={"key": key, "version": version})
         return None
+    dataset_id = new_id("ds")
     try:
         upload = store.get("UP", upload_id, tenant_id)
-        requested, sheet = upload.get("run_scenarios"), upload.get("sheet")
     except NotFound:
-        requested, sheet = None, None
+        upload = None  # an object put by any S3 client: it asks for the workspace's auto-runs
+    if upload is not None and not _take_upload(store, upload_id, dataset_id):
+        logger.warning(
+            "a second object for one upload ignored: its form was posted again", extra={"key": key}
+        )
+        return None
+    requested = (upload or {}).get("run_scenarios")
+    sheet = (upload or {}).get("sheet")
     if requested is None:
         requested = workspace.get("auto_run_scenarios") or []
-    dataset_id = new_id("ds")
     dataset = {
         "id": dataset_id,
         "tenant_id": tenant_id,
@@ -204,6 +225,7 @@ def register_upload(
         "sheet": sheet,
         "upload_key": key,
         "upload_version": version,
+        "upload_version_id": landed.version_id,
         "sha256": None,
         "status": "importing",
         "rows_read": None,
@@ -217,33 +239,69 @@ def register_upload(
         "gsi1sk": dataset_id,
     }
     store.create("DS", dataset_id, dataset)
-    with contextlib.suppress(RunConflict):  # an upload by any S3 client has no upload item
-        store.update("UP", upload_id, {"dataset_id": dataset_id})
-    runs, skipped = _create_runs(store, tenant_id, workspace_id, requested, dataset_id)
-    if skipped:
-        store.update("DS", dataset_id, {"warnings": skipped})
-    for run in runs:
-        try:
-            launch_run(store, workflow, run)
-        except Exception:
-            logger.exception("could not start run", extra={"run_id": run["id"]})
-    if not runs:
-        workflow.start(
-            f"import-{dataset_id}",
-            # run_id null: the state machine's HasRun choice ends an import-only execution after Import.
-            {"tenant_id": tenant_id, "workspace_id": workspace_id, "dataset_id": dataset_id, "run_id": None},
-        )
+    runs: list[dict[str, Any]] = []
+    try:
+        skipped = _create_runs(store, tenant_id, workspace_id, requested, dataset_id, runs)
+        if skipped:
+            store.update("DS", dataset_id, {"warnings": skipped})
+        for run in runs:
+            try:
+                launch_run(store, workflow, run)
+            except Exception:
+                logger.exception("could not start run", extra={"run_id": run["id"]})
+        if not runs:
+            workflow.start(
+                f"import-{dataset_id}",
+                # run_id null: the state machine's HasRun choice ends an import-only execution after Import.
+                {
+                    "tenant_id": tenant_id,
+                    "workspace_id": workspace_id,
+                    "dataset_id": dataset_id,
+                    "run_id": None,
+                },
+            )
+    except Exception as error:
+        _fail_registration(store, dataset_id, runs, f"the upload could not be registered: {error}")
+        raise
     return {"dataset": public(dataset), "run_ids": [r["id"] for r in runs], "skipped": skipped}
 
 
+def _take_upload(store: Store, upload_id: str, dataset_id: str) -> bool:
+    """Link the upload to its dataset, once: False when another object of the upload got there first."""
+    try:
+        store.update(
+            "UP",
+            upload_id,
+            {"dataset_id": dataset_id},
+            condition="attribute_exists(pk) AND attribute_not_exists(dataset_id)",
+        )
+    except RunConflict:
+        return False
+    return True
+
+
+def _fail_registration(store: Store, dataset_id: str, runs: list[dict[str, Any]], reason: str) -> None:
+    """Nothing stays `importing` or `pending` for good: the dataset and the runs made for it fail."""
+    with contextlib.suppress(Exception):  # the store itself may be what failed; the error is raised anyway
+        store.update("DS", dataset_id, {"status": "failed", "error": reason})
+        for run in runs:
+            finish_run(store, run["id"], run_status.FAILED, {"error_message": reason})
+
+
 def _create_runs(
-    store: Store, tenant_id: str, workspace_id: str, requested: Any, dataset_id: str
-) -> tuple[list[dict[str, Any]], list[str]]:
+    store: Store,
+    tenant_id: str,
+    workspace_id: str,
+    requested: Any,
+    dataset_id: str,
+    runs: list[dict[str, Any]],
+) -> list[str]:
+    """Add to `runs` the runs asked for (so that a failure part way knows them); the scenarios that
+    could not run, with why."""
     if requested == "all":
         scenario_ids = [s["id"] for s in store.list_all(f"WS#{workspace_id}#SC", newest_first=False)]
     else:
         scenario_ids = list(requested)
-    runs: list[dict[str, Any]] = []
     skipped: list[str] = []
     for scenario_id in scenario_ids:
         try:
@@ -251,4 +309,4 @@ def _create_runs(
             runs.append(create_run(store, tenant_id, scenario, dataset_id))
         except PlanAlignError as error:
             skipped.append(f"scenario {scenario_id} not run: {error}")
-    return runs, skipped
+    return skipped

@@ -461,10 +461,12 @@ def run_log_text(store: Store, tenant_id: str, scenario_id: str, run_id: str) ->
 
 
 def _artifact_list(artifacts: Artifacts, run: dict[str, Any]) -> list[dict[str, Any]]:
-    """The run's stored files as the Studio's Artifact rows, plus its log."""
+    """The run's stored files as the Studio's Artifact rows, plus its log. Only a completed run has
+    files: what a cancelled or failed run's stages wrote is not its output."""
     prefix = run_prefix(run["tenant_id"], run["workspace_id"], run["id"])
     rows = []
-    for obj in artifacts.list(prefix):
+    stored = artifacts.list(prefix) if run["status"] == run_status.COMPLETED else iter(())
+    for obj in stored:
         name = obj["Key"][len(prefix) :]
         if "/" in name:  # the simulation output and ensemble members are internal
             continue
@@ -608,7 +610,10 @@ def export_url(
 
 
 def run_artifacts(store: Store, artifacts: Artifacts, tenant_id: str, run_id: str) -> list[dict[str, Any]]:
+    """The files of a completed run (none for a run that did not complete)."""
     run = store.get("RUN", run_id, tenant_id)
+    if run["status"] != run_status.COMPLETED:
+        return []
     prefix = run_prefix(tenant_id, run["workspace_id"], run_id)
     return [
         {"name": obj["Key"][len(prefix) :], "size": obj["Size"], "url": artifacts.presigned_get(obj["Key"])}

@@ -315,15 +315,18 @@ def _record_summary(store: Store, run: dict[str, Any], summary: dict[str, Any], 
             logger.info("scenario or workspace deleted while its run finished", extra={"run_id": run["id"]})
 
 
-def mark_failed(store: Store, state: dict[str, Any]) -> dict[str, Any]:
-    """The Catch target: the run ends failed with the stage's error (unless it ended already, e.g.
-    cancelled), and an import-only execution's dataset is marked failed."""
+def mark_failed(store: Store, artifacts: Artifacts, state: dict[str, Any]) -> dict[str, Any]:
+    """The Catch target: the run ends failed with the stage's error (unless it ended already), and an
+    import-only execution's dataset is marked failed. A run cancelled while a stage worked keeps none
+    of what its stages wrote (the stage stopped at its next write, and that failure lands here)."""
     message = error_message(state.get("error") or {})
     run_id = state.get("run_id")
     if run_id:
         run = store.get("RUN", run_id)
         stage = run.get("current_stage") or "import"
         failed = finish_run(store, run_id, run_status.FAILED, {"error_message": f"{stage}: {message}"})
+        if failed is None and store.get("RUN", run_id)["status"] == run_status.CANCELLED:
+            artifacts.delete_prefix(run_prefix(run["tenant_id"], run["workspace_id"], run_id))
         return {"run_id": run_id, "marked_failed": failed is not None}
     dataset = store.get("DS", state["dataset_id"])
     if dataset["status"] == "importing":

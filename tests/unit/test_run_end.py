@@ -1,0 +1,68 @@
+"""How a run ends: one function writes the terminal status and closes the history, and a run
+cancelled while its stages worked keeps none of their output."""
+
+import boto3
+from planalign.adapters.artifacts import Artifacts, run_prefix
+from planalign.adapters.store import Store
+from planalign.services.runs import finish_run, run_artifacts
+from planalign.services.stages import mark_failed
+
+
+def make_run(store: Store, status: str = "running") -> None:
+    store.create(
+        "RUN",
+        "run_1",
+        {
+            "id": "run_1",
+            "tenant_id": "t1",
+            "workspace_id": "ws_1",
+            "scenario_id": "sc_1",
+            "status": status,
+            "progress": 40.0,
+            "current_stage": "pipeline",
+            "warnings": ["a warning"],
+        },
+    )
+
+
+def test_finish_closes_the_history_once(store: Store) -> None:
+    make_run(store)
+    assert finish_run(store, "run_1", "completed") is not None
+    assert finish_run(store, "run_1", "failed", {"error_message": "late"}) is None
+    events = store.run_events("run_1")
+    assert [(e["kind"], e["severity"], e["message"]) for e in events] == [
+        ("terminal", "info", "run completed with 1 warnings")
+    ]
+
+
+def test_a_failed_run_says_why_then_ends(store: Store) -> None:
+    make_run(store)
+    finish_run(store, "run_1", "failed", {"error_message": "pipeline: disk full"})
+    assert [(e["kind"], e["message"]) for e in store.run_events("run_1")] == [
+        ("error", "pipeline: disk full"),
+        ("terminal", "run failed in the pipeline stage"),
+    ]
+
+
+def test_a_cancelled_runs_outputs_are_deleted_when_its_stage_stops(store: Store) -> None:
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="artifacts")
+    artifacts = Artifacts("artifacts")
+    prefix = run_prefix("t1", "ws_1", "run_1")
+    for name in ("results.json", "simulation/output.npz"):
+        artifacts.put(prefix + name, b"partial")
+    artifacts.put("tenants/t1/workspaces/ws_1/runs/run_2/results.json", b"another run's")
+    make_run(store)
+    finish_run(store, "run_1", "cancelled", {"error_message": "cancelled by the user"})
+    assert run_artifacts(store, artifacts, "t1", "run_1") == []
+
+    # The pipeline's next write fails on the cancelled run; the Catch lands in mark_failed.
+    answer = mark_failed(
+        store, artifacts, {"run_id": "run_1", "error": {"Error": "RunConflict", "Cause": "x"}}
+    )
+    assert answer == {"run_id": "run_1", "marked_failed": False}
+    assert list(artifacts.list(prefix)) == []
+    assert [o["Key"] for o in artifacts.list("tenants/t1/")] == [
+        "tenants/t1/workspaces/ws_1/runs/run_2/results.json"
+    ]
+    assert store.get("RUN", "run_1")["status"] == "cancelled"

@@ -376,6 +376,8 @@ def test_one_employee_is_read_from_the_row_groups_that_hold_their_id(
     bucket: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(run_tables, "ROW_GROUP_ROWS", 2)
+    # Files this small are downloaded whole unless told otherwise.
+    monkeypatch.setattr(reader, "WHOLE_FILE_BYTES", 0)
     artifacts = Artifacts("run-tables")
     folder = "tenants/t/workspaces/w/runs/r/"
     for table, year, rows in run_tables.run_tables(hand_built_output(), AUTO_RATE):
@@ -407,6 +409,13 @@ def test_one_employee_is_read_from_the_row_groups_that_hold_their_id(
     assert tables.read_year(SNAPSHOT, 2026, ["employee_id"]).num_rows == 6
     assert tables.read_employee(SNAPSHOT, "N2", ["employee_id"]).num_rows == 1
     assert ranges.count("whole") == 1 and len([r for r in ranges if r != "whole"]) > 0
+
+    # A small file is read whole once, then kept.
+    monkeypatch.setattr(reader, "WHOLE_FILE_BYTES", 8 << 20)
+    ranges.clear()
+    assert tables.read_employee(EVENTS, "N2", ["employee_id"]).num_rows == 2
+    assert tables.read_employee(EVENTS, "N2", ["employee_id"]).num_rows == 2
+    assert ranges == ["whole", "whole"]
 
 
 def test_the_cache_drops_the_least_recently_used_file_past_its_size() -> None:

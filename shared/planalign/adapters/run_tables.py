@@ -1,7 +1,7 @@
 """A run's Parquet tables in S3, read for the analytics. A completed run's files never change, so a
 warm function keeps the files it downloaded (up to ANALYTICS_CACHE_MB, least recently used out) and
 the Studio's next page on the same run reads them from memory. One employee's rows are read from the
-row groups whose employee_id statistics hold the id, by S3 range reads, when the file is not kept."""
+row groups whose employee_id statistics hold the id, by S3 range reads of a large file not kept."""
 
 import io
 import os
@@ -22,6 +22,8 @@ Result = TypeVar("Result")
 DEFAULT_CACHE_MB = 1024
 # Files downloaded (or years read) at once.
 READERS = 8
+# Files up to this size are downloaded whole (and kept) even to read one employee's rows.
+WHOLE_FILE_BYTES = 8 << 20
 
 
 class FileCache:
@@ -159,7 +161,8 @@ class RunTables:
         return pa.concat_tables(parts)
 
     def _employee_rows(self, key: str, size: int, employee_id: str, columns: Sequence[str]) -> pa.Table:
-        data = self.cache.get(key)
+        # A small file costs one GET whole, fewer than its footer and row group, and is kept.
+        data = self._bytes(key) if size <= WHOLE_FILE_BYTES else self.cache.get(key)
         source: Any = (
             pa.BufferReader(data)
             if data is not None

@@ -27,10 +27,10 @@ def _completed(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(scenario, its latest completed run); NotFound for an unknown workspace or scenario, RunConflict
     (named as the reference names it) for a scenario without a completed run."""
-    store.get("WS", workspace_id, tenant_id)
     try:
         scenario = get_scenario(store, tenant_id, workspace_id, scenario_id)
     except NotFound as error:
+        store.get("WS", workspace_id, tenant_id)  # an unknown workspace is named first
         raise NotFound(f"{label} {scenario_id} not found") from error
     run = newest_completed_run(store, scenario_id)
     if run is None:
@@ -104,7 +104,7 @@ def compare_dc_plan(
     return {
         "scenarios": list(scenario_ids),
         "scenario_names": {scenario["id"]: scenario["name"] for scenario, _ in found},
-        "analytics": [_dc_plan(artifacts, scenario, run, options) for scenario, run in found],
+        "analytics": mapped(lambda pair: _dc_plan(artifacts, pair[0], pair[1], options), found),
     }
 
 

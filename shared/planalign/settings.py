@@ -34,8 +34,21 @@ class Settings:
     max_request_bytes: int  # the largest census the plain upload route takes
 
 
+# What every function's template Environment sets; in Lambda a missing one is a deployment error, to
+# be told at once, not papered over with a default that points at nothing.
+REQUIRED_IN_LAMBDA = ("TABLE_NAME", "BUCKET_NAME")
+
+
+class MissingSetting(RuntimeError):
+    """A function deployed without an environment variable its template gives it."""
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
+    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        missing = [name for name in REQUIRED_IN_LAMBDA if not os.environ.get(name)]
+        if missing:
+            raise MissingSetting(f"{', '.join(missing)} not set: the function's environment is incomplete")
     return Settings(
         table_name=os.environ.get("TABLE_NAME", "planalign"),
         bucket_name=os.environ.get("BUCKET_NAME", "planalign"),

@@ -187,7 +187,7 @@ def test_xlsx_workforce_snapshot_is_the_final_year_with_typed_cells():
 def test_xlsx_events_detail_says_when_it_is_capped_and_how_many_events_there_are():
     capped = sheet_rows(workbook(detail_row_cap=3)["Events_Detail"])
     assert len(capped) == 1 + 3
-    assert capped[0][-1] == "Capped: showing the first 3 of 14 rows; the CSV export has them all."
+    assert capped[0][-1] == "Capped: showing the first 3 of 14 rows; the run's Parquet tables have them all."
     assert capped[1][:4] == ("H2", 2025, "hire", datetime.datetime(2025, 2, 1))
     full = sheet_rows(workbook()["Events_Detail"])
     assert len(full) == 1 + 14

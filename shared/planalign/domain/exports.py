@@ -134,7 +134,7 @@ class Sheet:
         total = len(self.columns[0])
         if total <= self.limit:
             return None
-        return f"Capped: showing the first {self.limit:,} of {total:,} rows; the CSV export has them all."
+        return f"Capped: showing the first {self.limit:,} of {total:,} rows; the run's Parquet tables have them all."
 
 
 def _arrow(values: np.ndarray | tuple[str, ...]) -> pa.Array:

@@ -68,12 +68,15 @@ def lambda_handler(app: FastAPI) -> LambdaHandler:
     from aws_lambda_powertools import Logger
     from mangum import Mangum
 
+    from planalign.services.links import serving_front_door
+
     logger = Logger()
     mangum = Mangum(StageRootPath(app), lifespan="off")
 
     @logger.inject_lambda_context(clear_state=True)
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        response: dict[str, Any] = mangum(event, context)
+        with serving_front_door((event.get("headers") or {}).get("x-forwarded-host", "")):
+            response: dict[str, Any] = mangum(event, context)
         return response
 
     return handler

@@ -1,5 +1,5 @@
-"""The caller's tenant: the JWT `sub` that API Gateway's authorizer (or the local gateway) verified
-and put in the event, so handlers read it the same way in AWS and locally."""
+"""The caller's tenant: the `sub` that the API's Lambda authorizer (or the local gateway, asking the
+same code) put in the event's authorizer context, so handlers read it the same way in AWS and locally."""
 
 from typing import Annotated, Any
 
@@ -8,8 +8,8 @@ from fastapi import Depends, HTTPException, Request
 
 def tenant_of(request: Request) -> str:
     event: dict[str, Any] = request.scope.get("aws.event") or {}
-    claims = event.get("requestContext", {}).get("authorizer", {}).get("jwt", {}).get("claims", {})
-    sub = claims.get("sub")
+    context = event.get("requestContext", {}).get("authorizer", {}).get("lambda", {})
+    sub = context.get("sub")
     if not sub:
         raise HTTPException(status_code=401, detail="missing or invalid token")
     return str(sub)

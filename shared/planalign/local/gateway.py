@@ -1,8 +1,10 @@
-"""The local API Gateway: routes HTTP requests by the template's HttpApi events, checks the token as the
-JWT authorizer would, and invokes the routed function in-process with an API Gateway v2 event."""
+"""The local API Gateway and front door: routes HTTP requests by the template's HttpApi events, asks the
+template's authorizer about the credential, and invokes the routed function in-process with an API
+Gateway v2 event; WebSockets on the Studio's paths are rewritten as the front door rewrites them."""
 
 import base64
 import json
+import re
 import time
 import uuid
 from pathlib import Path
@@ -16,7 +18,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route as StarletteRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from planalign.local.auth import SESSION_COOKIE, LocalAuth, request_token
+from planalign.local.auth import SESSION_COOKIE, LocalAuth, request_credential
 from planalign.local.lambda_runner import LambdaError, LambdaRunner
 from planalign.local.template import ACCOUNT_ID, Route
 
@@ -71,7 +73,8 @@ class HttpGateway:
                 return self.studio_file(request.url.path)
             return JSONResponse({"detail": "Not Found"}, status_code=404, headers=CORS_HEADERS)
         route, path_parameters = matched
-        tenant = self.auth.tenant_of(request_token(request.headers, cookies=request.cookies))
+        credential = request_credential(request.headers, cookies=request.cookies)
+        tenant = await run_in_threadpool(self.auth.tenant_of, credential)
         if not route.public and tenant is None:
             return JSONResponse({"detail": "missing or invalid token"}, status_code=401, headers=CORS_HEADERS)
         event = self.event(request, await request.body(), route, path_parameters, tenant)
@@ -83,7 +86,17 @@ class HttpGateway:
                 status_code=502,
                 headers=CORS_HEADERS,
             )
-        return self.response(result)
+        response = self.response(result)
+        # As the front door's viewer-response function: a credential sent in a header that got an
+        # answer becomes the session cookie, for the Studio's header-less fetches and plain links.
+        header_credential = request_credential(request.headers)
+        if (
+            header_credential
+            and response.status_code < 400
+            and request.cookies.get(SESSION_COOKIE) != header_credential
+        ):
+            response.set_cookie(SESSION_COOKIE, header_credential, httponly=True, samesite="strict", path="/")
+        return response
 
     def studio_file(self, path: str) -> Response:
         """A file of the Studio's build, or its index.html (with the session cookie when the API needs
@@ -130,7 +143,7 @@ class HttpGateway:
             "timeEpoch": int(now * 1000),
         }
         if tenant is not None:
-            context["authorizer"] = {"jwt": {"claims": {"sub": tenant}, "scopes": None}}
+            context["authorizer"] = {"lambda": {"sub": tenant}}
         event: dict[str, Any] = {
             "version": "2.0",
             "routeKey": route_key,
@@ -201,16 +214,24 @@ async def _answer(
 
 # The Studio's WebSocket paths and the query parameter that carries their id to $connect.
 STUDIO_SOCKET_PATHS = {"simulation": "run_id", "batch": "batch_id"}
+STUDIO_SOCKET_PATH = re.compile(r"/ws/(simulation|batch)/([A-Za-z0-9_-]+)")
 
 
-def studio_path_query(path: str, query: dict[str, str]) -> dict[str, str]:
-    """The query string that `$connect` gets for a socket opened on `path`: the Studio's
-    `/ws/simulation/{run_id}` and `/ws/batch/{batch_id}` put their id in it, as the WebSocket API's
-    one URL takes it (a front door's CloudFront Function makes the same rewrite in AWS)."""
-    parts = path.strip("/").split("/")
-    if len(parts) == 3 and parts[0] == "ws" and parts[1] in STUDIO_SOCKET_PATHS and parts[2]:
-        return {**query, STUDIO_SOCKET_PATHS[parts[1]]: parts[2]}
-    return query
+def studio_socket_query(path: str, query: dict[str, str], cookies: dict[str, str]) -> dict[str, str] | None:
+    """The query string that `$connect` gets for a socket opened on `path`, or None (404): the
+    Studio's `/ws/simulation/{run_id}` and `/ws/batch/{batch_id}` put their id in it, as the WebSocket
+    API's one URL takes it; `/ws` is that URL itself; a session cookie stands in for a missing
+    `token`. The front door's CloudFront Function makes the same rewrite in AWS (one table of cases
+    tests both)."""
+    if path in ("/ws", "/ws/"):
+        rewritten = dict(query)
+    elif found := STUDIO_SOCKET_PATH.fullmatch(path):
+        rewritten = {**query, STUDIO_SOCKET_PATHS[found.group(1)]: found.group(2)}
+    else:
+        return None
+    if not rewritten.get("token") and cookies.get(SESSION_COOKIE):
+        rewritten["token"] = cookies[SESSION_COOKIE]
+    return rewritten
 
 
 class WebSocketGateway:
@@ -272,14 +293,20 @@ class WebSocketGateway:
     async def connect(self, websocket: Any) -> None:
         from starlette.websockets import WebSocketDisconnect
 
-        tenant = self.auth.tenant_of(
-            request_token(websocket.headers, websocket.query_params, websocket.cookies)
+        query = studio_socket_query(websocket.scope["path"], dict(websocket.query_params), websocket.cookies)
+        if query is None:
+            if "websocket.http.response" in websocket.scope.get("extensions", {}):
+                await websocket.send_denial_response(JSONResponse({"message": "Not Found"}, status_code=404))
+            else:
+                await websocket.close(code=4404)
+            return
+        tenant = await run_in_threadpool(
+            self.auth.tenant_of, request_credential(websocket.headers, query), websocket=True
         )
         if tenant is None:
             await websocket.close(code=4401, reason="missing or invalid token")
             return
         connection_id = base64.urlsafe_b64encode(uuid.uuid4().bytes[:12]).decode()
-        query = studio_path_query(websocket.scope["path"], dict(websocket.query_params))
         # As API Gateway: the handshake completes only once $connect said yes, and until then a post
         # to the connection is a 410 (the notifier retries its first snapshot while the socket opens).
         if await self._invoke("$connect", connection_id, tenant, query=query) != 200:
@@ -337,8 +364,4 @@ class WebSocketGateway:
     def routes_for_app(self) -> list[Any]:
         from starlette.routing import WebSocketRoute
 
-        return [
-            WebSocketRoute("/ws", self.connect),
-            WebSocketRoute("/ws/simulation/{run_id}", self.connect),
-            WebSocketRoute("/ws/batch/{batch_id}", self.connect),
-        ]
+        return [WebSocketRoute("/ws", self.connect), WebSocketRoute("/ws/{rest:path}", self.connect)]

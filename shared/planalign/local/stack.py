@@ -14,13 +14,14 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from planalign.local.auth import LOOPBACK_HOSTS, LocalAuth
+from planalign.local.auth import LOOPBACK_HOSTS, LocalAuth, LocalAuthorizer
 from planalign.local.gateway import HttpGateway, WebSocketGateway, build_app
 from planalign.local.lambda_runner import LambdaRunner
 from planalign.local.moto_backend import MotoServer
 from planalign.local.persistence import DataDir
 from planalign.local.streams import StreamDelivery
 from planalign.local.template import ACCOUNT_ID, REGION, LocalTemplate, load_template
+from planalign.targets import ENDPOINT_FILE, write_local_endpoint
 
 logger = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -130,6 +131,9 @@ class LocalStack:
                 "WEBSOCKET_URL": f"{self.ws_url}/ws",
                 "WEBSOCKET_CALLBACK_URL": self.api_url,
                 "STUDIO_WEBSOCKET_URL": self.ws_url,
+                # No Cognito here: the authorizer checks API tokens (and refuses JWTs).
+                "JWT_ISSUER": "",
+                "JWT_AUDIENCE": "",
             }
         )
         self.runner = LambdaRunner(self.template.functions)
@@ -144,6 +148,13 @@ class LocalStack:
         self._subscribe_triggers()
         self._start_gateway()
         if self.data is not None:
+            # `planalign tokens` and other commands find this stack's table through it.
+            write_local_endpoint(
+                self.data.root,
+                self.aws_endpoint,
+                REGION,
+                {"TableName": self.table_name, "BucketName": self.bucket_name, "ApiUrl": self.api_url},
+            )
             self._spawn(self._flush_loop, "flush")
         if self.template.execution_watchers:
             self._spawn(self._watch_executions, "executions")
@@ -156,6 +167,8 @@ class LocalStack:
         for thread in self._threads:
             thread.join(timeout=10)
         self.save()
+        if self.data is not None:
+            (self.data.root / ENDPOINT_FILE).unlink(missing_ok=True)
         # moto's backends are module state: reset them so a stack started later in this process
         # begins as empty as a fresh `planalign local`.
         import urllib.request
@@ -340,6 +353,11 @@ class LocalStack:
         import uvicorn
 
         assert self.template is not None and self.runner is not None
+        # The template's authorizer function checks what the tokens of PLANALIGN_API_TOKENS do not.
+        authorizer = LocalAuthorizer(
+            self.runner, self.template.http_authorizer, self.template.websocket_authorizer
+        )
+        self.auth = LocalAuth(self.auth.tokens, self.auth.open_tenant, None if self.no_auth else authorizer)
         http = HttpGateway(self.template.routes, self.runner, self.auth, self.studio_dir)
         websocket = WebSocketGateway(self.template.websocket_routes, self.runner, self.auth)
         config = uvicorn.Config(

@@ -1,5 +1,5 @@
 """Reads template.yaml into what the local stack needs: functions (code, handler, environment),
-HTTP routes, S3 triggers and the state machine with its substitutions resolved."""
+HTTP routes, the APIs' authorizers, S3 triggers and the state machine with its substitutions resolved."""
 
 import json
 import re
@@ -38,6 +38,14 @@ class FunctionSpec:
 
 
 @dataclass(frozen=True)
+class Authorizer:
+    """A Lambda REQUEST authorizer: its function, and how long API Gateway caches its answer."""
+
+    function: str  # logical id
+    cache_seconds: int
+
+
+@dataclass(frozen=True)
 class S3Trigger:
     function: str
     bucket_resource: str
@@ -56,6 +64,9 @@ class LocalTemplate:
     websocket_routes: dict[str, str]  # route key -> function
     stream_triggers: list[str] = field(default_factory=list)  # functions fed by the table's stream
     execution_watchers: list[str] = field(default_factory=list)  # functions fed by execution status changes
+    conditions: dict[str, bool] = field(default_factory=dict)
+    http_authorizer: Authorizer | None = None  # the HTTP API's default authorizer
+    websocket_authorizer: Authorizer | None = None  # the WebSocket API's $connect authorizer
 
     def physical_name(self, logical_id: str) -> str:
         """What !Ref of a resource gives on the local stack."""
@@ -73,11 +84,15 @@ class LocalTemplate:
         return logical_id
 
     def resolve(self, value: Any) -> Any:
-        """Resolve the intrinsics this template uses (Ref, Sub, GetAtt .Arn/.Name, If is not needed)."""
+        """Resolve the intrinsics this template uses (Ref, Sub, GetAtt .Arn/.Name, If on its Conditions;
+        AWS::NoValue is None)."""
         if isinstance(value, dict) and len(value) == 1:
             ((name, arg),) = value.items()
             if name == "Ref":
-                return self._ref(arg)
+                return None if arg == "AWS::NoValue" else self._ref(arg)
+            if name == "Fn::If":
+                condition, when_true, when_false = arg
+                return self.resolve(when_true if self.conditions[condition] else when_false)
             if name == "Fn::Sub":
                 text, extra = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
                 return re.sub(r"\$\{([^}]+)\}", lambda m: str(self._sub_var(m.group(1), extra)), text)
@@ -125,6 +140,23 @@ class LocalTemplate:
         return str(self.resolve(props["Name"])), text, f"arn:aws:iam::{ACCOUNT_ID}:role/{logical_id}Role"
 
 
+def _condition(template: LocalTemplate, definitions: dict[str, Any], value: Any) -> bool:
+    """A Conditions entry with the parameters given (Equals, Not, And, Or, Condition)."""
+    ((name, arg),) = value.items()
+    if name == "Fn::Equals":
+        left, right = (template.resolve(v) for v in arg)
+        return str(left) == str(right)
+    if name == "Fn::Not":
+        return not _condition(template, definitions, arg[0])
+    if name == "Fn::And":
+        return all(_condition(template, definitions, v) for v in arg)
+    if name == "Fn::Or":
+        return any(_condition(template, definitions, v) for v in arg)
+    if name == "Condition":
+        return _condition(template, definitions, definitions[arg])
+    raise ValueError(f"unsupported condition function {name}")
+
+
 def _route_pattern(path: str) -> re.Pattern[str]:
     regex = re.sub(r"\{[^}/]+\+\}", r"(?P<proxy>.+)", path)
     regex = re.sub(r"\{([^}/]+)\}", r"(?P<\1>[^/]+)", regex)
@@ -139,6 +171,8 @@ def load_template(root: Path, parameter_overrides: dict[str, str] | None = None)
     parameters.update(parameter_overrides or {})
     resources: dict[str, Any] = document["Resources"]
     template = LocalTemplate(root, parameters, resources, {}, [], [], {})
+    definitions = document.get("Conditions", {})
+    template.conditions = {name: _condition(template, definitions, v) for name, v in definitions.items()}
     globals_ = document.get("Globals", {}).get("Function", {})
     for logical_id, resource in resources.items():
         if resource["Type"] != "AWS::Serverless::Function":
@@ -158,7 +192,8 @@ def load_template(root: Path, parameter_overrides: dict[str, str] | None = None)
             **globals_.get("Environment", {}).get("Variables", {}),
             **props.get("Environment", {}).get("Variables", {}),
         }
-        environment = {k: str(template.resolve(v)) for k, v in variables.items()}
+        resolved = {k: template.resolve(v) for k, v in variables.items()}
+        environment = {k: str(v) for k, v in resolved.items() if v is not None}
         template.functions[logical_id] = FunctionSpec(
             spec.logical_id, spec.code_dir, spec.handler, environment, spec.timeout
         )
@@ -191,8 +226,31 @@ def load_template(root: Path, parameter_overrides: dict[str, str] | None = None)
             function = _websocket_function(resources, resource["Properties"].get("Target"))
             if function:
                 template.websocket_routes[resource["Properties"]["RouteKey"]] = function
+        elif resource["Type"] == "AWS::Serverless::HttpApi":
+            template.http_authorizer = _http_authorizer(resource["Properties"].get("Auth", {}))
+        elif resource["Type"] == "AWS::ApiGatewayV2::Authorizer":
+            function = _function_of_uri(resource["Properties"]["AuthorizerUri"])
+            # WebSocket APIs cache no authorizer answers.
+            template.websocket_authorizer = Authorizer(function, 0) if function else None
     template.routes.sort(key=route_precedence)
     return template
+
+
+def _http_authorizer(auth: dict[str, Any]) -> Authorizer | None:
+    """The HttpApi's DefaultAuthorizer when it is a Lambda authorizer (FunctionArn: !GetAtt X.Arn)."""
+    authorizer = auth.get("Authorizers", {}).get(auth.get("DefaultAuthorizer", ""), {})
+    arn = authorizer.get("FunctionArn")
+    if not isinstance(arn, dict) or "Fn::GetAtt" not in arn:
+        return None
+    target = arn["Fn::GetAtt"]
+    function = target[0] if isinstance(target, list) else str(target).split(".", 1)[0]
+    return Authorizer(function, int(authorizer.get("Identity", {}).get("ReauthorizeEvery", 300)))
+
+
+def _function_of_uri(uri: Any) -> str | None:
+    """The function of an API Gateway `.../functions/${Function.Arn}/invocations` URI."""
+    function = re.search(r"\$\{(\w+)\.Arn\}", uri.get("Fn::Sub", "") if isinstance(uri, dict) else "")
+    return function.group(1) if function else None
 
 
 def route_precedence(route: Route) -> tuple[bool, int, int, bool]:
@@ -212,6 +270,4 @@ def _websocket_function(resources: dict[str, Any], target: Any) -> str | None:
     )
     if match is None:
         return None
-    uri = resources[match.group(1)]["Properties"]["IntegrationUri"]
-    function = re.search(r"\$\{(\w+)\.Arn\}", uri.get("Fn::Sub", "") if isinstance(uri, dict) else "")
-    return function.group(1) if function else None
+    return _function_of_uri(resources[match.group(1)]["Properties"]["IntegrationUri"])

@@ -305,10 +305,36 @@ class Store:
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def delete_run_events(self, run_id: str) -> None:
+        """The run's history, its log lines and its sequence counter (the run item stays)."""
         with self.table.batch_writer() as batch:
             for event in self.run_events(run_id):
                 batch.delete_item(Key={"pk": f"RUN#{run_id}", "sk": f"EV#{event['seq']:08d}"})
+            for line in self.run_log(run_id):
+                batch.delete_item(Key={"pk": f"RUN#{run_id}", "sk": line["sk"]})
             batch.delete_item(Key={"pk": f"RUN#{run_id}", "sk": "SEQ"})
+
+    def add_run_log(self, run_id: str, stage: str, lines: Sequence[Mapping[str, str]]) -> None:
+        """Lines a stage function logged, in order, beside the run's history (`LOG#` keys sort by time)."""
+        with self.table.batch_writer() as batch:
+            for n, line in enumerate(lines):
+                sk = f"LOG#{line['timestamp']}#{stage}#{n:04d}"
+                batch.put_item(Item={**line, "stage": stage, "pk": f"RUN#{run_id}", "sk": sk})
+
+    def run_log(self, run_id: str) -> list[dict[str, Any]]:
+        """The run's log lines, oldest first, each with its `sk`."""
+        from boto3.dynamodb.conditions import Key
+
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("pk").eq(f"RUN#{run_id}") & Key("sk").begins_with("LOG#"),
+            "ConsistentRead": True,
+        }
+        lines: list[dict[str, Any]] = []
+        while True:
+            response = self._call("query", **kwargs)
+            lines.extend(plain(item) for item in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return lines
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def claim(self, key: str, item: Mapping[str, Any], ttl_epoch: int) -> bool:
         """Record `key` once (idempotency of at-least-once deliveries): False if it was seen before."""

@@ -413,15 +413,24 @@ def run_events(store: Store, tenant_id: str, run_id: str) -> list[dict[str, Any]
 
 
 def _log_lines(store: Store, run_id: str) -> list[dict[str, Any]]:
-    """The run's log: one line per history event, in order."""
+    """The run's log: its history events and its stage functions' own lines, in time order."""
+    history = [
+        (
+            event["timestamp"],
+            LOG_SEVERITY.get(event.get("kind") or "", "INFO"),
+            f"[{event.get('stage') or 'run'}] {event.get('message') or event.get('kind')}",
+        )
+        for event in store.run_events(run_id)
+    ]
+    logged = [
+        (line["timestamp"], line["severity"], f"[{line['stage']}] {line['message']}")
+        for line in store.run_log(run_id)
+    ]
+    # A stable sort: lines of one moment keep their order (history first, then the function's lines).
+    ordered = sorted(history + logged, key=lambda line: line[0])
     return [
-        {
-            "sequence": index,
-            "timestamp": event["timestamp"],
-            "severity": LOG_SEVERITY.get(event.get("kind") or "", "INFO"),
-            "message": f"[{event.get('stage') or 'run'}] {event.get('message') or event.get('kind')}",
-        }
-        for index, event in enumerate(store.run_events(run_id), 1)
+        {"sequence": index, "timestamp": timestamp, "severity": severity, "message": message}
+        for index, (timestamp, severity, message) in enumerate(ordered, 1)
     ]
 
 

@@ -1,5 +1,6 @@
 """The Lambda entry point shared by the stage functions: logging with the run id on every line,
-EMF metrics, heartbeats for the run's WebSocket subscribers while the stage works, and errors
+EMF metrics, heartbeats for the run's WebSocket subscribers while the stage works, a copy of the
+stage's log lines in the run's log, and errors
 re-raised by name so the state machine's Retry/Catch can match them."""
 
 from collections.abc import Callable
@@ -8,6 +9,7 @@ from typing import Any
 from planalign.adapters.artifacts import Artifacts
 from planalign.adapters.store import Store
 from planalign.services.heartbeat import run_heartbeat
+from planalign.services.run_log import with_run_log
 
 Stage = Callable[[Store, Artifacts, dict[str, Any]], dict[str, Any]]
 
@@ -35,4 +37,4 @@ def stage_handler(stage_name: str, stage: Stage) -> Callable[[dict[str, Any], An
         logger.info("stage completed", extra={"result": result})
         return result
 
-    return handler
+    return with_run_log(stage_name, handler)

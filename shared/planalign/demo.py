@@ -211,6 +211,13 @@ def run_demo(employees: int = 10_000, out_dir: Path = Path("demo-output"), seed:
         )
         ensemble_name = SCENARIOS[-1][0]
         print_bands(ensemble_name, results[ensemble_name]["bands"])
+        print(
+            "\nWhat each run cost in AWS (an estimate at list prices; `planalign runs results RUN` itemizes it)"
+        )
+        for name in runs:
+            cost = results[name]["cost"]
+            lambda_gb_s = sum(stage["gb_seconds"] for stage in cost["stages"].values())
+            print(f"  {name:<26} ${cost['total_usd']:.6f}   Lambda {lambda_gb_s:,.1f} GB-s")
         print("\nExports")
         for name, run_id in runs.items():
             for export_format in ("xlsx", "csv"):

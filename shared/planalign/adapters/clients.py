@@ -17,11 +17,19 @@ def _config() -> Any:
 def aws_client(service: str) -> Any:
     import boto3
 
-    return boto3.client(service, config=_config())  # type: ignore[call-overload]
+    from planalign.adapters.metering import install
+
+    client = boto3.client(service, config=_config())  # type: ignore[call-overload]
+    install(client)
+    return client
 
 
 @cache
 def dynamodb_table(name: str) -> Any:
     import boto3
 
-    return boto3.resource("dynamodb", config=_config()).Table(name)
+    from planalign.adapters.metering import install
+
+    table = boto3.resource("dynamodb", config=_config()).Table(name)
+    install(table.meta.client)
+    return table

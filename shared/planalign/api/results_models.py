@@ -3,6 +3,8 @@ and of the scenario comparison (`GET /api/workspaces/{id}/comparison`): the Stud
 and ComparisonResponse (studio/openapi.json), with their free-form rows typed, plus our extras. No
 NumPy: the API functions use them."""
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 
@@ -108,6 +110,10 @@ class SimulationResults(BaseModel):
     bands: dict[str, dict[str, Band]] | None = Field(
         default=None, description="an ensemble's {metric: {simulation_year: {p5, p50, p95}}}"
     )
+    cost: dict[str, Any] | None = Field(
+        default=None,
+        description="what the run cost in AWS: an estimate by priced line, with what it leaves out",
+    )
 
 
 class WorkforceMetrics(BaseModel):
@@ -178,3 +184,7 @@ class ComparisonResponse(BaseModel):
     event_comparison: list[EventComparisonMetric]
     dc_plan_comparison: list[DCPlanComparisonYear] = Field(default_factory=list)
     summary_deltas: dict[str, DeltaValue]
+    run_costs: dict[str, float | None] = Field(
+        default_factory=dict,
+        description="ours: what each scenario's compared run cost in AWS, USD (an estimate; null: not recorded)",
+    )

@@ -84,7 +84,7 @@ class LambdaRunner:
         context = LambdaContext(
             function_name=name,
             invoked_function_arn=spec.arn,
-            memory_limit_in_mb=512,
+            memory_limit_in_mb=spec.memory_size,
             timeout_seconds=spec.timeout,
             aws_request_id=str(uuid.uuid4()),
             started=time.monotonic(),

@@ -27,6 +27,7 @@ class FunctionSpec:
     handler: str  # module.attribute
     environment: dict[str, str]
     timeout: int
+    memory_size: int = 128  # MB, the template's MemorySize (Lambda's default without one)
 
     @property
     def name(self) -> str:
@@ -184,6 +185,7 @@ def load_template(root: Path, parameter_overrides: dict[str, str] | None = None)
             handler=props["Handler"],
             environment={},
             timeout=int(props.get("Timeout", globals_.get("Timeout", 3))),
+            memory_size=int(props.get("MemorySize", globals_.get("MemorySize", 128))),
         )
     # Environments are resolved once every function (and so every ARN) is known.
     for logical_id, spec in list(template.functions.items()):
@@ -195,7 +197,7 @@ def load_template(root: Path, parameter_overrides: dict[str, str] | None = None)
         resolved = {k: template.resolve(v) for k, v in variables.items()}
         environment = {k: str(v) for k, v in resolved.items() if v is not None}
         template.functions[logical_id] = FunctionSpec(
-            spec.logical_id, spec.code_dir, spec.handler, environment, spec.timeout
+            spec.logical_id, spec.code_dir, spec.handler, environment, spec.timeout, spec.memory_size
         )
         for event in props.get("Events", {}).values():
             event_props = event.get("Properties", {})

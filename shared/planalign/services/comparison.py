@@ -91,6 +91,9 @@ def build_comparison(
             name: summary_delta({sid: figure(r) for sid, r in results.items()}, baseline_id)
             for name, figure in SUMMARY_FIGURES.items()
         },
+        # Ours (the Studio ignores it): what each scenario's run cost in AWS, USD (None: a run
+        # from before costs were recorded).
+        "run_costs": {sid: (r.get("cost") or {}).get("total_usd") for sid, r in results.items()},
     }
 
 

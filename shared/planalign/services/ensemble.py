@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from planalign.adapters.artifacts import Artifacts, ensemble_items_key, member_metrics_key, run_prefix
+from planalign.adapters.metering import in_this_context
 from planalign.adapters.store import Store
 from planalign.domain.census import Census
 from planalign.domain.config import resolve_config
@@ -72,5 +73,5 @@ def ensemble_bands(
     """p5/p50/p95 per metric and year over member 0's metrics and the stored ones of members 1..N-1."""
     keys = [member_metrics_key(run_folder, member) for member in range(1, members)]
     with ThreadPoolExecutor(max_workers=METRICS_READERS) as pool:
-        documents = list(pool.map(artifacts.get, keys))
+        documents = list(pool.map(in_this_context(artifacts.get), keys))
     return compute_bands([base_metrics, *(json.loads(document)["metrics"] for document in documents)])

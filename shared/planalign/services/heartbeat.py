@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from planalign.adapters.metering import in_this_context
 from planalign.adapters.store import Store
 from planalign.domain import run_status
 from planalign.errors import RunConflict
@@ -50,7 +51,8 @@ def run_heartbeat(store: Store, run_id: str | None, interval: float = HEARTBEAT_
             except Exception:  # a missed heartbeat must never fail the stage
                 logger.warning("heartbeat not written", extra={"run_id": run_id}, exc_info=True)
 
-    thread = threading.Thread(target=keep_beating, name=f"heartbeat-{run_id}", daemon=True)
+    # The stage's meter counts the heartbeat's writes too.
+    thread = threading.Thread(target=in_this_context(keep_beating), name=f"heartbeat-{run_id}", daemon=True)
     thread.start()
     try:
         yield

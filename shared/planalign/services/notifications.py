@@ -14,6 +14,7 @@ from planalign.adapters.store import Store, plain
 from planalign.errors import NotFound
 from planalign.ids import utc_now
 from planalign.services import telemetry
+from planalign.services.run_usage import count_messages
 from planalign.services.subscriptions import (
     CONNECT_SK_PREFIX,
     add_subscriber,
@@ -68,6 +69,7 @@ def deliver(store: Store, push: Push, outgoing: list[Outgoing]) -> int:
     what their messages said). Returns the messages sent."""
     subscribed: dict[tuple[str, str], list[str]] = {}
     outbox: dict[str, list[dict[str, Any]]] = {}
+    posted: dict[str, int] = {}  # by topic, for the run's cost
     for item in outgoing:
         if item.connection_id:
             continue
@@ -76,6 +78,7 @@ def deliver(store: Store, push: Push, outgoing: list[Outgoing]) -> int:
             subscribed[key] = subscribers(store, item.topic, item.tenant_id)
         for connection_id in subscribed[key]:
             outbox.setdefault(connection_id, []).append(item.message)
+        posted[item.topic] = posted.get(item.topic, 0) + len(subscribed[key])
     sent, gone = push.send_each(outbox)
     for connection_id in gone:
         # Also from what it was posted for: its entry may be gone already (closed while subscribing).
@@ -86,7 +89,9 @@ def deliver(store: Store, push: Push, outgoing: list[Outgoing]) -> int:
     for item in outgoing:
         if item.connection_id and _send_once_open(push, item.connection_id, item.message):
             add_subscriber(store, item.topic, item.tenant_id, item.connection_id)
+            posted[item.topic] = posted.get(item.topic, 0) + 1
             sent += 1
+    count_messages(store, posted)
     return sent
 
 

@@ -7,6 +7,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import pyarrow as pa
 
 from planalign.adapters.artifacts import Artifacts
+from planalign.adapters.metering import in_this_context
 from planalign.domain.run_tables import parquet_bytes, run_tables, table_key
 from planalign.domain.simulation_output import SimulationOutput
 
@@ -32,5 +33,5 @@ def store_run_tables(
             in_flight = [future for future in pending if not future.done()]
             if len(in_flight) >= WRITERS:
                 in_flight[0].result()
-            pending.append(pool.submit(store, table, year, rows))
+            pending.append(pool.submit(in_this_context(store), table, year, rows))
         return [future.result() for future in pending]

@@ -10,6 +10,7 @@ from planalign.adapters.artifacts import Artifacts
 from planalign.adapters.store import Store
 from planalign.services.heartbeat import run_heartbeat
 from planalign.services.run_log import with_run_log
+from planalign.services.run_usage import metered_stage
 
 Stage = Callable[[Store, Artifacts, dict[str, Any]], dict[str, Any]]
 
@@ -27,7 +28,12 @@ def stage_handler(stage_name: str, stage: Stage) -> Callable[[dict[str, Any], An
         logger.append_keys(run_id=event.get("run_id"), dataset_id=event.get("dataset_id"), stage=stage_name)
         store = Store()
         try:
-            with run_heartbeat(store, event.get("run_id")):
+            # Metered as Lambda bills it: the function's memory for the handler's duration.
+            memory_mb = int(getattr(context, "memory_limit_in_mb", 0) or 0)
+            with (
+                metered_stage(store, event.get("run_id"), stage_name, memory_mb),
+                run_heartbeat(store, event.get("run_id")),
+            ):
                 result = stage(store, Artifacts(), event)
         except Exception:
             logger.exception("stage failed")

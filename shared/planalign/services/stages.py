@@ -21,7 +21,7 @@ from planalign.domain.simulation import YearProgress, simulate
 from planalign.domain.simulation_output import output_from_bytes, output_to_bytes
 from planalign.errors import CensusRejected, RunConflict
 from planalign.ids import utc_now
-from planalign.services import usage
+from planalign.services import run_usage, usage
 from planalign.services.ensemble import ensemble_bands, plan_members
 from planalign.services.progress import RunProgress
 from planalign.services.run_tables import store_run_tables
@@ -251,7 +251,6 @@ def pipeline_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) ->
         if not c["passed"]
     ]
     progress.warn("pipeline", failed_checks)
-    artifacts.put(prefix + "results.json", json.dumps(results).encode(), "application/json")
     artifacts.put(prefix + "metrics.csv", metrics_csv(results), "text/csv")
     if bands is not None:
         artifacts.put(prefix + "bands.csv", bands_csv(bands), "text/csv")
@@ -264,8 +263,15 @@ def pipeline_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) ->
         **(store.get("RUN", run["id"]).get("stage_timings") or {}),
         "pipeline": round(time.perf_counter() - began, 3),
     }
+    # The cost so far (the run's stages, this one until now, the folder's bytes); results.json is
+    # written last of the outputs so that it carries it.
+    stored_bytes = sum(int(obj["Size"]) for obj in artifacts.list(prefix))
+    cost = run_usage.current_cost(store, run["id"], members, stored_bytes)
+    artifacts.put(prefix + "results.json", json.dumps({**results, "cost": cost}).encode(), "application/json")
     artifacts.put(
-        prefix + "run.json", json.dumps({**manifest, "stage_timings": timings}).encode(), "application/json"
+        prefix + "run.json",
+        json.dumps({**manifest, "stage_timings": timings, "cost": cost}).encode(),
+        "application/json",
     )
     progress.report("pipeline", 1.0, "exports written", kind="stage_completed")
     # A run that finished with warnings is completed and lists them (the Studio's vocabulary).

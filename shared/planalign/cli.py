@@ -254,6 +254,10 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print JSON instead of a table")
     bench.add_argument("--sizes", nargs="*", help="EMPLOYEESxYEARS, e.g. 10000x5 60000x5")
     bench.set_defaults(run=_bench)
+    # The API's client: runs, upload, workspaces, scenarios (planalign/client/).
+    from planalign.client.commands import add_client_commands
+
+    add_client_commands(commands)
     return root
 
 

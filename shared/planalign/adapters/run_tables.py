@@ -1,7 +1,8 @@
 """A run's Parquet tables in S3, read for the analytics. A completed run's files never change, so a
-warm function keeps the files it downloaded (up to ANALYTICS_CACHE_MB, least recently used out) and
-the Studio's next page on the same run reads them from memory. One employee's rows are read from the
-row groups whose employee_id statistics hold the id, by S3 range reads of a large file not kept."""
+warm function keeps the files it downloaded and the columns it decoded (up to ANALYTICS_CACHE_MB,
+least recently used out): the Studio's next page on the same run reads them from memory. One
+employee's rows are read from the row groups whose employee_id statistics hold the id, by S3 range
+reads of a large file not kept."""
 
 import io
 import os
@@ -9,7 +10,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -26,33 +27,41 @@ READERS = 8
 WHOLE_FILE_BYTES = 8 << 20
 
 
+Kept: TypeAlias = bytes | pa.Table
+
+
+def _size(value: Kept) -> int:
+    return len(value) if isinstance(value, bytes) else value.nbytes
+
+
 class FileCache:
-    """Bytes of S3 objects by key, least recently used out past `max_bytes`; safe across threads."""
+    """S3 objects' bytes and the Arrow tables read from them, by key, least recently used out past
+    `max_bytes` in all; safe across threads."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._files: OrderedDict[str, bytes] = OrderedDict()
+        self._kept: OrderedDict[str, Kept] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str) -> Kept | None:
         with self._lock:
-            data = self._files.get(key)
-            if data is not None:
-                self._files.move_to_end(key)
-            return data
+            value = self._kept.get(key)
+            if value is not None:
+                self._kept.move_to_end(key)
+            return value
 
-    def put(self, key: str, data: bytes) -> None:
-        if len(data) > self.max_bytes:
+    def put(self, key: str, value: Kept) -> None:
+        if _size(value) > self.max_bytes:
             return
         with self._lock:
-            if key in self._files:
+            if key in self._kept:
                 return
-            self._files[key] = data
-            self._size += len(data)
+            self._kept[key] = value
+            self._size += _size(value)
             while self._size > self.max_bytes:
-                _, dropped = self._files.popitem(last=False)
-                self._size -= len(dropped)
+                _, dropped = self._kept.popitem(last=False)
+                self._size -= _size(dropped)
 
 
 _shared_cache: FileCache | None = None
@@ -137,15 +146,20 @@ class RunTables:
 
     def _bytes(self, key: str) -> bytes:
         data = self.cache.get(key)
-        if data is None:
+        if not isinstance(data, bytes):
             data = self.artifacts.get(key)
             self.cache.put(key, data)
         return data
 
     def read_year(self, table: str, year: int, columns: Sequence[str]) -> pa.Table:
-        """The `columns` of one year of a table (the whole file is downloaded and kept)."""
+        """The `columns` of one year of a table (the whole file is downloaded; file and columns kept)."""
         key, _ = self._files(table)[year]
-        return pq.read_table(pa.BufferReader(self._bytes(key)), columns=list(columns))
+        read_key = f"{key}#{','.join(columns)}"
+        rows = self.cache.get(read_key)
+        if not isinstance(rows, pa.Table):
+            rows = pq.read_table(pa.BufferReader(self._bytes(key)), columns=list(columns))
+            self.cache.put(read_key, rows)
+        return rows
 
     def read_years(self, table: str, years: Sequence[int], columns: Sequence[str]) -> dict[int, pa.Table]:
         return dict(zip(years, mapped(lambda year: self.read_year(table, year, columns), years), strict=True))
@@ -162,7 +176,8 @@ class RunTables:
 
     def _employee_rows(self, key: str, size: int, employee_id: str, columns: Sequence[str]) -> pa.Table:
         # A small file costs one GET whole, fewer than its footer and row group, and is kept.
-        data = self._bytes(key) if size <= WHOLE_FILE_BYTES else self.cache.get(key)
+        kept = self._bytes(key) if size <= WHOLE_FILE_BYTES else self.cache.get(key)
+        data = kept if isinstance(kept, bytes) else None
         source: Any = (
             pa.BufferReader(data)
             if data is not None

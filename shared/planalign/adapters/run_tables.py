@@ -154,6 +154,9 @@ class RunTables:
     def read_year(self, table: str, year: int, columns: Sequence[str]) -> pa.Table:
         """The `columns` of one year of a table (the whole file is downloaded; file and columns kept)."""
         key, _ = self._files(table)[year]
+        return self._read_file(key, columns)
+
+    def _read_file(self, key: str, columns: Sequence[str]) -> pa.Table:
         read_key = f"{key}#{','.join(columns)}"
         rows = self.cache.get(read_key)
         if not isinstance(rows, pa.Table):
@@ -175,8 +178,12 @@ class RunTables:
         return pa.concat_tables(parts)
 
     def _employee_rows(self, key: str, size: int, employee_id: str, columns: Sequence[str]) -> pa.Table:
-        # A small file costs one GET whole, fewer than its footer and row group, and is kept.
-        kept = self._bytes(key) if size <= WHOLE_FILE_BYTES else self.cache.get(key)
+        if size <= WHOLE_FILE_BYTES:
+            # A small file costs one GET whole, fewer than its footer and row group; it is kept, and so
+            # are its decoded columns, which the next employee's timeline filters again.
+            rows = self._read_file(key, columns)
+            return rows.filter(pc.equal(rows["employee_id"], employee_id))
+        kept = self.cache.get(key)
         data = kept if isinstance(kept, bytes) else None
         source: Any = (
             pa.BufferReader(data)

@@ -191,7 +191,7 @@ def measure(api: httpx.Client, ids: dict[str, str], repeats: int) -> list[dict[s
 def table(size: str, rows: list[dict[str, Any]]) -> str:
     lines = [
         f"| {size} | route | first call s | p50 s | max s | service p50 s | RSS before MB | peak RSS MB "
-        "| files kept MB |",
+        "| kept MB |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:

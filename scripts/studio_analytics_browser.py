@@ -16,7 +16,6 @@ import json
 import re
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from planalign.local.stack import LocalStack
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.append(str(next((ROOT / ".tools/browser/lib").glob("python3*/site-packages"))))
+from analytics_bench import wait_for  # noqa: E402  (this folder is the script's first path entry)
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 YEARS = {"simulation": {"start_year": 2025, "end_year": 2027}}
@@ -42,16 +42,6 @@ def money(value: float) -> str:
     if value >= 1000:
         return f"${value / 1000:.1f}K"
     return f"${value:.0f}"
-
-
-def wait_for(check: Any, timeout: float, interval: float = 0.5) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(interval)
-    raise TimeoutError("condition not met in time")
 
 
 def run_scenarios(api: httpx.Client, employees: int) -> dict[str, Any]:

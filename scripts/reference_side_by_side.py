@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from planalign.domain.census_reader import read_census
 from planalign.domain.results import ACTIVE, year_metrics
 from planalign.domain.simulation import simulate

@@ -11,16 +11,54 @@ from planalign.adapters.artifacts import Artifacts
 from planalign.domain.census import Census
 from planalign.domain.census_generator import census_csv, generate_census
 from planalign.domain.census_reader import read_census
-from planalign.domain.config import resolve_config
+from planalign.domain.config import SimulationConfig, resolve_config
 from planalign.domain.exports import results_xlsx
 from planalign.domain.results import build_results, year_metrics
 from planalign.domain.simulation import simulate
 from planalign.domain.simulation_output import output_from_bytes, output_to_bytes
+from planalign.domain.studio_config import default_base_config, merge_studio_config, translate_studio_config
 from planalign.services.run_tables import store_run_tables
 
 DEFAULT_SIZES = [(10_000, 5), (60_000, 5), (250_000, 5), (1_000_000, 10)]
 START_YEAR = 2025
 STAGES = ("import", "simulation", "pipeline")
+PLANS = ("default", "rich")
+# The "rich" plan design: the Studio's defaults (auto-enrolment window, opt-out grace and opt-outs by
+# pay, voluntary choices and the match magnet, the match response, promotion hazards, new-hire offers,
+# IRS limits by year, cents) with a tenure-graded match, a points-based core with §401(l) integration
+# and escalation on July 1 with hire-date cutoffs.
+RICH_PLAN: dict[str, Any] = {
+    "dc_plan": {
+        "match_status": "tenure_graded",
+        "tenure_graded_bands": [
+            {
+                "min_years": 0,
+                "max_years": 3,
+                "tiers": [{"employee_min": 0.0, "employee_max": 0.03, "match_rate": 0.5}],
+            },
+            {
+                "min_years": 3,
+                "max_years": None,
+                "tiers": [
+                    {"employee_min": 0.0, "employee_max": 0.03, "match_rate": 1.0},
+                    {"employee_min": 0.03, "employee_max": 0.05, "match_rate": 0.5},
+                ],
+            },
+        ],
+        "match_min_tenure_years": 1,
+        "core_status": "points_based",
+        "core_points_schedule": [
+            {"min_points": 0, "max_points": 50, "contribution_rate": 0.02},
+            {"min_points": 50, "max_points": None, "contribution_rate": 0.04},
+        ],
+        "core_integration_enabled": True,
+        "core_integration_disparity_rate": 0.03,
+        "auto_enroll_scope": "all_eligible",
+        "auto_enroll_hire_date_cutoff": "2018-01-01",
+        "escalation_effective_day": "07-01",
+        "escalation_hire_date_cutoff": "2015-01-01",
+    }
+}
 # Column headers of format_table, in order.
 LABELS = {
     "employees": "employees",
@@ -51,10 +89,19 @@ class _Discarded(Artifacts):
         del key, body, content_type
 
 
-def _measure(employees: int, years: int) -> dict[str, Any]:
+def bench_config(years: int, plan: str = "default") -> SimulationConfig:
+    """The engine's built-in config (default) or the rich Studio plan design (rich) for `years` years."""
+    span = {"simulation": {"start_year": START_YEAR, "end_year": START_YEAR + years - 1}}
+    if plan == "default":
+        return resolve_config(span)
+    config, _ = translate_studio_config(merge_studio_config(default_base_config(), {**RICH_PLAN, **span}))
+    return config
+
+
+def _measure(employees: int, years: int, plan: str = "default") -> dict[str, Any]:
     """One size, run in its own process so that its peak RSS is its own."""
     csv_bytes = census_csv(generate_census(employees))
-    config = resolve_config({"simulation": {"start_year": START_YEAR, "end_year": START_YEAR + years - 1}})
+    config = bench_config(years, plan)
     row: dict[str, Any] = {"employees": employees, "years": years, "employee_years": employees * years}
     began = time.perf_counter()
 
@@ -89,17 +136,17 @@ def _measure(employees: int, years: int) -> dict[str, Any]:
     return {name: row[name] for name in LABELS}
 
 
-def run_bench(sizes: list[tuple[int, int]] | None = None) -> list[dict[str, Any]]:
+def run_bench(sizes: list[tuple[int, int]] | None = None, plan: str = "default") -> list[dict[str, Any]]:
     """One row per (employees, years), each measured in a freshly spawned process: seconds per stage
     (import: read the census CSV and store it; simulation: load it, project and store the output;
     pipeline: load the output, metrics, Results with quality checks, the Parquet tables and the XLSX), the
     process's peak RSS after each stage, whole_run_s (the three stages) and employee-years per second.
-    Generating the census is not timed."""
+    Generating the census is not timed. `plan`: the engine's built-in plan (default) or RICH_PLAN."""
     context = multiprocessing.get_context("spawn")
     rows = []
     for employees, years in sizes or DEFAULT_SIZES:
         with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-            rows.append(pool.submit(_measure, employees, years).result())
+            rows.append(pool.submit(_measure, employees, years, plan).result())
     return rows
 
 

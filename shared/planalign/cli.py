@@ -177,7 +177,7 @@ def _bench(args: argparse.Namespace) -> int:
     from planalign.bench import format_table, run_bench
 
     sizes = [tuple(int(v) for v in size.split("x")) for size in args.sizes] if args.sizes else None
-    rows = run_bench(sizes)
+    rows = run_bench(sizes, args.plan)
     print(json.dumps(rows, indent=2) if args.json else format_table(rows))
     return 0
 
@@ -253,6 +253,12 @@ def parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="import, simulation and pipeline timings by census size")
     bench.add_argument("--json", action="store_true", help="print JSON instead of a table")
     bench.add_argument("--sizes", nargs="*", help="EMPLOYEESxYEARS, e.g. 10000x5 60000x5")
+    bench.add_argument(
+        "--plan",
+        choices=("default", "rich"),
+        default="default",
+        help="the built-in plan or a rich Studio plan design",
+    )
     bench.set_defaults(run=_bench)
     # The API's client: runs, upload, workspaces, scenarios (planalign/client/).
     from planalign.client.commands import add_client_commands

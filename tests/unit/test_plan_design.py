@@ -160,12 +160,12 @@ def test_match_and_core_are_rounded_to_cents_when_asked() -> None:
     assert unrounded.match[0] == pytest.approx(1333.3332)
 
 
-def test_rounding_goes_half_away_from_zero() -> None:
-    assert round_to_cents(np.array([0.125, 2.675, 10.005, -0.125, 1.004])).tolist() == [
+def test_rounding_goes_half_up() -> None:
+    assert round_to_cents(np.array([0.125, 2.675, 10.005, 0.0, 1.004])).tolist() == [
         0.13,
         2.68,
         10.01,
-        -0.13,
+        0.0,
         1.0,
     ]
 

@@ -261,3 +261,49 @@ def test_every_projection_keeps_the_invariants(people: Census, layer: dict[str, 
     check_values(output, config)
     check_ids_and_leavers(output)
     assert set(np.unique(output.snapshot["status"]).tolist()) <= set(range(len(STATUSES)))
+
+
+@st.composite
+def richer_pairs(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A match and a richer one: the same tiers and bands at rates times a factor of 1 or more, a
+    cap as high or higher."""
+    layer = draw(match_settings())
+    factor = draw(st.floats(1, 3))
+
+    def scaled(tiers: list[dict[str, float]]) -> list[dict[str, float]]:
+        return [{**tier, "rate": min(tier["rate"] * factor, 2.0)} for tier in tiers]
+
+    if "bands" in layer:
+        return layer, {
+            **layer,
+            "bands": [{**band, "tiers": scaled(band["tiers"])} for band in layer["bands"]],
+        }
+    tiers = [
+        {"rate": tier.rate, "up_to": tier.up_to}
+        for tier in resolve_config({"employer_match": layer}).employer_match.effective_tiers()
+    ]
+    cap = layer["cap"]
+    richer = {
+        **layer,
+        "formula": "custom",
+        "tiers": scaled(tiers),
+        "cap": None if cap is None else cap + draw(rate(0, 0.05)),
+    }
+    return {**layer, "formula": "custom", "tiers": tiers}, richer
+
+
+@settings(max_examples=15, deadline=None)
+@given(people=censuses(), layer=configs(), pair=richer_pairs())
+def test_a_richer_match_never_lowers_anyone_s_employer_match(
+    people: Census, layer: dict[str, Any], pair: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    plain, richer = pair
+    try:
+        before = simulate(people, resolve_config(layer, {"employer_match": plain}))
+    except SimulationRejected:
+        return
+    after = simulate(people, resolve_config(layer, {"employer_match": richer}))
+    # Everything else is equal: the same employee-years, the same deferrals.
+    assert np.array_equal(before.snapshot["employee_index"], after.snapshot["employee_index"])
+    assert np.array_equal(before.snapshot["employee_contribution"], after.snapshot["employee_contribution"])
+    assert (after.snapshot["match"] >= before.snapshot["match"] - 1e-9).all()

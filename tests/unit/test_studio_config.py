@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from planalign.domain.census_generator import generate_census
 from planalign.domain.config import SimulationConfig, resolve_config
+from planalign.domain.simulation import simulate
 from planalign.domain.studio_config import (
     INERT_KEYS,
     MODELLED_KEYS,
@@ -1193,3 +1195,32 @@ def test_a_pay_band_upside_down_is_refused_naming_the_path() -> None:
     assert error_of({"new_hire": {"job_level_compensation": rows}}) == (
         "new_hire.job_level_compensation[0]: min_compensation 90000 is above max_compensation 80000"
     )
+
+
+def test_a_config_saved_by_the_config_studio_runs_and_reads_back_unchanged() -> None:
+    rich = studio_payload()
+    rich["dc_plan"].update(
+        match_status="tenure_graded",
+        tenure_graded_bands=[
+            {"min_years": 0, "max_years": 2, "tiers": match_tiers((0, 3, 50))},
+            {"min_years": 2, "max_years": None, "tiers": match_tiers((0, 3, 100), (3, 5, 50))},
+        ],
+        core_status="points_based",
+        core_integration_enabled=True,
+        core_integration_disparity_rate=0.02,
+        escalation_effective_day="07-01",
+    )
+    for saved in (default_form_payload(), studio_payload(), rich):
+        validate_studio_layer(saved, what="config_overrides")
+        merged = merge_studio_config(default_base_config(), copy.deepcopy(saved))
+        # What the Studio saved is what it reads back, key by key.
+        for section, values in saved.items():
+            if isinstance(values, dict):
+                assert {key: merged[section][key] for key in values} == values, section
+            else:
+                assert merged[section] == values, section
+        config, warnings = translate_studio_config(merged)
+        assert warnings == []
+        output = simulate(generate_census(200, seed=5, start_year=config.simulation.start_year), config)
+        assert len(output.years) == 5
+        assert float(output.snapshot["match"].sum()) > 0

@@ -19,9 +19,10 @@ from planalign.domain.config import (
 
 
 def round_to_cents(amounts: np.ndarray) -> np.ndarray:
-    """Each amount to the cent, halves away from zero (as SQL's ROUND), in place."""
+    """Each amount (money, never negative) to the cent, halves up (as SQL's ROUND), in place."""
     np.multiply(amounts, 100.0, out=amounts)
-    np.copysign(np.floor(np.abs(amounts) + 0.5), amounts, out=amounts)
+    np.add(amounts, 0.5, out=amounts)
+    np.floor(amounts, out=amounts)
     np.divide(amounts, 100.0, out=amounts)
     return amounts
 

@@ -155,6 +155,7 @@ class _PlanFacts:
     service: np.ndarray  # whole years, as simulation.md's plan-design conventions count them
     points: np.ndarray  # plan_age + service
     hired: np.ndarray
+    match_band: np.ndarray | None  # the band of a service or points match (None: by deferral)
 
 
 def _plan_facts(year_roster: _YearRoster, year: int, config: SimulationConfig) -> _PlanFacts:
@@ -162,6 +163,8 @@ def _plan_facts(year_roster: _YearRoster, year: int, config: SimulationConfig) -
     last_day = np.where(year_roster.leaving, year_roster.termination_date, year_end(year))
     plan_age = (year - 1 - roster.birth_year).astype(np.int16)
     service = plan_service(roster.hire_date, roster.hire_year, year, config.simulation.start_year)
+    points = plan_age + service
+    match = config.employer_match
     return _PlanFacts(
         last_day=last_day,
         first_day=np.maximum(roster.hire_date, year_start(year)),
@@ -169,8 +172,9 @@ def _plan_facts(year_roster: _YearRoster, year: int, config: SimulationConfig) -
         age=year - roster.birth_year,
         plan_age=plan_age,
         service=service,
-        points=plan_age + service,
+        points=points,
         hired=year_roster.hired,
+        match_band=None if match.basis == "deferral" else match_band(match, service, points),
     )
 
 
@@ -322,10 +326,12 @@ def _enroll_and_escalate(
 
 def _share_of_period(facts: _PlanFacts, start: np.ndarray, end: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """For `rows`, the share of the days employed in the year that fall in [start, end); 0 elsewhere."""
-    employed = (facts.last_day - facts.first_day) // DAY + 1
-    inside = (np.minimum(end, facts.last_day + DAY) - np.maximum(start, facts.first_day)) // DAY
-    share = np.clip(inside / np.maximum(employed, 1), 0.0, 1.0)
-    share[~rows] = 0.0
+    at = np.flatnonzero(rows)
+    first, last = facts.first_day[at], facts.last_day[at]
+    employed = (last - first) // DAY + 1
+    inside = (np.minimum(end[at], last + DAY) - np.maximum(start[at], first)) // DAY
+    share = np.zeros(len(rows))
+    share[at] = np.clip(inside / np.maximum(employed, 1), 0.0, 1.0)
     return share
 
 
@@ -333,9 +339,7 @@ def _match_ceiling(config: SimulationConfig, facts: _PlanFacts, rows: int) -> np
     """The deferral earning each employee's whole match, when a rule aims at it (else None)."""
     if config.voluntary.match_magnet_probability == 0 and not config.match_response.enabled:
         return None
-    match = config.employer_match
-    band = None if match.basis == "deferral" else match_band(match, facts.service, facts.points)
-    return match_ceiling(match, band, rows)
+    return match_ceiling(config.employer_match, facts.match_band, rows)
 
 
 def _voluntary_rates(
@@ -459,6 +463,7 @@ def _contribute(
         hired=facts.hired,
         earlier_rate=deferrals.earlier_rate,
         earlier_share=deferrals.earlier_share,
+        band=facts.match_band,
     )
 
 

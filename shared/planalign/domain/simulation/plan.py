@@ -267,6 +267,7 @@ def compute_contributions(
     hired: np.ndarray | None = None,
     earlier_rate: np.ndarray | None = None,
     earlier_share: np.ndarray | None = None,
+    band: np.ndarray | None = None,
 ) -> Contributions:
     """A year's contributions of each employee.
 
@@ -274,7 +275,8 @@ def compute_contributions(
     share of the employed period was deferred at `earlier_rate` (before an escalation's day, or until an
     opt-out), the rest at `deferral_rate`. Match and core are on prorated pay capped at 401(a)(17), for
     those their eligibility rules admit (`service` in whole years, `points` = age + service, `plan_age`
-    the age for age bands, `hired` this year; zero and not hired when None). Over 415(c) the excess
+    the age for age bands, `hired` this year; zero and not hired when None; `band` each one's match
+    band, found from service and points when None). Over 415(c) the excess
     comes off core, then match, then the deferral. A leaver keeps only the `vested` fraction of the
     year's employer money (the rest is forfeited to the employer).
     """
@@ -301,14 +303,18 @@ def compute_contributions(
     match_eligible = employer_eligible(
         match_settings, hours=annual_hours, service=service, hired=hired, leaving=leaving
     )
-    band = None if match_settings.basis == "deferral" else match_band(match_settings, service, points)
+    if band is None and match_settings.basis != "deferral":
+        band = match_band(match_settings, service, points)
     match = scheduled_match_fraction(match_settings, rate, band)
     deferring = rate > 0
     if split:
         assert earlier_share is not None
-        match *= 1 - earlier_share
-        match += scheduled_match_fraction(match_settings, before, band) * earlier_share
-        deferring |= (before > 0) & (earlier_share > 0)
+        # The part of the year at the earlier rate, for those who had one.
+        part = np.flatnonzero(earlier_share > 0)
+        share = earlier_share[part]
+        earlier = scheduled_match_fraction(match_settings, before[part], None if band is None else band[part])
+        match[part] = match[part] * (1 - share) + earlier * share
+        deferring[part] |= before[part] > 0
     match *= plan_pay
     match[~(deferring & match_eligible)] = 0.0
     core_settings = config.core_contribution
@@ -345,9 +351,10 @@ def compute_contributions(
         amount -= cut
         excess -= cut
     if rounding:
-        # Never above the unvested cents, which the limits were checked on.
-        match = np.minimum(round_to_cents(match * vested), match)
-        core = np.minimum(round_to_cents(core * vested), core)
+        # Leavers keep the vested cents, never above the unvested ones the limits were checked on.
+        partly = np.flatnonzero(vested < 1)
+        match[partly] = np.minimum(round_to_cents(match[partly] * vested[partly]), match[partly])
+        core[partly] = np.minimum(round_to_cents(core[partly] * vested[partly]), core[partly])
     else:
         match *= vested
         core *= vested

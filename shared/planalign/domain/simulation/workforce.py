@@ -347,16 +347,17 @@ def _promoted_by_hazard(
     chance *= hazard.base_rate * hazard.rate_multiplier
     chance *= np.maximum(0.0, 1 - hazard.level_dampener_factor * (roster.level - 1))
     np.minimum(chance, 1.0, out=chance)
-    chance[~(experienced & (roster.level < top) & (service >= 1) & (age < PROMOTION_AGE_LIMIT))] = 0.0
-    u = draw_uniform(seed, roster.id_hash, year, DrawKind.PROMOTION)
-    with np.errstate(divide="ignore"):
-        key = -np.log1p(-u) / chance
+    candidates = experienced & (roster.level < top) & (service >= 1) & (age < PROMOTION_AGE_LIMIT)
+    rows = np.flatnonzero(candidates & (chance > 0))
+    chance = chance[rows]
+    key = -np.log1p(-draw_uniform(seed, roster.id_hash[rows], year, DrawKind.PROMOTION)) / chance
+    levels = roster.level[rows]
     chosen = np.zeros(len(roster), dtype=bool)
     for level in range(1, top):
-        members = np.flatnonzero((roster.level == level) & (chance > 0))
+        members = np.flatnonzero(levels == level)
         count = min(round_half_up(exact(float(chance[members].sum()))), len(members))
         if count > 0:
-            chosen[members[np.argpartition(key[members], count - 1)[:count]]] = True
+            chosen[rows[members[np.argpartition(key[members], count - 1)[:count]]]] = True
     return chosen
 
 

@@ -200,16 +200,25 @@ class Store:
         self._call("delete_item", Key={"pk": f"{kind}#{item_id}", "sk": ITEM_SK})
 
     def list_page(
-        self, list_key: str, *, limit: int | None = 50, cursor: str | None = None, newest_first: bool = True
+        self,
+        list_key: str,
+        *,
+        limit: int | None = 50,
+        cursor: str | None = None,
+        newest_first: bool = True,
+        attributes: Sequence[str] = (),
     ) -> tuple[list[dict[str, Any]], str | None]:
         """One page of a list (`gsi1pk`), and the cursor of the next page if more remain; with no
-        limit, the whole list from the cursor on."""
+        limit, the whole list from the cursor on. Only the named `attributes` when given (a run item
+        holds its configs: reading a list of runs for their ids and statuses should not fetch those)."""
         from boto3.dynamodb.conditions import Key
 
         if limit is None:
             items: list[dict[str, Any]] = []
             while True:
-                page, cursor = self.list_page(list_key, limit=200, cursor=cursor, newest_first=newest_first)
+                page, cursor = self.list_page(
+                    list_key, limit=200, cursor=cursor, newest_first=newest_first, attributes=attributes
+                )
                 items.extend(page)
                 if cursor is None:
                     return items, None
@@ -220,6 +229,9 @@ class Store:
             "ScanIndexForward": not newest_first,
             "Limit": limit,
         }
+        if attributes:
+            kwargs["ProjectionExpression"] = ", ".join(f"#a{i}" for i in range(len(attributes)))
+            kwargs["ExpressionAttributeNames"] = {f"#a{i}": name for i, name in enumerate(attributes)}
         if cursor:
             kwargs["ExclusiveStartKey"] = _list_position(decode_cursor(cursor), list_key)
         response = self._call("query", **kwargs)

@@ -328,12 +328,15 @@ def newest_completed_run(store: Store, scenario_id: str) -> dict[str, Any] | Non
 
 
 def _newest_run(store: Store, scenario_id: str, *, completed: bool = False) -> dict[str, Any] | None:
+    """The scenario's newest run (that completed): found on ids and statuses, then read whole."""
     cursor: str | None = None
     while True:
-        page, cursor = store.list_page(f"SC#{scenario_id}#RUN", limit=10, cursor=cursor)
+        page, cursor = store.list_page(
+            f"SC#{scenario_id}#RUN", limit=25, cursor=cursor, attributes=("id", "status")
+        )
         for run in page:
             if not completed or run["status"] == run_status.COMPLETED:
-                return run
+                return _find_run(store, run["id"])
         if cursor is None:
             return None
 

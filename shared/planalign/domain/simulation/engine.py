@@ -95,6 +95,7 @@ class _YearRoster:
     hired: np.ndarray  # bool: hired this year
     leaving: np.ndarray  # bool: terminated this year
     termination_date: np.ndarray  # NaT for those still employed at Dec 31
+    service: np.ndarray  # whole years, as simulation.md's plan-design conventions count them
     events: list[EventBlock]
 
 
@@ -124,14 +125,17 @@ def _move_workforce(
     events = [EventBlock("hire", hires.index, hires.hire_date, new_value=hires.pay)]
 
     jan1 = year_start(year)
-    promoted, pay_before = promote(roster, ~hired, level_mix, year, seed, config)
+    service = plan_service(roster.hire_date, roster.hire_year, year, config.simulation.start_year)
+    promoted, pay_before = promote(roster, ~hired, level_mix, service, year, seed, config)
     events.append(EventBlock("promotion", roster.index[promoted], jan1, pay_before, roster.pay[promoted]))
     raise_factor = 1 + config.compensation.merit_budget + config.compensation.cola_rate
     if raise_factor != 1:
         pay_before = roster.pay[~hired]
         roster.pay[~hired] = pay_before * raise_factor
         events.append(EventBlock("raise", workforce.index, jan1, pay_before, roster.pay[~hired]))
-    return _YearRoster(roster, hired, leaving, termination_dates(roster, leaving, year, seed), events)
+    return _YearRoster(
+        roster, hired, leaving, termination_dates(roster, leaving, year, seed), service, events
+    )
 
 
 def _run_plan_year(
@@ -162,7 +166,7 @@ def _plan_facts(year_roster: _YearRoster, year: int, config: SimulationConfig) -
     roster = year_roster.roster
     last_day = np.where(year_roster.leaving, year_roster.termination_date, year_end(year))
     plan_age = (year - 1 - roster.birth_year).astype(np.int16)
-    service = plan_service(roster.hire_date, roster.hire_year, year, config.simulation.start_year)
+    service = year_roster.service
     points = plan_age + service
     match = config.employer_match
     return _PlanFacts(
@@ -284,24 +288,27 @@ def _enroll_and_escalate(
     joining = auto_enrolled | voluntary
     roster.enrollment_year[joining] = year
     roster.auto_enrollment_decided |= auto_enrolled | opted_out
+    joiners = np.flatnonzero(joining)
     events.append(
         EventBlock(
             "enrollment",
-            roster.index[joining],
-            np.where(auto_enrolled, enrollment_day, plan_day)[joining],
+            roster.index[joiners],
+            np.where(auto_enrolled[joiners], enrollment_day[joiners], plan_day[joiners]),
             0.0,
-            roster.deferral_rate[joining],
+            roster.deferral_rate[joiners],
         )
     )
-    earlier_rate, earlier_share, opt_out_day = None, None, enrollment_day
+    earlier_rate, earlier_share = None, None
+    leavers = np.flatnonzero(opted_out)
+    opt_out_day = enrollment_day[leavers]
     if auto.opt_out_grace_days is not None:
         # Until the opt-out, the default rate is deferred.
         opt_out_day = np.minimum(
-            enrollment_day + np.timedelta64(auto.opt_out_grace_days, "D"), facts.last_day
+            opt_out_day + np.timedelta64(auto.opt_out_grace_days, "D"), facts.last_day[leavers]
         )
         earlier_rate = np.where(opted_out, default_rate, 0.0)
-        earlier_share = _share_of_period(facts, enrollment_day, opt_out_day + DAY, opted_out)
-    events.append(EventBlock("opt_out", roster.index[opted_out], opt_out_day[opted_out], default_rate, 0.0))
+        earlier_share = _share_of_period(facts, leavers, enrollment_day[leavers], opt_out_day + DAY)
+    events.append(EventBlock("opt_out", roster.index[leavers], opt_out_day, default_rate, 0.0))
 
     escalated, new_rate, escalation_day = _escalations(roster, facts, plan_day, year, config)
     events.append(
@@ -318,19 +325,20 @@ def _enroll_and_escalate(
         earlier_rate = np.where(
             escalated, roster.deferral_rate, 0.0 if earlier_rate is None else earlier_rate
         )
-        before = _share_of_period(facts, facts.first_day, escalation_day, escalated)
+        raised = np.flatnonzero(escalated)
+        before = _share_of_period(facts, raised, facts.first_day[raised], escalation_day[raised])
         earlier_share = before if earlier_share is None else np.where(escalated, before, earlier_share)
     roster.deferral_rate[escalated] = new_rate
     return _Deferrals(events, earlier_rate, earlier_share)
 
 
-def _share_of_period(facts: _PlanFacts, start: np.ndarray, end: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """For `rows`, the share of the days employed in the year that fall in [start, end); 0 elsewhere."""
-    at = np.flatnonzero(rows)
+def _share_of_period(facts: _PlanFacts, at: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """For the rows `at`, the share of the days employed in the year that fall in [start, end) (given
+    for those rows); 0 elsewhere."""
     first, last = facts.first_day[at], facts.last_day[at]
     employed = (last - first) // DAY + 1
-    inside = (np.minimum(end[at], last + DAY) - np.maximum(start[at], first)) // DAY
-    share = np.zeros(len(rows))
+    inside = (np.minimum(end, last + DAY) - np.maximum(start, first)) // DAY
+    share = np.zeros(len(facts.last_day))
     share[at] = np.clip(inside / np.maximum(employed, 1), 0.0, 1.0)
     return share
 
@@ -374,24 +382,23 @@ def _respond_to_match(
     """The first year's match response of the census participants, applied on Jan 1."""
     assert ceiling is not None
     limits = YearLimits.for_year(config.irs_limits, year, config.simulation.start_year)
+    rows = np.flatnonzero(facts.eligible & (roster.deferral_rate > 0) & ~facts.hired)
+    before = roster.deferral_rate[rows]
     changed, new_rate = respond_to_match(
         config=config,
         seed=seed,
         year=year,
-        id_hash=roster.id_hash,
-        deferral_rate=roster.deferral_rate,
-        responding=facts.eligible & (roster.deferral_rate > 0) & ~facts.hired,
-        ceiling=ceiling,
-        most_by_402g=limits.deferral / np.maximum(roster.pay, 1.0),
+        id_hash=roster.id_hash[rows],
+        deferral_rate=before,
+        responding=np.ones(len(rows), dtype=bool),
+        ceiling=ceiling[rows],
+        most_by_402g=limits.deferral / np.maximum(roster.pay[rows], 1.0),
     )
+    rows = rows[changed]
     block = EventBlock(
-        "deferral_match_response",
-        roster.index[changed],
-        year_start(year),
-        roster.deferral_rate[changed],
-        new_rate,
+        "deferral_match_response", roster.index[rows], year_start(year), before[changed], new_rate
     )
-    roster.deferral_rate[changed] = new_rate
+    roster.deferral_rate[rows] = new_rate
     return block
 
 

@@ -298,6 +298,7 @@ def promote(
     roster: Workforce,
     experienced: np.ndarray,
     level_mix: np.ndarray,
+    service: np.ndarray,
     year: int,
     seed: int,
     config: SimulationConfig,
@@ -305,11 +306,12 @@ def promote(
     """Promote, in place, the experienced employees below the top level: round(N_level x rate) of each
     level by hash rank, or (promotion_hazard) round(the level's sum of chances) drawn in proportion to
     the chances; level + 1 and a raise of promotion_raise +/- promotion_raise_spread (uniform, at most
-    30%, never taking pay above 500,000). Returns (rows promoted, their pay before)."""
+    30%, never taking pay above 500,000); `service` is plan_service's. Returns (rows promoted, their pay
+    before)."""
     comp = config.compensation
     top = len(config.job_levels)
     if comp.promotion_hazard is not None:
-        chosen = _promoted_by_hazard(roster, experienced, comp.promotion_hazard, top, year, seed, config)
+        chosen = _promoted_by_hazard(roster, experienced, comp.promotion_hazard, top, service, year, seed)
     else:
         counts = np.array(
             [
@@ -335,23 +337,24 @@ def _promoted_by_hazard(
     experienced: np.ndarray,
     hazard: PromotionHazard,
     top: int,
+    service: np.ndarray,
     year: int,
     seed: int,
-    config: SimulationConfig,
 ) -> np.ndarray:
     """The mask of those promoted by PromotionHazard: per level, round(the sum of the chances), drawn
     without replacement in proportion to the chances (the smallest -ln(1 - u) / chance)."""
     age = year - 1 - roster.birth_year
-    service = plan_service(roster.hire_date, roster.hire_year, year, config.simulation.start_year)
-    chance = _multipliers(age, hazard.age_multipliers) * _multipliers(service, hazard.tenure_multipliers)
-    chance *= hazard.base_rate * hazard.rate_multiplier
-    chance *= np.maximum(0.0, 1 - hazard.level_dampener_factor * (roster.level - 1))
-    np.minimum(chance, 1.0, out=chance)
-    candidates = experienced & (roster.level < top) & (service >= 1) & (age < PROMOTION_AGE_LIMIT)
-    rows = np.flatnonzero(candidates & (chance > 0))
-    chance = chance[rows]
-    key = -np.log1p(-draw_uniform(seed, roster.id_hash[rows], year, DrawKind.PROMOTION)) / chance
+    rows = np.flatnonzero(experienced & (roster.level < top) & (service >= 1) & (age < PROMOTION_AGE_LIMIT))
+    chance = _multipliers(age[rows], hazard.age_multipliers) * _multipliers(
+        service[rows], hazard.tenure_multipliers
+    )
     levels = roster.level[rows]
+    chance *= hazard.base_rate * hazard.rate_multiplier
+    chance *= np.maximum(0.0, 1 - hazard.level_dampener_factor * (levels - 1))
+    np.minimum(chance, 1.0, out=chance)
+    some = chance > 0
+    rows, chance, levels = rows[some], chance[some], levels[some]
+    key = -np.log1p(-draw_uniform(seed, roster.id_hash[rows], year, DrawKind.PROMOTION)) / chance
     chosen = np.zeros(len(roster), dtype=bool)
     for level in range(1, top):
         members = np.flatnonzero(levels == level)

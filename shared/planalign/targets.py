@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 ENDPOINT_FILE = "endpoint.json"
-LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
 class TargetNotFound(Exception):
@@ -22,6 +21,8 @@ class Target:
     outputs: dict[str, str]  # output name -> value, as the template's Outputs name them
     region: str
     endpoint_url: str | None = None  # the local moto; None in AWS
+    # The local stack's key (its endpoints refuse any other): aws_access_key_id, aws_secret_access_key.
+    credentials: dict[str, str] | None = None
 
     def output(self, name: str) -> str:
         value = self.outputs.get(name)
@@ -35,7 +36,7 @@ class Target:
         if self.endpoint_url is None:
             return boto3.client(service, region_name=self.region)  # type: ignore[call-overload]
         return boto3.client(  # type: ignore[call-overload]
-            service, region_name=self.region, endpoint_url=self.endpoint_url, **LOCAL_CREDENTIALS
+            service, region_name=self.region, endpoint_url=self.endpoint_url, **(self.credentials or {})
         )
 
     def table(self) -> Any:
@@ -43,15 +44,26 @@ class Target:
 
         extra: dict[str, Any] = {}
         if self.endpoint_url is not None:
-            extra = {"endpoint_url": self.endpoint_url, **LOCAL_CREDENTIALS}
+            extra = {"endpoint_url": self.endpoint_url, **(self.credentials or {})}
         return boto3.resource("dynamodb", region_name=self.region, **extra).Table(self.output("TableName"))
 
 
-def write_local_endpoint(data_dir: Path, endpoint_url: str, region: str, outputs: dict[str, str]) -> Path:
-    """What `planalign local` writes at start (and removes at stop) for the commands to find it."""
+def write_local_endpoint(
+    data_dir: Path, endpoint_url: str, region: str, outputs: dict[str, str], credentials: dict[str, str]
+) -> Path:
+    """What `planalign local` writes at start (and removes at stop) for the commands to find it;
+    only its owner may read it (it holds the stack's key)."""
     path = data_dir / ENDPOINT_FILE
     data_dir.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"endpoint_url": endpoint_url, "region": region, "outputs": outputs}))
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    document = {
+        "endpoint_url": endpoint_url,
+        "region": region,
+        "outputs": outputs,
+        "credentials": credentials,
+    }
+    path.write_text(json.dumps(document))
     return path
 
 
@@ -63,7 +75,13 @@ def local_target(data_dir: Path) -> Target:
         raise TargetNotFound(
             f"no running `planalign local` with --data-dir {data_dir} (no {path}); start one, or give --stack-name"
         ) from None
-    return Target(f"planalign local ({data_dir})", found["outputs"], found["region"], found["endpoint_url"])
+    return Target(
+        f"planalign local ({data_dir})",
+        found["outputs"],
+        found["region"],
+        found["endpoint_url"],
+        found.get("credentials"),
+    )
 
 
 def stack_target(stack_name: str, region: str | None = None) -> Target:

@@ -1,5 +1,7 @@
-"""`planalign local` keeps workspaces, runs and artifacts across a stop and a restart."""
+"""`planalign local` keeps workspaces, runs and artifacts across a stop and a restart, and everything
+it answered 2xx for across a kill -9."""
 
+import json
 import os
 import signal
 import subprocess
@@ -8,9 +10,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import boto3
 import httpx
 import pytest
 from planalign.local.stack import free_port
+from planalign.targets import ENDPOINT_FILE
 
 from tests.integration.conftest import (
     latest_run_id,
@@ -25,7 +29,10 @@ pytestmark = pytest.mark.integration
 
 
 @contextmanager
-def planalign_local(data_dir: Path, port: int) -> Iterator[httpx.Client]:
+def planalign_local_process(
+    data_dir: Path, port: int
+) -> Iterator[tuple[subprocess.Popen[str], httpx.Client]]:
+    """`planalign local` in a process of its own; stopped with Ctrl-C at the end unless killed."""
     env = {**os.environ, "PLANALIGN_API_TOKENS": "tenant-r:token-r"}
     process = subprocess.Popen(
         [sys.executable, "-m", "planalign.cli", "local", "--port", str(port), "--data-dir", str(data_dir)],
@@ -38,12 +45,26 @@ def planalign_local(data_dir: Path, port: int) -> Iterator[httpx.Client]:
         base_url=f"http://127.0.0.1:{port}", headers={"Authorization": "Bearer token-r"}, timeout=30
     )
     try:
-        wait_for(lambda: _healthy(client), timeout=60)
-        yield client
+        wait_for(lambda: _healthy(client), timeout=90)
+        yield process, client
     finally:
-        process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=60)
-        assert process.returncode == 0, output
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            output, _ = process.communicate(timeout=60)
+            assert process.returncode == 0, output
+        else:
+            process.communicate(timeout=60)
+
+
+@contextmanager
+def planalign_local(data_dir: Path, port: int) -> Iterator[httpx.Client]:
+    with planalign_local_process(data_dir, port) as (_, client):
+        yield client
+
+
+def kill_9(process: subprocess.Popen[str]) -> None:
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
 
 
 def _healthy(client: httpx.Client) -> bool:
@@ -73,3 +94,63 @@ def test_restart_keeps_workspaces_runs_and_artifacts(tmp_path: Path, small_censu
         assert httpx.get(export.headers["location"]).content.startswith(b"simulation_year")
         datasets = api.get(f"/api/workspaces/{workspace_id}/datasets").json()
         assert datasets[0]["status"] == "imported"
+
+
+def test_kill_9_right_after_a_2xx_loses_nothing_that_was_answered(
+    tmp_path: Path, small_census: bytes
+) -> None:
+    """The periodic flush lost everything of the last 5-14 s; the journal is fsynced before each answer."""
+    data_dir = tmp_path / "data"
+    with planalign_local_process(data_dir, free_port()) as (process, api):
+        workspace_id = make_workspace(api, name="answered")
+        scenario_id = make_scenario(api, workspace_id, config_overrides={"simulation": {"end_year": 2025}})
+        assert upload(api, workspace_id, small_census, run_scenarios=[scenario_id]).status_code == 204
+        renamed = api.put(f"/api/workspaces/{workspace_id}", json={"name": "renamed"})
+        assert renamed.status_code == 200, renamed.text
+        kill_9(process)  # no Ctrl-C, no flush: at once after the last answer
+
+    with planalign_local(data_dir, free_port()) as api:
+        assert api.get(f"/api/workspaces/{workspace_id}").json()["name"] == "renamed"
+        assert [s["id"] for s in api.get(f"/api/workspaces/{workspace_id}/scenarios").json()] == [scenario_id]
+        datasets = api.get(f"/api/workspaces/{workspace_id}/datasets").json()
+        assert len(datasets) == 1, datasets  # the upload's object and the dataset it made are kept
+        # The import and the run were cut off (or had finished): none stays in progress.
+        assert datasets[0]["status"] in ("imported", "failed"), datasets
+        if datasets[0]["status"] == "failed":
+            assert datasets[0]["error"].startswith("interrupted"), datasets
+        run = wait_terminal(api, latest_run_id(api, scenario_id), timeout=30)
+        assert run["status"] in ("completed", "failed"), run
+
+
+def test_a_dataset_left_importing_by_a_crash_fails_with_the_reason_after_a_restart(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    with planalign_local_process(data_dir, free_port()) as (process, api):
+        workspace_id = make_workspace(api, name="import cut off")
+        endpoint = json.loads((data_dir / ENDPOINT_FILE).read_text())
+        table = boto3.resource(
+            "dynamodb",
+            endpoint_url=endpoint["endpoint_url"],
+            region_name=endpoint["region"],
+            **endpoint["credentials"],
+        ).Table(endpoint["outputs"]["TableName"])
+        # What an upload's trigger writes before the import execution starts.
+        table.put_item(
+            Item={
+                "pk": "DS#ds_cut",
+                "sk": "A",
+                "id": "ds_cut",
+                "tenant_id": "tenant-r",
+                "workspace_id": workspace_id,
+                "filename": "census.csv",
+                "status": "importing",
+                "created_at": "2026-11-30T00:00:00Z",
+                "gsi1pk": f"WS#{workspace_id}#DS",
+                "gsi1sk": "ds_cut",
+            }
+        )
+        kill_9(process)
+
+    with planalign_local(data_dir, free_port()) as api:
+        dataset = api.get(f"/api/workspaces/{workspace_id}/datasets/ds_cut").json()
+        assert dataset["status"] == "failed", dataset
+        assert dataset["error"] == "interrupted: the local stack stopped while the import was in progress"

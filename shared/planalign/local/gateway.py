@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from planalign.local.auth import SESSION_COOKIE, LocalAuth, request_credential
 from planalign.local.lambda_runner import LambdaError, LambdaRunner
+from planalign.local.signatures import SignatureRefused, SignedRequest, Signer
 from planalign.local.template import ACCOUNT_ID, Route
 
 TEXT_TYPES = ("application/json", "text/", "application/xml", "application/x-www-form-urlencoded")
@@ -236,12 +237,14 @@ def studio_socket_query(path: str, query: dict[str, str], cookies: dict[str, str
 
 class WebSocketGateway:
     """The WebSocket side: `$connect`/`$disconnect`/action routes invoke their functions, and
-    `/@connections/{id}` delivers to a socket (410 once it is closed), as API Gateway does."""
+    `/@connections/{id}` delivers to a socket (410 once it is closed), as API Gateway does. As in AWS
+    (IAM on the management API), a `@connections` call must be SigV4-signed with the stack's key."""
 
-    def __init__(self, routes: dict[str, str], runner: LambdaRunner, auth: LocalAuth) -> None:
+    def __init__(self, routes: dict[str, str], runner: LambdaRunner, auth: LocalAuth, signer: Signer) -> None:
         self.routes = routes
         self.runner = runner
         self.auth = auth
+        self.signer = signer
         self.sockets: dict[str, Any] = {}
 
     def _event(
@@ -339,6 +342,10 @@ class WebSocketGateway:
             message = await receive()
             body += message.get("body", b"")
             more = message.get("more_body", False)
+        refused = self._refusal(scope, body)
+        if refused is not None:
+            await _answer(send, 403, refused, [(b"x-amzn-errortype", b"AccessDeniedException")])
+            return
         websocket = self.sockets.get(connection_id)
         if websocket is None:
             await _answer(send, 410, b'{"message": "Gone"}', [(b"x-amzn-errortype", b"GoneException")])
@@ -360,6 +367,27 @@ class WebSocketGateway:
                 await _answer(send, 410, b'{"message": "Gone"}', [(b"x-amzn-errortype", b"GoneException")])
                 return
             await _answer(send, 200, b"")
+
+    def _refusal(self, scope: Scope, body: bytes) -> bytes | None:
+        """The 403 body for a call that is not signed with the stack's key for execute-api."""
+        headers = {
+            name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]
+        }
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        request = SignedRequest(
+            scope["method"],
+            raw_path.decode("latin-1"),
+            scope.get("query_string", b"").decode("latin-1"),
+            headers,
+            body,
+        )
+        try:
+            if self.signer.check(request) == "execute-api":
+                return None
+            message = "the request is signed for another service than execute-api"
+        except SignatureRefused as refused:
+            message = refused.message
+        return json.dumps({"message": message}).encode()
 
     def routes_for_app(self) -> list[Any]:
         from starlette.routing import WebSocketRoute

@@ -14,11 +14,13 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from planalign.local import moto_items
 from planalign.local.auth import LOOPBACK_HOSTS, LocalAuth, LocalAuthorizer
 from planalign.local.gateway import HttpGateway, WebSocketGateway, build_app
 from planalign.local.lambda_runner import LambdaRunner
-from planalign.local.moto_backend import MotoServer
-from planalign.local.persistence import DataDir
+from planalign.local.moto_backend import MotoServer, observe_objects, reset_moto
+from planalign.local.persistence import Journal, State
+from planalign.local.signatures import Signer
 from planalign.local.streams import StreamDelivery
 from planalign.local.template import ACCOUNT_ID, REGION, LocalTemplate, load_template
 from planalign.targets import ENDPOINT_FILE, write_local_endpoint
@@ -26,7 +28,10 @@ from planalign.targets import ENDPOINT_FILE, write_local_endpoint
 logger = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 LOCAL_STAGE = "local"
-FLUSH_SECONDS = 5.0
+ACCESS_KEY_ID = "testing"
+# The secret of the stack's key: one per process, so that clients made before a stack restarted in
+# this process (moto's own, a test's) still sign right.
+SECRET_ACCESS_KEY = secrets.token_urlsafe(30)
 EXECUTION_POLL_SECONDS = 0.25
 OPEN_TENANT = "local"  # the one tenant of `planalign local --no-auth`
 
@@ -63,7 +68,7 @@ class LocalStack:
     ) -> None:
         self.root = root
         self.parameters = {"StageName": LOCAL_STAGE, **(parameters or {})}
-        self.data = DataDir(data_dir) if data_dir else None
+        self.journal = Journal(data_dir) if data_dir else None
         self.host = host
         self.port = port or free_port(host)
         env_tokens = os.environ.get("PLANALIGN_API_TOKENS", "")
@@ -77,7 +82,9 @@ class LocalStack:
         )
         self.auth = LocalAuth(self.tokens, OPEN_TENANT if no_auth else None)
         self.studio_dir = studio_dir
-        self.moto = MotoServer(host, free_port(host))
+        # The key the stack's functions and clients sign with; its endpoints refuse every other.
+        self.signer = Signer(ACCESS_KEY_ID, SECRET_ACCESS_KEY)
+        self.moto = MotoServer(host, free_port(host), self.signer, self.journal)
         self.template: LocalTemplate | None = None
         self.runner: LambdaRunner | None = None
         self._server: Any = None
@@ -139,23 +146,33 @@ class LocalStack:
         self.runner = LambdaRunner(self.template.functions)
         self.runner.install_moto_patch()
         streams = StreamDelivery()
-        streams.install()
+        if self.journal is None:
+            moto_items.observe_changes([streams.record])
+            observe_objects([])
+        else:
+            moto_items.observe_changes([self.journal.item_changed, streams.record])
+            observe_objects([self.journal.object_changed])
         self._spawn(lambda: streams.run(self._stopping), "streams")
         self._provision()
-        if self.data is not None:
-            self.data.restore(self.client("dynamodb"), self.client("s3"), self.table_name, self.bucket_name)
-            self._fail_interrupted_runs()
+        if self.journal is not None:
+            state = self.journal.load(self.table_name, self.bucket_name)
+            self._restore(state)
+            self.journal.open(state)
+            self._fail_interrupted_work(state)
         self._subscribe_triggers()
         self._start_gateway()
-        if self.data is not None:
+        if self.journal is not None:
             # `planalign tokens` and other commands find this stack's table through it.
             write_local_endpoint(
-                self.data.root,
+                self.journal.root,
                 self.aws_endpoint,
                 REGION,
                 {"TableName": self.table_name, "BucketName": self.bucket_name, "ApiUrl": self.api_url},
+                {
+                    "aws_access_key_id": self.signer.access_key,
+                    "aws_secret_access_key": self.signer.secret_key,
+                },
             )
-            self._spawn(self._flush_loop, "flush")
         if self.template.execution_watchers:
             self._spawn(self._watch_executions, "executions")
         return self
@@ -166,19 +183,15 @@ class LocalStack:
             self._server.should_exit = True
         for thread in self._threads:
             thread.join(timeout=10)
-        self.save()
-        if self.data is not None:
-            (self.data.root / ENDPOINT_FILE).unlink(missing_ok=True)
+        self.moto.stop()
+        if self.journal is not None:
+            self.journal.close()
+            (self.journal.root / ENDPOINT_FILE).unlink(missing_ok=True)
         # moto's backends are module state: reset them so a stack started later in this process
         # begins as empty as a fresh `planalign local`.
-        import urllib.request
-
-        urllib.request.urlopen(urllib.request.Request(f"{self.aws_endpoint}/moto-api/reset", method="POST"))
-        self.moto.stop()
-
-    def save(self) -> None:
-        if self.data is not None:
-            self.data.save(self.client("dynamodb"), self.client("s3"), self.table_name, self.bucket_name)
+        moto_items.observe_changes([])
+        observe_objects([])
+        reset_moto()
 
     def __enter__(self) -> "LocalStack":
         return self.start()
@@ -191,8 +204,8 @@ class LocalStack:
         os.environ.update(
             {
                 "AWS_ENDPOINT_URL": self.aws_endpoint,
-                "AWS_ACCESS_KEY_ID": "testing",
-                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_ACCESS_KEY_ID": self.signer.access_key,
+                "AWS_SECRET_ACCESS_KEY": self.signer.secret_key,
                 "AWS_SESSION_TOKEN": "testing",
                 "AWS_DEFAULT_REGION": REGION,
                 "AWS_REGION": REGION,
@@ -200,11 +213,15 @@ class LocalStack:
                 "MOTO_HOST": self.host,
             }
         )
+        import boto3
+
+        from planalign.adapters import push
         from planalign.adapters.clients import aws_client, dynamodb_table
         from planalign.settings import get_settings
 
-        # Clients and settings are per container; a new stack is a new container.
-        for cached in (aws_client, dynamodb_table, get_settings):
+        # Clients, credentials and settings are per container; a new stack is a new container.
+        boto3.DEFAULT_SESSION = None
+        for cached in (aws_client, dynamodb_table, get_settings, push._credentials):
             cached.cache_clear()
 
     @staticmethod
@@ -321,32 +338,47 @@ class LocalStack:
             except Exception:
                 logger.exception("watching executions failed")
 
-    def _fail_interrupted_runs(self) -> None:
-        """Executions do not survive a restart (moto keeps none): their runs end failed, saying why."""
+    def _restore(self, state: State) -> None:
+        """Put what the data dir holds into moto, in-process: no stream records, no notifications
+        (they were delivered when it was first written), nothing journaled again."""
+        from moto.dynamodb.models import dynamodb_backends
+        from moto.s3.models import s3_backends
+
+        assert self.journal is not None
+        tables = dynamodb_backends[ACCOUNT_ID][REGION]
+        for (name, _), item in state.items.items():
+            if item is not None:
+                table = tables.get_table(name)
+                shard, table.stream_shard = table.stream_shard, None
+                try:
+                    table.put_item(item)
+                finally:
+                    table.stream_shard = shard
+        buckets = s3_backends[ACCOUNT_ID]["global"]
+        for (bucket, key), obj in state.objects.items():
+            if obj is not None:
+                path = self.journal.root / obj["file"]
+                if not path.exists():
+                    logger.error("the local stack's data dir lost %s (object %s)", path, key)
+                    continue
+                fake_key = buckets.put_object(bucket, key, path.read_bytes(), disable_notification=True)
+                fake_key.set_metadata(obj.get("metadata") or {})
+
+    def _fail_interrupted_work(self, state: State) -> None:
+        """Executions do not survive a restart (moto keeps none): the runs they were running and the
+        datasets they were importing end failed, saying why."""
         from planalign.adapters.store import Store
         from planalign.services.runs import finish_run
 
         store = Store()
-        for page in (
-            self.client("dynamodb")
-            .get_paginator("scan")
-            .paginate(
-                TableName=self.table_name,
-                FilterExpression="begins_with(pk, :run) AND #s IN (:q, :r)",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={
-                    ":run": {"S": "RUN#"},
-                    ":q": {"S": "pending"},
-                    ":r": {"S": "running"},
-                },
-            )
-        ):
-            for item in page.get("Items", []):
-                finish_run(
-                    store,
-                    item["id"]["S"],
-                    "failed",
-                    {"error_message": "interrupted: the local stack stopped while the run was in progress"},
+        reason = "interrupted: the local stack stopped while the {} was in progress"
+        for item in (i for i in state.items.values() if i is not None):
+            pk, status = item.get("pk", {}).get("S", ""), item.get("status", {}).get("S")
+            if pk.startswith("RUN#") and status in ("pending", "running"):
+                finish_run(store, pk.removeprefix("RUN#"), "failed", {"error_message": reason.format("run")})
+            elif pk.startswith("DS#") and status == "importing":
+                store.update(
+                    "DS", pk.removeprefix("DS#"), {"status": "failed", "error": reason.format("import")}
                 )
 
     def _start_gateway(self) -> None:
@@ -359,7 +391,7 @@ class LocalStack:
         )
         self.auth = LocalAuth(self.auth.tokens, self.auth.open_tenant, None if self.no_auth else authorizer)
         http = HttpGateway(self.template.routes, self.runner, self.auth, self.studio_dir)
-        websocket = WebSocketGateway(self.template.websocket_routes, self.runner, self.auth)
+        websocket = WebSocketGateway(self.template.websocket_routes, self.runner, self.auth, self.signer)
         config = uvicorn.Config(
             build_app(http, websocket),
             host=self.host,
@@ -376,13 +408,6 @@ class LocalStack:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the local gateway did not start on {self.host}:{self.port}")
             time.sleep(0.02)
-
-    def _flush_loop(self) -> None:
-        while not self._stopping.wait(FLUSH_SECONDS):
-            try:
-                self.save()
-            except Exception:
-                logger.exception("saving the local stack's data failed")
 
     def _spawn(self, target: Any, name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)

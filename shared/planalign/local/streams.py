@@ -1,7 +1,7 @@
 """DynamoDB stream delivery as AWS does it: after the write, in write order, in batches. moto calls
 the stream's Lambda inside the write request that made the record (so a notifier's own DynamoDB
 calls would wait on that write), and hands it whatever records other threads added meanwhile.
-Here a write only queues its record, and one thread delivers."""
+Here a write only queues its record (`record` observes moto's item changes), and one thread delivers."""
 
 import itertools
 import logging
@@ -19,20 +19,16 @@ class StreamDelivery:
         self._records: queue.Queue[tuple[Any, Any]] = queue.Queue()
         self._sequence = itertools.count(1)
 
-    def install(self) -> None:
-        """Patch moto's StreamShard.add to queue the record instead of invoking the Lambda."""
-        from moto.dynamodb.models.table import StreamRecord, StreamShard
+    def record(self, table: Any, old: Any, new: Any) -> None:
+        """An observer of moto's item changes (see moto_items): queue the change's stream record."""
+        from moto.dynamodb.models.table import StreamRecord
 
-        delivery = self
-
-        def queue_record(shard: Any, old: Any, new: Any) -> None:
-            view_type = shard.table.stream_specification["StreamViewType"]
-            event_name = "INSERT" if old is None else "REMOVE" if new is None else "MODIFY"
-            # Built here, inside the write: the record holds the item images as this write left them.
-            record = StreamRecord(shard.table, view_type, event_name, old, new, next(delivery._sequence))
-            delivery._records.put((shard, record))
-
-        StreamShard.add = queue_record  # type: ignore[method-assign,assignment]
+        shard = table.stream_shard
+        view_type = table.stream_specification["StreamViewType"]
+        event_name = "INSERT" if old is None else "REMOVE" if new is None else "MODIFY"
+        # Built here, inside the write: the record holds the item images as this write left them.
+        record = StreamRecord(table, view_type, event_name, old, new, next(self._sequence))
+        self._records.put((shard, record))
 
     def run(self, stopping: threading.Event) -> None:
         """Deliver queued records until `stopping` is set: each batch is what has queued up since

@@ -25,8 +25,8 @@ def planalign(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
 def test_a_whole_run_with_a_token_from_planalign_tokens_create(
     stack: LocalStack, small_census: bytes, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert stack.data is not None
-    data_dir = str(stack.data.root)
+    assert stack.journal is not None
+    data_dir = str(stack.journal.root)
     made = json.loads(
         planalign(capsys, "tokens", "create", "--tenant", "acme", "--data-dir", data_dir, "--json")
     )
@@ -72,8 +72,8 @@ def test_a_whole_run_with_a_token_from_planalign_tokens_create(
 def test_a_revoked_token_is_refused_at_connect_at_once_and_over_http_once_the_cache_expires(
     stack: LocalStack, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert stack.data is not None
-    data_dir = str(stack.data.root)
+    assert stack.journal is not None
+    data_dir = str(stack.journal.root)
     made = json.loads(
         planalign(capsys, "tokens", "create", "--tenant", "acme", "--data-dir", data_dir, "--json")
     )

@@ -74,8 +74,11 @@ class HttpGateway:
                 return self.studio_file(request.url.path)
             return JSONResponse({"detail": "Not Found"}, status_code=404, headers=CORS_HEADERS)
         route, path_parameters = matched
-        credential = request_credential(request.headers, cookies=request.cookies)
-        tenant = await run_in_threadpool(self.auth.tenant_of, credential)
+        # As API Gateway: a route without an authorizer (Auth: NONE) gets no authorizer context.
+        tenant = None
+        if not route.public:
+            credential = request_credential(request.headers, cookies=request.cookies)
+            tenant = await run_in_threadpool(self.auth.tenant_of, credential)
         if not route.public and tenant is None:
             return JSONResponse({"detail": "missing or invalid token"}, status_code=401, headers=CORS_HEADERS)
         event = self.event(request, await request.body(), route, path_parameters, tenant)

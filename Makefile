@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 TOOLS := .tools
 
-.PHONY: demo test lint local bench clean
+.PHONY: demo test test-slow lint local bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ lint: $(VENV)/.installed
 
 test: $(VENV)/.installed $(TOOLS)/sam/.installed $(TOOLS)/node/.installed lint
 	SAM_CLI_TELEMETRY=0 PATH="$(CURDIR)/$(TOOLS)/sam/bin:$(CURDIR)/$(TOOLS)/node/node_modules/.bin:$$PATH" $(VENV)/bin/pytest -q
+
+# The slow template test: `sam build` for python3.12/arm64 (needs a python3.12 on PATH; pyenv has one).
+test-slow: $(VENV)/.installed $(TOOLS)/sam/.installed
+	SAM_CLI_TELEMETRY=0 PYENV_VERSION=3.12.1 PATH="$(CURDIR)/$(TOOLS)/sam/bin:$$PATH" $(VENV)/bin/pytest -q -m slow
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .planalign demo-output

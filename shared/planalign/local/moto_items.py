@@ -22,6 +22,9 @@ from typing import Any
 
 ChangeObserver = Callable[[Any, Any, Any], None]  # (table, old item or None, new item or None)
 ITEM_SIZE_LIMIT = 405_000  # moto's limit (DynamoDB's 400 KB, measured)
+# Marks an item whose changes the observers see (its table has a stream): only such an item's size and
+# wire form may be kept. Other tables (a test's mock_aws table) change items unseen.
+OBSERVED = "planalign_observed"
 
 _observers: list[ChangeObserver] = []
 _narrowed = threading.local()  # the candidates of the Query running on this thread
@@ -113,12 +116,16 @@ def _item_init(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) 
 
 
 def _item_size(self: Any) -> int:
+    """The item's size, kept while an observer sees its changes (a table with a stream): an item of
+    any other table is measured each time, as moto does, since nothing would tell it changed."""
     from moto.dynamodb.models.dynamo_type import bytesize
 
-    size: int | None = self.__dict__.get("planalign_size")
+    observed = self.attrs.__dict__.get(OBSERVED)
+    size: int | None = self.__dict__.get("planalign_size") if observed else None
     if size is None:
         size = sum(bytesize(key) + value.size() for key, value in self.attrs.items())
-        self.__dict__["planalign_size"] = size
+        if observed:
+            self.__dict__["planalign_size"] = size
     return size
 
 
@@ -139,6 +146,8 @@ def _kept_wire_form(moto_dynamo_to_dict: Callable[[Any], Any]) -> Callable[[Any]
 
     def dynamo_to_dict(value: Any) -> Any:
         if isinstance(value, LimitedSizeDict):
+            if not value.__dict__.get(OBSERVED):  # no observer would tell this item changed
+                return moto_dynamo_to_dict(value)
             wire = value.__dict__.get("planalign_wire")
             if wire is None:
                 wire = value.__dict__["planalign_wire"] = moto_dynamo_to_dict(value)
@@ -167,6 +176,7 @@ def item_changed(table: Any, old: Any, new: Any) -> None:
     if new is not None:
         new.__dict__.pop("planalign_size", None)
         new.attrs.__dict__.pop("planalign_wire", None)
+        new.attrs.__dict__[OBSERVED] = True  # its next change passes here too: it may be kept
     _index_change(table, old, new)
 
 

@@ -27,12 +27,27 @@ def round_to_cents(amounts: np.ndarray) -> np.ndarray:
     return amounts
 
 
+# Up to this many bounds, counting the bounds each value reaches (one comparison pass a bound) beats
+# a binary search per value.
+FEW_BOUNDS = 8
+
+
+def bounds_reached(values: np.ndarray, bounds: Sequence[float] | np.ndarray) -> np.ndarray:
+    """How many of the increasing `bounds` each value reaches (bound <= value), as intp: the index of
+    its band when band i starts at bounds[i - 1] (np.searchsorted(bounds, values, "right"))."""
+    if len(bounds) > FEW_BOUNDS:
+        return np.searchsorted(bounds, values, side="right")
+    reached = np.zeros(len(values), dtype=np.intp)
+    for bound in bounds:
+        reached += values >= bound
+    return reached
+
+
 def band_of(values: np.ndarray, bands: Sequence[MatchBand] | Sequence[CoreBand]) -> np.ndarray:
     """Each value's band (its index in `bands`): the band with the highest `min` reached, unless the
     value reaches that band's `max` too; -1 where there is none."""
-    mins = np.array([band.min for band in bands])
     maxes = np.array([math.inf if band.max is None else band.max for band in bands])
-    index = np.searchsorted(mins, values, side="right") - 1
+    index = bounds_reached(values, [band.min for band in bands]) - 1
     inside = index >= 0
     inside &= values < maxes[np.maximum(index, 0)]
     return np.where(inside, index, -1)

@@ -10,6 +10,7 @@ from planalign.domain.irs_limits import YearLimits, deferral_cap
 from planalign.domain.simulation.dates import add_years
 from planalign.domain.simulation.draws import DrawKind, draw_uniform
 from planalign.domain.simulation.employer import (
+    bounds_reached,
     core_rates,
     employer_eligible,
     integration_level,
@@ -46,12 +47,12 @@ def eligibility_dates(
 
 def age_band(age: np.ndarray) -> np.ndarray:
     """0 under 30, 1 for 30-44, 2 for 45-59, 3 from 60."""
-    return np.searchsorted(AGE_BAND_STARTS, age, side="right").astype(np.int8)
+    return bounds_reached(age, AGE_BAND_STARTS).astype(np.int8)
 
 
 def income_band(pay: np.ndarray) -> np.ndarray:
     """0 below 50,000 a year, 1 below 100,000, 2 below 200,000, 3 from 200,000."""
-    return np.searchsorted(INCOME_BAND_STARTS, pay, side="right").astype(np.int8)
+    return bounds_reached(pay, INCOME_BAND_STARTS).astype(np.int8)
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ def _draw_voluntary(
     rows = np.flatnonzero(asked)
     ages = settings.enrollment_by_age
     by_age = np.array([0.0] + [row.multiplier for row in ages])
-    chance = by_age[np.searchsorted([row.min for row in ages], plan_age[rows], side="right")]
+    chance = by_age[bounds_reached(plan_age[rows], [row.min for row in ages])]
     chance *= factors[income[rows]] * settings.enrollment_scale
     if settings.level_factors:
         by_level = np.ones(int(level.max(initial=1)) + 1)
@@ -287,13 +288,14 @@ def compute_contributions(
     leaving = ~active_at_year_end
     # Buffers are reused in place: at 1M employees each column is 8 MB and this runs every year.
     rate = np.where(eligible, deferral_rate, 0.0)
-    split = earlier_share is not None and earlier_rate is not None and bool(np.any(earlier_share > 0))
-    if split:
+    employee = rate * prorated_pay
+    # The rows with an earlier rate for part of the year: their deferral is the two parts'.
+    part = np.flatnonzero(earlier_share > 0) if earlier_share is not None else np.empty(0, dtype=np.intp)
+    if len(part):
         assert earlier_share is not None and earlier_rate is not None
-        before = np.where(eligible, earlier_rate, 0.0)
-        employee = (before * earlier_share + rate * (1 - earlier_share)) * prorated_pay
-    else:
-        employee = rate * prorated_pay
+        share = earlier_share[part]
+        before = np.where(eligible[part], earlier_rate[part], 0.0)
+        employee[part] = (before * share + rate[part] * (1 - share)) * prorated_pay[part]
     cap = deferral_cap(limits, age)
     limit_reached = employee > cap
     np.minimum(employee, cap, out=employee)
@@ -307,14 +309,10 @@ def compute_contributions(
         band = match_band(match_settings, service, points)
     match = scheduled_match_fraction(match_settings, rate, band)
     deferring = rate > 0
-    if split:
-        assert earlier_share is not None
-        # The part of the year at the earlier rate, for those who had one.
-        part = np.flatnonzero(earlier_share > 0)
-        share = earlier_share[part]
-        earlier = scheduled_match_fraction(match_settings, before[part], None if band is None else band[part])
+    if len(part):
+        earlier = scheduled_match_fraction(match_settings, before, None if band is None else band[part])
         match[part] = match[part] * (1 - share) + earlier * share
-        deferring[part] |= before[part] > 0
+        deferring[part] |= before > 0
     match *= plan_pay
     match[~(deferring & match_eligible)] = 0.0
     core_settings = config.core_contribution

@@ -19,6 +19,7 @@ from planalign.domain.config import (
 from planalign.domain.simulation.columns import allocate_columns
 from planalign.domain.simulation.dates import DAY, days_in_year, year_end, year_of, year_start
 from planalign.domain.simulation.draws import DrawKind, draw_bits, draw_uniform, hash_ids
+from planalign.domain.simulation.employer import bounds_reached
 from planalign.domain.simulation.plan import eligibility_dates
 from planalign.domain.simulation.quotas import apportion, exact, pick_by_rank, quota, round_half_up
 from planalign.errors import SimulationRejected
@@ -367,7 +368,7 @@ def _promoted_by_hazard(
 def _multipliers(values: np.ndarray, rows: list[BandMultiplier]) -> np.ndarray:
     """The multiplier of each value's row (the highest `min` reached; 0 below the first)."""
     table = np.array([0.0] + [row.multiplier for row in rows])
-    return table[np.searchsorted([row.min for row in rows], values, side="right")]
+    return table[bounds_reached(values, [row.min for row in rows])]
 
 
 def plan_service(hire_date: np.ndarray, hire_year: np.ndarray, year: int, start_year: int) -> np.ndarray:

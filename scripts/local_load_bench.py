@@ -44,7 +44,7 @@ def start_local(data_dir: Path, tenants: int) -> tuple[subprocess.Popen[bytes], 
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + 900
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{url}/api/health", timeout=5).status_code == 200:
@@ -146,6 +146,20 @@ def measure(url: str, tenants: int, rate: float, seconds: float, write: bool) ->
     }
 
 
+def row(table: str, what: str, rate: float, result: dict[str, Any]) -> None:
+    print(
+        f"| {table} | {what} | {rate:g} | {result['requests']} | {result['failed']} | "
+        f"{result['p50']:.0f} | {result['p99']:.0f} | {result['max']:.0f} |",
+        flush=True,
+    )
+
+
+def measure_both(url: str, table: str, arguments: argparse.Namespace) -> None:
+    for write, rate in ((False, arguments.rate), (True, arguments.write_rate)):
+        what = "PUT /api/workspaces/{id}" if write else "GET /api/workspaces"
+        row(table, what, rate, measure(url, arguments.tenants, rate, arguments.seconds, write))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workspaces", type=int, default=10_000)
@@ -154,39 +168,25 @@ def main() -> None:
     parser.add_argument("--write-rate", type=float, default=10.0)
     parser.add_argument("--seconds", type=float, default=30.0)
     arguments = parser.parse_args()
-    rows: list[tuple[str, str, float, dict[str, Any]]] = []
+    print("| table | request | req/s | requests | failed | p50 ms | p99 ms | max ms |", flush=True)
+    print("|---|---|---|---|---|---|---|---|", flush=True)
     with tempfile.TemporaryDirectory() as folder:
         data_dir = Path(folder) / "data"
         process, url = start_local(data_dir, arguments.tenants)
         try:
-            for write, rate in ((False, arguments.rate), (True, arguments.write_rate)):
-                what = "PUT /api/workspaces/{id}" if write else "GET /api/workspaces"
-                rows.append(
-                    ("fresh", what, rate, measure(url, arguments.tenants, rate, arguments.seconds, write))
-                )
+            measure_both(url, "fresh", arguments)
             seconds = seed(data_dir, arguments.workspaces, arguments.tenants)
-            print(f"seeded {arguments.workspaces:,} workspaces in {seconds:.1f} s", flush=True)
-            table_size = f"{arguments.workspaces:,} workspaces"
-            for write, rate in ((False, arguments.rate), (True, arguments.write_rate)):
-                what = "PUT /api/workspaces/{id}" if write else "GET /api/workspaces"
-                rows.append(
-                    (table_size, what, rate, measure(url, arguments.tenants, rate, arguments.seconds, write))
-                )
+            print(f"(seeded {arguments.workspaces:,} workspaces in {seconds:.1f} s)", flush=True)
+            measure_both(url, f"{arguments.workspaces:,} workspaces", arguments)
             started = time.perf_counter()
             process.send_signal(signal.SIGINT)
-            process.wait(timeout=120)
+            process.wait(timeout=300)
             process, url = start_local(data_dir, arguments.tenants)
-            print(f"restart with {table_size}: {time.perf_counter() - started:.1f} s to healthy", flush=True)
+            print(f"(restart: {time.perf_counter() - started:.1f} s from Ctrl-C to healthy)", flush=True)
+            measure_both(url, f"{arguments.workspaces:,} workspaces, restarted", arguments)
         finally:
             process.send_signal(signal.SIGINT)
-            process.wait(timeout=120)
-    print("\n| table | request | req/s | requests | failed | p50 ms | p99 ms | max ms |")
-    print("|---|---|---|---|---|---|---|---|")
-    for table, what, rate, result in rows:
-        print(
-            f"| {table} | {what} | {rate:g} | {result['requests']} | {result['failed']} | "
-            f"{result['p50']:.0f} | {result['p99']:.0f} | {result['max']:.0f} |"
-        )
+            process.wait(timeout=300)
 
 
 if __name__ == "__main__":

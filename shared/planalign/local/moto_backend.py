@@ -80,6 +80,8 @@ class SignedRequests:
         raw_path, raw_query = _raw_target(environ)
         if raw_path.startswith("/moto-api"):
             return _error(start_response, environ, "403 Forbidden", "AccessDenied", "Access Denied")
+        if environ.get("REQUEST_METHOD") == "OPTIONS":
+            return self.app(environ, start_response)  # a browser's CORS preflight is never signed
         body = _read_body(environ)
         if _is_form_post(environ) and not raw_query:
             return self._form_post(environ, start_response, raw_path, body)

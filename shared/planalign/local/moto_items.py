@@ -43,6 +43,7 @@ def install() -> None:
 
     if getattr(Table.query, "narrowed", False):
         return
+    DynamoType.__init__ = _dynamo_type_init  # type: ignore[method-assign]
     DynamoType.size = _dynamo_type_size  # type: ignore[method-assign]
     DynamoType.to_regular_json = _dynamo_type_regular_json  # type: ignore[method-assign]
     Item.__init__ = _item_init  # type: ignore[method-assign]
@@ -56,6 +57,23 @@ def install() -> None:
 
 
 # ---------------------------------------------------------------------- linear item model
+def _dynamo_type_init(self: Any, type_as_dict: Any) -> None:
+    """moto's `DynamoType.__init__` (a new tree of nodes, from wire JSON or from another node)
+    without its per-node list copies: a restart builds every item of the table this way."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    if type(type_as_dict) is DynamoType:
+        kind, value = type_as_dict.type, type_as_dict.value
+    else:
+        kind, value = next(iter(type_as_dict.items()))
+    self.type = kind
+    if kind == "L":
+        value = [DynamoType(nested) for nested in value]
+    elif kind == "M":
+        value = {key: DynamoType(nested) for key, nested in value.items()}
+    self.value = value
+
+
 def _dynamo_type_size(self: Any) -> int:
     from moto.dynamodb.models.dynamo_type import DynamoType, bytesize
 
@@ -165,6 +183,19 @@ def _kept_wire_form(moto_dynamo_to_dict: Callable[[Any], Any]) -> Callable[[Any]
 def _shard_add(shard: Any, old: Any, new: Any) -> None:
     for observer in _observers:
         observer(shard.table, old, new)
+
+
+def restore_item(table: Any, attributes: dict[str, Any]) -> None:
+    """Put an item that the table held before a restart back, as it was: no conditions or
+    validation (it passed them when written), no stream record, no observer."""
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+
+    hash_key = DynamoType(attributes[table.hash_key_attr])
+    if table.range_key_attr:
+        range_key = DynamoType(attributes[table.range_key_attr])
+        table.items[hash_key][range_key] = Item(hash_key, range_key, attributes)
+    else:
+        table.items[hash_key] = Item(hash_key, None, attributes)
 
 
 def item_key(table: Any, item: Any) -> tuple[Any, Any]:

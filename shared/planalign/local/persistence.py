@@ -294,7 +294,7 @@ def _read_lines(path: Path) -> Iterator[dict[str, Any]]:
 
 def _write_lines(path: Path, lines: Iterator[dict[str, Any]]) -> None:
     temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("w") as out:
+    with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
         for line in lines:
             out.write(json.dumps(line, separators=(",", ":")) + "\n")
         out.flush()

@@ -305,5 +305,8 @@ def test_a_richer_match_never_lowers_anyone_s_employer_match(
     after = simulate(people, resolve_config(layer, {"employer_match": richer}))
     # Everything else is equal: the same employee-years, the same deferrals.
     assert np.array_equal(before.snapshot["employee_index"], after.snapshot["employee_index"])
-    assert np.array_equal(before.snapshot["employee_contribution"], after.snapshot["employee_contribution"])
+    # Equal but for float noise (sums ordered differently): a richer match does not change what employees defer.
+    assert np.allclose(
+        before.snapshot["employee_contribution"], after.snapshot["employee_contribution"], rtol=0, atol=1e-6
+    )
     assert (after.snapshot["match"] >= before.snapshot["match"] - 1e-9).all()

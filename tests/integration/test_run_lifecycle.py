@@ -86,3 +86,28 @@ def test_aborting_the_execution_outside_the_api_ends_the_run(stack: LocalStack, 
     sfn.stop_execution(executionArn=arn["executionArn"], error="Operator", cause="stopped in the console")
     final = wait_terminal(api, run["id"])
     assert final["status"] == "failed"
+
+
+def test_after_a_cancel_no_later_state_of_the_execution_runs(stack: LocalStack, api: httpx.Client) -> None:
+    """As in AWS, StopExecution lets the running Lambda finish (the stage sees the cancel at its
+    next conditional write) and runs no later state: no Pipeline, and no Catch to MarkFailed."""
+    from planalign.domain.census_generator import census_csv, generate_census
+
+    workspace_id = make_workspace(api)
+    scenario_id = make_scenario(api, workspace_id, config_overrides={"simulation": {"end_year": 2030}})
+    assert upload(api, workspace_id, census_csv(generate_census(20_000, seed=5))).status_code == 204
+    wait_for(lambda: api.get(f"/api/workspaces/{workspace_id}/datasets").json()[0]["status"] == "imported")
+    run_id = api.post(f"/api/scenarios/{scenario_id}/run", json={}).json()["run_id"]
+    wait_for(
+        lambda: api.get(f"/api/runs/{run_id}").json().get("current_stage") == "simulation", interval=0.02
+    )
+    assert api.post(f"/api/runs/{run_id}/cancel").status_code == 202
+    sfn = stack.client("stepfunctions")
+    machine = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
+    execution_arn = f"{machine.replace(':stateMachine:', ':execution:')}:{run_id}"
+    wait_for(lambda: sfn.describe_execution(executionArn=execution_arn)["status"] != "RUNNING", timeout=120)
+    history = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+    entered = [e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e]
+    assert entered[-1] == "Simulation", entered
+    assert sfn.describe_execution(executionArn=execution_arn)["status"] == "ABORTED"
+    assert wait_terminal(api, run_id)["status"] == "cancelled"

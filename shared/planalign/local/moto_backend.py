@@ -306,6 +306,30 @@ def sign_state_machine_calls() -> None:
     boto_client.boto_client_for = boto_client_for
 
 
+def keep_stopped_executions_aborted() -> None:
+    """After StopExecution moto's executor runs no later state (it checks before each state and
+    retry), as AWS; but a task that fails after the stop (a stage that meets its cancelled run at its
+    next conditional write) turned the execution FAILED. In AWS it stays ABORTED."""
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
+
+    if getattr(Environment.set_error, "keeps_stopped", False):
+        return
+    moto_set_error, moto_set_timed_out = Environment.set_error, Environment.set_timed_out
+
+    def set_error(self: Any, error: Any) -> None:
+        if not isinstance(self._program_state, ProgramStopped):
+            moto_set_error(self, error)
+
+    def set_timed_out(self: Any) -> None:
+        if not isinstance(self._program_state, ProgramStopped):
+            moto_set_timed_out(self)
+
+    set_error.keeps_stopped = True  # type: ignore[attr-defined]
+    Environment.set_error = set_error  # type: ignore[method-assign]
+    Environment.set_timed_out = set_timed_out  # type: ignore[method-assign]
+
+
 def reset_moto() -> None:
     """Empty moto's backends (module state), as `POST /moto-api/reset` does, from inside the process."""
     from moto.moto_api._internal.models import moto_api_backend
@@ -328,6 +352,7 @@ class MotoServer:
         install_fast_item_responses()
         moto_items.install()
         sign_state_machine_calls()
+        keep_stopped_executions_aborted()
         app = SignedRequests(AtomicRequests(DomainDispatcherApplication(create_backend_app), journal), signer)
         self._server: BaseWSGIServer = make_server(
             host, port, app, threaded=True, request_handler=QuietRequestHandler.wrap(MotoRequestHandler)

@@ -32,7 +32,7 @@ ACCESS_KEY_ID = "testing"
 # The secret of the stack's key: one per process, so that clients made before a stack restarted in
 # this process (moto's own, a test's) still sign right.
 SECRET_ACCESS_KEY = secrets.token_urlsafe(30)
-EXECUTION_POLL_SECONDS = 0.25
+EXECUTION_POLL_SECONDS = 1.0  # a failed execution's run is marked failed within a second
 OPEN_TENANT = "local"  # the one tenant of `planalign local --no-auth`
 
 
@@ -310,7 +310,7 @@ class LocalStack:
         """EventBridge's "Step Functions Execution Status Change" for the template's rule targets:
         moto emits no events, so poll the executions that ended badly and deliver the same event
         shape once for each (asking for those statuses only: the list of every execution grows with
-        every run, and listing it four times a second cost the gateway 7% of the process)."""
+        every run, and listing it four times a second took 7% of the process's time)."""
         assert self.template is not None and self.runner is not None
         client = self.client("stepfunctions")
         delivered: set[str] = set()

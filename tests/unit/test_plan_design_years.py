@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 from planalign.domain.config import resolve_config
 from planalign.domain.simulation import simulate
+from planalign.domain.simulation.draws import DrawKind, draw_uniform
 from planalign.domain.simulation.plan import (
     choose_enrollments,
+    conversion_deferral_rates,
     income_band,
     respond_to_match,
     voluntary_deferral_rates,
@@ -21,7 +23,7 @@ from planalign.domain.simulation.workforce import (
     hire_pay_by_level,
     workforce_from_census,
 )
-from test_simulation_engine import NO_OPT_OUT, census, events_of, quiet, row
+from test_simulation_engine import NO_OPT_OUT, census, events_of, quiet, row, year_rows
 
 AUTO = {"auto_enrollment": {"enabled": True, **NO_OPT_OUT}}
 ALL_OPT_OUT = {"opt_out_rates": {"under_30": 1.0, "30_44": 1.0, "45_59": 1.0, "60_plus": 1.0}}
@@ -49,14 +51,22 @@ def test_auto_enrolment_reaches_those_hired_on_or_after_the_cutoff() -> None:
     assert (row(output, 2025, "E001")["enrolled"], row(output, 2025, "E002")["enrolled"]) == (True, False)
 
 
-def test_auto_enrolment_takes_effect_after_the_window_and_not_after_the_year() -> None:
-    # Hired Dec 1: 45 days later is in 2026, so the enrolment waits for 2026 (Jan 1 + 45 days).
+def test_auto_enrolment_takes_effect_after_the_window_for_those_still_employed_then() -> None:
+    # Hired Mar 1: enrolled Apr 15. Hired Dec 1: enrolled in 2025 as the reference records it (taking
+    # effect on Jan 15, recorded on Dec 31).
     layer = {"simulation": {"end_year": 2026}, "auto_enrollment": {"window_days": 45}}
     output = simulate(census(2, hire_date=["2025-12-01", "2025-03-01"]), quiet(AUTO, layer))
-    assert (row(output, 2025, "E001")["enrolled"], row(output, 2026, "E001")["enrolled"]) == (False, True)
+    assert (row(output, 2025, "E001")["enrolled"], row(output, 2025, "E002")["enrolled"]) == (True, True)
     enrolled = events_of(output, "enrollment")
-    assert enrolled["employee_id"].tolist() == ["E002", "E001"]
-    assert enrolled["effective_date"].astype(str).tolist() == ["2025-04-15", "2026-02-15"]
+    assert enrolled["employee_id"].tolist() == ["E001", "E002"]
+    assert enrolled["effective_date"].astype(str).tolist() == ["2025-12-31", "2025-04-15"]
+    # Half of 200 hired Jan 1 leave during the year: those gone before Feb 15 are never enrolled.
+    moves = {"workforce": {"total_termination_rate": 0.5, "target_growth_rate": -0.5}}
+    output = simulate(census(200, hire_date="2025-01-01"), quiet(AUTO, layer, moves))
+    rows = year_rows(output, 2025)
+    early = rows["termination_date"] < np.datetime64("2025-02-15")
+    assert 0 < early.sum() < 100
+    assert (rows["enrolled"] == ~early).all()
 
 
 def test_an_opt_out_after_the_grace_period_defers_until_then() -> None:
@@ -339,3 +349,68 @@ def test_voluntary_enrollment_by_age_pay_and_level_is_asked_before_auto_enrolmen
     )
     assert result.voluntary.tolist() == [False, True, False, False, False]
     assert result.auto_enrolled.tolist() == [True, False, True, True, False]
+
+
+def test_a_hire_auto_enrolment_would_reach_has_a_second_chance_in_the_year_hired() -> None:
+    n = 400
+    layer = {
+        "voluntary": {
+            "enrollment_by_age": [{"min": 0, "multiplier": 0.5}],
+            "hire_year_chances": 2,
+            "before_auto_enrollment": True,
+        }
+    }
+    hired = np.arange(n) % 2 == 0
+    id_hash = np.arange(n, dtype=np.uint64)
+    result = choose_enrollments(
+        config=resolve_config(layer),
+        seed=1,
+        year=2025,
+        id_hash=id_hash,
+        eligible=np.ones(n, bool),
+        enrolled=np.zeros(n, bool),
+        auto_enrollment_decided=np.zeros(n, bool),
+        in_scope=np.ones(n, bool),
+        band=np.ones(n, dtype=np.int8),
+        plan_age=np.full(n, 40),
+        level=np.ones(n, dtype=np.int8),
+        hired=hired,
+        service=np.zeros(n, dtype=np.int16),
+    )
+    first = draw_uniform(1, id_hash, 2025, DrawKind.VOLUNTARY_ENROLLMENT) < 0.5
+    second = draw_uniform(1, id_hash, 2025, DrawKind.PROACTIVE_ENROLLMENT) < 0.5
+    assert result.voluntary.tolist() == (first | (hired & second)).tolist()
+
+
+def test_the_year_over_year_conversion_by_age_pay_and_service_at_its_own_rates() -> None:
+    conversion = {
+        "chances_by_age": [{"min": 0, "multiplier": 0.0}, {"min": 31, "multiplier": 1.0}],
+        "income_factors": {"low_income": 0.0},
+        "service_factors": [{"min": 0, "multiplier": 0.0}, {"min": 2, "multiplier": 1.0}],
+        "deferral_rates_by_age": [{"min": 0, "multiplier": 0.03}, {"min": 46, "multiplier": 0.05}],
+    }
+    layer = {
+        "auto_enrollment": {"enabled": False},
+        "voluntary": {"enrollment_by_age": [{"min": 0, "multiplier": 0.0}], "conversion": conversion},
+    }
+    # Aged 25, 40, 50; 40 on low pay; 40 with a year of service; 40 hired this year; 40 who opted out.
+    result = choose_enrollments(
+        config=resolve_config(layer),
+        seed=1,
+        year=2025,
+        id_hash=np.arange(7, dtype=np.uint64),
+        eligible=np.ones(7, bool),
+        enrolled=np.zeros(7, bool),
+        auto_enrollment_decided=np.array([False] * 6 + [True]),
+        in_scope=np.ones(7, bool),
+        band=np.ones(7, dtype=np.int8),
+        income=income_band(np.array([60000.0, 60000.0, 60000.0, 40000.0, 60000.0, 60000.0, 60000.0])),
+        plan_age=np.array([25, 40, 50, 40, 40, 40, 40]),
+        level=np.ones(7, dtype=np.int8),
+        hired=np.array([False] * 5 + [True, False]),
+        service=np.array([5, 5, 5, 5, 1, 0, 5], dtype=np.int16),
+    )
+    assert result.converted.tolist() == [False, True, True, False, False, False, False]
+    settings = resolve_config(layer).voluntary.conversion
+    assert settings is not None
+    assert conversion_deferral_rates(settings, np.array([40, 50])).tolist() == [0.03, 0.05]

@@ -123,6 +123,24 @@ def configs(draw: st.DrawFn) -> dict[str, Any]:
             ],
             "match_magnet_probability": draw(rate(0, 1)),
             "max_deferral_rate": draw(st.none() | rate(0.01, 0.75)),
+            "enrollment_by_age": draw(
+                st.sampled_from([[], [{"min": 0, "multiplier": 0.3}, {"min": 46, "multiplier": 0.8}]])
+            ),
+            "income_factors": {"low_income": draw(rate(0, 1.5))},
+            "level_factors": {"1": draw(rate(0, 1.5))},
+            "before_auto_enrollment": draw(st.booleans()),
+            "after_opt_out": draw(st.booleans()),
+            "hire_year_chances": draw(st.integers(1, 3)),
+            "conversion": draw(
+                st.none()
+                | st.just(
+                    {
+                        "chances_by_age": [{"min": 0, "multiplier": 0.1}],
+                        "service_factors": [{"min": 0, "multiplier": 0.5}, {"min": 2, "multiplier": 1.0}],
+                        "deferral_rates_by_age": [{"min": 0, "multiplier": 0.04}],
+                    }
+                )
+            ),
         },
         "match_response": {"enabled": draw(st.booleans()), "upward_participation_rate": draw(rate(0, 1))},
         "contributions": {"round_to_cents": draw(st.booleans())},
@@ -305,8 +323,8 @@ def test_a_richer_match_never_lowers_anyone_s_employer_match(
     after = simulate(people, resolve_config(layer, {"employer_match": richer}))
     # Everything else is equal: the same employee-years, the same deferrals.
     assert np.array_equal(before.snapshot["employee_index"], after.snapshot["employee_index"])
-    # Equal but for float noise (sums ordered differently): a richer match does not change what employees defer.
+    # (415(c) cuts in whole cents: a deferral cut to the limit can move by float noise.)
     assert np.allclose(
-        before.snapshot["employee_contribution"], after.snapshot["employee_contribution"], rtol=0, atol=1e-6
+        before.snapshot["employee_contribution"], after.snapshot["employee_contribution"], atol=0.01
     )
     assert (after.snapshot["match"] >= before.snapshot["match"] - 1e-9).all()

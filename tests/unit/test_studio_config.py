@@ -617,6 +617,27 @@ REFERENCE_RULES: dict[str, Any] = {
         "level_factors": {"1": 0.9, "2": 0.9, "3": 1.0, "4": 1.0, "5": 1.1, "6": 1.1},
         "before_auto_enrollment": True,
         "after_opt_out": False,
+        "hire_year_chances": 2,
+        "conversion": {
+            "chances_by_age": [
+                {"min": 0, "multiplier": 0.03},
+                {"min": 31, "multiplier": 0.05},
+                {"min": 46, "multiplier": 0.07},
+                {"min": 56, "multiplier": 0.08},
+            ],
+            "income_factors": {"low_income": 0.8, "moderate": 1.0, "high": 1.2, "executive": 1.3},
+            "service_factors": [
+                {"min": 0, "multiplier": 0.7},
+                {"min": 2, "multiplier": 1.0},
+                {"min": 5, "multiplier": 1.1},
+            ],
+            "deferral_rates_by_age": [
+                {"min": 0, "multiplier": 0.03},
+                {"min": 31, "multiplier": 0.04},
+                {"min": 46, "multiplier": 0.05},
+                {"min": 56, "multiplier": 0.06},
+            ],
+        },
     },
     "match_response": {"enabled": True},
     "employer_match": {"cap": 0.04},

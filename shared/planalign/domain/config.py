@@ -252,6 +252,27 @@ class VoluntaryDeferral(_Section):
     rate: Annotated[float, Field(gt=0, le=MAX_DEFERRAL_RATE)]
 
 
+class ConversionSettings(_Section):
+    """Year-over-year conversion: each year an eligible employee hired before it, not enrolled and who
+    never opted out, joins with the chance of their age (chances_by_age, on the age at Dec 31 of the
+    prior year) x their pay band's factor x their service's factor (service_factors) x the voluntary
+    enrollment_scale, at the rate of their age (deferral_rates_by_age)."""
+
+    chances_by_age: list[BandMultiplier]
+    income_factors: IncomeBandFactors = Field(default_factory=IncomeBandFactors)
+    service_factors: list[BandMultiplier] = Field(
+        default_factory=lambda: [BandMultiplier(min=0, multiplier=1.0)]
+    )
+    deferral_rates_by_age: list[BandMultiplier]
+
+    @field_validator("deferral_rates_by_age")
+    @classmethod
+    def _check_rates(cls, rows: list[BandMultiplier]) -> list[BandMultiplier]:
+        if any(not 0 < row.multiplier <= MAX_DEFERRAL_RATE for row in rows):
+            raise _invalid(f"a deferral rate must be above 0 and at most {MAX_DEFERRAL_RATE}")
+        return rows
+
+
 class VoluntarySettings(_Section):
     """How employees join on their own: each year with the chance of their age (enrollment_by_age, on
     the age at Dec 31 of the prior year; empty: voluntary_enrollment's bands) times the factor of their
@@ -259,7 +280,9 @@ class VoluntarySettings(_Section):
     auto-enrolment default rate), moved up to the rate that earns the whole match with
     match_magnet_probability, and at most max_deferral_rate. before_auto_enrollment: an employee whom
     auto-enrolment would reach is asked first and, joining, is not auto-enrolled; after_opt_out: one
-    who opted out of auto-enrolment may still join later."""
+    who opted out of auto-enrolment may still join later; a hire whom auto-enrolment would reach has
+    hire_year_chances independent chances in the year hired; conversion: the year-over-year
+    conversion, asked after these and before auto-enrolment."""
 
     enrollment_by_age: list[BandMultiplier] = Field(default_factory=list)
     income_factors: IncomeBandFactors = Field(default_factory=IncomeBandFactors)
@@ -267,6 +290,8 @@ class VoluntarySettings(_Section):
     enrollment_scale: Rate = 1.0
     before_auto_enrollment: bool = False
     after_opt_out: bool = True
+    hire_year_chances: Annotated[int, Field(ge=1, le=3)] = 1
+    conversion: ConversionSettings | None = None
     deferral_rates: list[VoluntaryDeferral] = Field(default_factory=list)
     match_magnet_probability: Rate = 0.0
     max_deferral_rate: Annotated[float, Field(gt=0, le=MAX_DEFERRAL_RATE)] | None = None

@@ -1380,6 +1380,20 @@ MODELLED_KEYS: Final[Mapping[str, str]] = {
         ),
         "voluntary.enrollment_by_age, income_factors and level_factors",
     ),
+    "enrollment.proactive_enrollment.enabled": "voluntary.hire_year_chances (2 when on)",
+    **dict.fromkeys(
+        (
+            f"enrollment.year_over_year_conversion.{key}"
+            for key in (
+                "enabled",
+                "base_rates_by_age",
+                "income_multipliers",
+                "tenure_multipliers",
+                "deferral_rates",
+            )
+        ),
+        "voluntary.conversion",
+    ),
     "dc_plan.match_enabled": _MATCH,
     "dc_plan.match_template": _MATCH,
     "dc_plan.match_tiers": _MATCH,
@@ -1520,6 +1534,9 @@ INERT_KEYS: Final[tuple[str, ...]] = (
     # The reference's engine reads none of these (its proactive enrollment uses the voluntary base rates;
     # its new-hire offers come from the job levels and its seeds); the Studio's new_hire keys are modelled.
     "enrollment.proactive_enrollment.probability_by_demographics",
+    # Its conversion's date is fixed in its SQL (June 15) and `conservative` is read by nothing.
+    "enrollment.year_over_year_conversion.timing",
+    "enrollment.year_over_year_conversion.deferral_rates.conservative",
     "new_hire_compensation",
     "employee_id_generation",
     "optimization",
@@ -1818,8 +1835,15 @@ def translate_studio_config(merged: dict[str, Any]) -> tuple[SimulationConfig, l
     Where the dialect's defaults differ from the engine's built-in ones (the dialect's win):
     - the yaml (`default_base_config()`) auto-enrols at 2 %, not 3 %; a form saved by the Studio at 3 %;
     - opt-out rates come from one target, 9 % unless set, times 1.8 / 1.1 / 0.7 / 0.4 by age band
-      (16.2 / 9.9 / 6.3 / 3.6 %) as the reference engine derives them, not 10 / 7 / 5 / 3 %;
-    - a form saved by the Studio waits 3 months (90 days) for eligibility; the yaml waits 0 days.
+      (16.2 / 9.9 / 6.3 / 3.6 %) as the reference engine derives them, not 10 / 7 / 5 / 3 %, and
+      times 1.3 / 1 / 0.8 / 0.5 by pay band;
+    - a form saved by the Studio waits 3 months (90 days) for eligibility; the yaml waits 0 days;
+    - the reference's plan rules: auto-enrolment of those hired since 2020-01-01 (its cutoff), 45
+      days after participation can start, opt-outs 30 days later; voluntary enrolment by its base
+      rates, income and job-level multipliers, at its deferral table's rates, the match magnet at
+      45 % and a 10 % maximum; the first year's match response; the match capped at 4 % of pay; core
+      for anyone with 1,000 hours and active at year end; promotions by its hazard; match and core
+      in cents; the IRS limits of each plan year.
     Everything else comes out at the engine's built-in values: 2025-2029, seed 42, 3 % growth, 12 %
     and 25 % terminations, 3.5 % merit, 2 % COLA, a 20 % promotion raise (the form's 12.5 % default
     stands for the yaml's `promotion_compensation.base_increase_pct`, as in the reference), the
@@ -2100,6 +2124,50 @@ def _voluntary_enrollment(config: Mapping[str, Any]) -> dict[str, Any]:
         },
         "before_auto_enrollment": True,
         "after_opt_out": False,
+        # The reference's proactive enrolment gives a hire it would auto-enrol a second chance.
+        "hire_year_chances": 1 if _lookup(config, "enrollment.proactive_enrollment.enabled") is False else 2,
+        "conversion": _conversion(config),
+    }
+
+
+# The reference's year-over-year conversion (its SQL's defaults where the yaml leaves a segment out):
+# chances and rates by age segment (from 31, 46 and 56), income multipliers, and tenure multipliers
+# below 2 years, below 5 and from 5.
+_CONVERSION_AGES: Final = {"young": 0, "mid_career": 31, "mature": 46, "senior": 56}
+_CONVERSION_CHANCES: Final = {"young": 0.03, "mid_career": 0.05, "mature": 0.07, "senior": 0.08}
+_CONVERSION_INCOME: Final = {"low_income": 0.8, "moderate": 1.0, "high": 1.2, "executive": 1.3}
+_CONVERSION_TENURE: Final = {"new_employee": (0, 0.7), "established": (2, 1.0), "veteran": (5, 1.1)}
+_CONVERSION_RATES: Final = {"young": 0.03, "mid_career": 0.04, "mature": 0.05, "senior": 0.06}
+
+
+def _conversion(config: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The reference's year-over-year conversion of the yaml's section (None when it is disabled)."""
+    section = _lookup(config, "enrollment.year_over_year_conversion")
+    section = section if isinstance(section, dict) else {}
+    if section.get("enabled") is False:
+        return None
+
+    def table(key: str, defaults: Mapping[str, Any]) -> dict[str, Any]:
+        found = section.get(key)
+        given = found if isinstance(found, dict) else {}
+        return {**defaults, **{k: v for k, v in given.items() if k in defaults}}
+
+    chances = table("base_rates_by_age", _CONVERSION_CHANCES)
+    income = table("income_multipliers", _CONVERSION_INCOME)
+    tenure = table("tenure_multipliers", {name: factor for name, (_, factor) in _CONVERSION_TENURE.items()})
+    rates = table("deferral_rates", _CONVERSION_RATES)
+    return {
+        "chances_by_age": [
+            {"min": low, "multiplier": float(chances[age])} for age, low in _CONVERSION_AGES.items()
+        ],
+        "income_factors": {band: float(factor) for band, factor in income.items()},
+        "service_factors": [
+            {"min": low, "multiplier": float(tenure[name])} for name, (low, _) in _CONVERSION_TENURE.items()
+        ],
+        "deferral_rates_by_age": [
+            {"min": low, "multiplier": min(max(float(rates[age]), 0.001), MAX_DEFERRAL_RATE)}
+            for age, low in _CONVERSION_AGES.items()
+        ],
     }
 
 

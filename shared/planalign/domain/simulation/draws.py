@@ -32,6 +32,8 @@ class DrawKind(IntEnum):
     MATCH_RESPONSE_DOWN = 13
     HIRE_PAY = 14
     PART_TIME = 15
+    PROACTIVE_ENROLLMENT = 16
+    CONVERSION = 17
 
 
 def _splitmix64(value: int) -> int:

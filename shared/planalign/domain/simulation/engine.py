@@ -16,6 +16,7 @@ from planalign.domain.simulation.plan import (
     age_band,
     choose_enrollments,
     compute_contributions,
+    conversion_deferral_rates,
     escalate,
     income_band,
     respond_to_match,
@@ -270,22 +271,29 @@ def _enroll_and_escalate(
         eligible=eligible,
         enrolled=roster.deferral_rate > 0,
         auto_enrollment_decided=roster.auto_enrollment_decided,
-        # Who leaves (or whose year ends) before auto-enrolment takes effect is not enrolled.
-        in_scope=_auto_enrollment_scope(roster, config) & (enrollment_day <= facts.last_day),
+        # Who leaves before auto-enrolment takes effect is not enrolled; who is still employed at year
+        # end is enrolled this year, as the reference records it, even when it takes effect in January.
+        in_scope=_auto_enrollment_scope(roster, config)
+        & ((enrollment_day <= facts.last_day) | (facts.last_day == year_end(year))),
         band=age_band(facts.age),
         income=income_band(roster.pay),
         plan_age=facts.plan_age,
         level=roster.level,
+        hired=facts.hired,
+        service=facts.service,
     )
     default_rate = auto.default_deferral_rate
-    voluntary = enrollments.voluntary
+    voluntary, converted = enrollments.voluntary, enrollments.converted
     auto_enrolled, opted_out = enrollments.auto_enrolled, enrollments.opted_out
     roster.deferral_rate[auto_enrolled] = default_rate
     if voluntary.any():
         roster.deferral_rate[voluntary] = _voluntary_rates(
             roster, facts, ceiling, voluntary, year, seed, config
         )
-    joining = auto_enrolled | voluntary
+    conversion = config.voluntary.conversion
+    if conversion is not None and converted.any():
+        roster.deferral_rate[converted] = conversion_deferral_rates(conversion, facts.plan_age[converted])
+    joining = auto_enrolled | voluntary | converted
     roster.enrollment_year[joining] = year
     roster.auto_enrollment_decided |= auto_enrolled | opted_out
     joiners = np.flatnonzero(joining)
@@ -293,7 +301,10 @@ def _enroll_and_escalate(
         EventBlock(
             "enrollment",
             roster.index[joiners],
-            np.where(auto_enrolled[joiners], enrollment_day[joiners], plan_day[joiners]),
+            # An enrolment that takes effect after Dec 31 is recorded on Dec 31, in its year.
+            np.where(
+                auto_enrolled[joiners], np.minimum(enrollment_day, facts.last_day)[joiners], plan_day[joiners]
+            ),
             0.0,
             roster.deferral_rate[joiners],
         )

@@ -5,7 +5,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planalign.domain.config import AutoEscalationSettings, EligibilitySettings, SimulationConfig
+from planalign.domain.config import (
+    AutoEscalationSettings,
+    BandMultiplier,
+    ConversionSettings,
+    EligibilitySettings,
+    SimulationConfig,
+)
 from planalign.domain.irs_limits import YearLimits, deferral_cap
 from planalign.domain.simulation.dates import add_years
 from planalign.domain.simulation.draws import DrawKind, draw_uniform
@@ -62,6 +68,7 @@ class Enrollments:
     auto_enrolled: np.ndarray
     opted_out: np.ndarray
     voluntary: np.ndarray
+    converted: np.ndarray  # by the year-over-year conversion
 
 
 def choose_enrollments(
@@ -78,13 +85,16 @@ def choose_enrollments(
     income: np.ndarray | None = None,
     plan_age: np.ndarray | None = None,
     level: np.ndarray | None = None,
+    hired: np.ndarray | None = None,
+    service: np.ndarray | None = None,
 ) -> Enrollments:
     """Auto-enrollment of the eligible, not enrolled, in-scope employees not yet asked (minus the
     seeded opt-outs by age band, times the factor of the `income` band when given), and voluntary
     enrollment of the other eligible employees still not enrolled (one who opted out this year is not
     asked again the same year) with the chances of VoluntarySettings (`plan_age` and `level` for its
-    age table and level factors). With before_auto_enrollment the voluntary draw comes first, for the
-    in-scope too, and who joins is not auto-enrolled."""
+    age table and level factors, `hired` this year for the hire year's chances, `service` for the
+    conversion). With before_auto_enrollment the voluntary draw comes first, for the in-scope too, and
+    who joins is not auto-enrolled; the conversion comes after it, before auto-enrolment."""
     settings, voluntary_settings = config.auto_enrollment, config.voluntary
     income = np.zeros(len(band), dtype=np.int8) if income is None else income
     candidates = eligible & ~enrolled & ~auto_enrollment_decided & in_scope & settings.enabled
@@ -95,10 +105,75 @@ def choose_enrollments(
     if not voluntary_settings.before_auto_enrollment:
         asked &= ~candidates
     voluntary = _draw_voluntary(config, asked, band, income, plan_age, level, seed, id_hash, year)
-    candidates &= ~voluntary
+    if voluntary_settings.hire_year_chances > 1:
+        assert hired is not None
+        second = asked & hired & in_scope & ~voluntary
+        for _ in range(voluntary_settings.hire_year_chances - 1):
+            voluntary |= _draw_voluntary(
+                config,
+                second,
+                band,
+                income,
+                plan_age,
+                level,
+                seed,
+                id_hash,
+                year,
+                DrawKind.PROACTIVE_ENROLLMENT,
+            )
+    converted = np.zeros(len(band), dtype=bool)
+    if voluntary_settings.conversion is not None:
+        assert hired is not None and plan_age is not None and service is not None
+        eligible_to_convert = asked & ~voluntary & ~hired & ~auto_enrollment_decided
+        converted = _draw_conversion(
+            voluntary_settings.conversion,
+            voluntary_settings.enrollment_scale,
+            eligible_to_convert,
+            income,
+            plan_age,
+            service,
+            seed,
+            id_hash,
+            year,
+        )
+    candidates &= ~(voluntary | converted)
     opt_out_rates = np.outer(settings.opt_out_rates.by_band(), settings.opt_out_income_factors.by_band())
     opted_out = _draw_below(candidates, opt_out_rates, band, income, seed, id_hash, year, DrawKind.OPT_OUT)
-    return Enrollments(auto_enrolled=candidates & ~opted_out, opted_out=opted_out, voluntary=voluntary)
+    return Enrollments(
+        auto_enrolled=candidates & ~opted_out, opted_out=opted_out, voluntary=voluntary, converted=converted
+    )
+
+
+def _draw_conversion(
+    settings: ConversionSettings,
+    scale: float,
+    asked: np.ndarray,
+    income: np.ndarray,
+    plan_age: np.ndarray,
+    service: np.ndarray,
+    seed: int,
+    id_hash: np.ndarray,
+    year: int,
+) -> np.ndarray:
+    """Who of the `asked` joins by the year-over-year conversion this year."""
+    rows = np.flatnonzero(asked)
+    chance = by_band(plan_age[rows], settings.chances_by_age)
+    chance *= np.asarray(settings.income_factors.by_band())[income[rows]]
+    chance *= by_band(service[rows], settings.service_factors) * scale
+    chosen = np.zeros(len(asked), dtype=bool)
+    chosen[rows] = draw_uniform(seed, id_hash[rows], year, DrawKind.CONVERSION) < chance
+    return chosen
+
+
+def conversion_deferral_rates(settings: ConversionSettings, plan_age: np.ndarray) -> np.ndarray:
+    """The rate at which each converted employee joins: that of their age."""
+    return by_band(plan_age, settings.deferral_rates_by_age)
+
+
+def by_band(values: np.ndarray, rows: list[BandMultiplier]) -> np.ndarray:
+    """The multiplier of each value's row (the highest `min` reached; 0 below the first)."""
+    table = np.array([0.0] + [row.multiplier for row in rows])
+    return table[bounds_reached(values, [row.min for row in rows])]
 
 
 def _draw_voluntary(
@@ -111,20 +186,18 @@ def _draw_voluntary(
     seed: int,
     id_hash: np.ndarray,
     year: int,
+    kind: DrawKind = DrawKind.VOLUNTARY_ENROLLMENT,
 ) -> np.ndarray:
-    """Who of the `asked` joins voluntarily this year."""
+    """Who of the `asked` joins voluntarily this year (by the draws of `kind`)."""
     settings = config.voluntary
     factors = np.asarray(settings.income_factors.by_band())
     if not settings.enrollment_by_age:
         rates = np.asarray(config.voluntary_enrollment.by_band()) * settings.enrollment_scale
-        return _draw_below(
-            asked, np.outer(rates, factors), band, income, seed, id_hash, year, DrawKind.VOLUNTARY_ENROLLMENT
-        )
+        return _draw_below(asked, np.outer(rates, factors), band, income, seed, id_hash, year, kind)
     assert plan_age is not None and level is not None
     rows = np.flatnonzero(asked)
     ages = settings.enrollment_by_age
-    by_age = np.array([0.0] + [row.multiplier for row in ages])
-    chance = by_age[bounds_reached(plan_age[rows], [row.min for row in ages])]
+    chance = by_band(plan_age[rows], ages)
     chance *= factors[income[rows]] * settings.enrollment_scale
     if settings.level_factors:
         by_level = np.ones(int(level.max(initial=1)) + 1)
@@ -133,7 +206,7 @@ def _draw_voluntary(
                 by_level[number] = factor
         chance *= by_level[level[rows]]
     chosen = np.zeros(len(asked), dtype=bool)
-    chosen[rows] = draw_uniform(seed, id_hash[rows], year, DrawKind.VOLUNTARY_ENROLLMENT) < chance
+    chosen[rows] = draw_uniform(seed, id_hash[rows], year, kind) < chance
     return chosen
 
 

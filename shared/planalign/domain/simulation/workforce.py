@@ -9,7 +9,6 @@ import numpy as np
 from planalign.domain.census import Census
 from planalign.domain.config import (
     MAX_DEFERRAL_RATE,
-    BandMultiplier,
     JobLevel,
     NewHireSettings,
     PromotionHazard,
@@ -19,8 +18,7 @@ from planalign.domain.config import (
 from planalign.domain.simulation.columns import allocate_columns
 from planalign.domain.simulation.dates import DAY, days_in_year, year_end, year_of, year_start
 from planalign.domain.simulation.draws import DrawKind, draw_bits, draw_uniform, hash_ids
-from planalign.domain.simulation.employer import bounds_reached
-from planalign.domain.simulation.plan import eligibility_dates
+from planalign.domain.simulation.plan import by_band, eligibility_dates
 from planalign.domain.simulation.quotas import apportion, exact, pick_by_rank, quota, round_half_up
 from planalign.errors import SimulationRejected
 
@@ -346,9 +344,7 @@ def _promoted_by_hazard(
     without replacement in proportion to the chances (the smallest -ln(1 - u) / chance)."""
     age = year - 1 - roster.birth_year
     rows = np.flatnonzero(experienced & (roster.level < top) & (service >= 1) & (age < PROMOTION_AGE_LIMIT))
-    chance = _multipliers(age[rows], hazard.age_multipliers) * _multipliers(
-        service[rows], hazard.tenure_multipliers
-    )
+    chance = by_band(age[rows], hazard.age_multipliers) * by_band(service[rows], hazard.tenure_multipliers)
     levels = roster.level[rows]
     chance *= hazard.base_rate * hazard.rate_multiplier
     chance *= np.maximum(0.0, 1 - hazard.level_dampener_factor * (levels - 1))
@@ -363,12 +359,6 @@ def _promoted_by_hazard(
         if count > 0:
             chosen[rows[members[np.argpartition(key[members], count - 1)[:count]]]] = True
     return chosen
-
-
-def _multipliers(values: np.ndarray, rows: list[BandMultiplier]) -> np.ndarray:
-    """The multiplier of each value's row (the highest `min` reached; 0 below the first)."""
-    table = np.array([0.0] + [row.multiplier for row in rows])
-    return table[bounds_reached(values, [row.min for row in rows])]
 
 
 def plan_service(hire_date: np.ndarray, hire_year: np.ndarray, year: int, start_year: int) -> np.ndarray:

@@ -52,7 +52,7 @@ RICH_PLAN: dict[str, Any] = {
             {"min_points": 50, "max_points": None, "contribution_rate": 0.04},
         ],
         "core_integration_enabled": True,
-        "core_integration_disparity_rate": 0.03,
+        "core_integration_disparity_rate": 0.02,
         "auto_enroll_scope": "all_eligible",
         "auto_enroll_hire_date_cutoff": "2018-01-01",
         "escalation_effective_day": "07-01",

@@ -1052,7 +1052,7 @@ def test_core_integration_and_eligibility_from_the_form() -> None:
         "core_integration_enabled": True,
         "core_integration_level_mode": "percent_of_ss_wage_base",
         "core_integration_level_value": 80,
-        "core_integration_disparity_rate": 0.03,
+        "core_integration_disparity_rate": 0.01,
         "core_min_tenure_years": 1,
         "core_min_hours_annual": 800,
         "core_allow_experienced_terminations": True,
@@ -1063,7 +1063,7 @@ def test_core_integration_and_eligibility_from_the_form() -> None:
         "enabled": True,
         "level": "percent_of_ss_wage_base",
         "level_value": 80,
-        "disparity_rate": 0.03,
+        "disparity_rate": 0.01,
     }
     assert (core.min_service_years, core.allow_new_hires, core.min_hours) == (1, False, 800)
     assert (core.allow_experienced_terminations, core.requires_plan_eligibility, warnings) == (
@@ -1228,7 +1228,7 @@ def test_a_config_saved_by_the_config_studio_runs_and_reads_back_unchanged() -> 
         ],
         core_status="points_based",
         core_integration_enabled=True,
-        core_integration_disparity_rate=0.02,
+        core_integration_disparity_rate=0.01,
         escalation_effective_day="07-01",
     )
     for saved in (default_form_payload(), studio_payload(), rich):
@@ -1245,3 +1245,27 @@ def test_a_config_saved_by_the_config_studio_runs_and_reads_back_unchanged() -> 
         output = simulate(generate_census(200, seed=5, start_year=config.simulation.start_year), config)
         assert len(output.years) == 5
         assert float(output.snapshot["match"].sum()) > 0
+
+
+def test_a_disparity_the_law_does_not_permit_is_refused_naming_the_path() -> None:
+    plan = {"core_contribution_rate_percent": 5, "core_integration_enabled": True}
+    # At the wage base the factor is 5.7 %, but the base rate of 5 % binds.
+    config, _ = translate({"dc_plan": {**plan, "core_integration_disparity_rate": 0.05}})
+    assert config.core_contribution.integration.disparity_rate == 0.05
+    with pytest.raises(
+        InvalidConfig, match=r"dc_plan\.core_integration_disparity_rate: 0\.051 is above the 0\.05"
+    ):
+        translate({"dc_plan": {**plan, "core_integration_disparity_rate": 0.051}})
+    # At 50 % of the wage base (88,050 in 2025) the factor is 4.3 %.
+    half = {
+        **plan,
+        "core_integration_level_mode": "percent_of_ss_wage_base",
+        "core_integration_level_value": 50,
+    }
+    translate({"dc_plan": {**half, "core_integration_disparity_rate": 0.043}})
+    with pytest.raises(InvalidConfig, match=r"the factor 0\.043 for a level of 88,050"):
+        translate({"dc_plan": {**half, "core_integration_disparity_rate": 0.05}})
+    # A level above the wage base of 2026 (184,500).
+    above = {**plan, "core_integration_level_mode": "fixed_dollar", "core_integration_level_value": 180000}
+    with pytest.raises(InvalidConfig, match=r"180,000 is above 2025's Social Security wage base 176,100"):
+        translate({"dc_plan": {**above, "core_integration_disparity_rate": 0.01}})

@@ -6,6 +6,7 @@ import copy
 import datetime
 import itertools
 import json
+import math
 import re
 from typing import Annotated, Any, Literal
 
@@ -234,6 +235,8 @@ class AutoEnrollmentSettings(_Section):
     # None: an opt-out is from the start, so nothing is deferred. Set: the employee opts out this many
     # days after the auto-enrolment date and defers at the default rate until then.
     opt_out_grace_days: Days | None = None
+    # One who opted out is auto-enrolled again each later year in scope (an annual sweep).
+    opt_outs_asked_again: bool = False
     opt_out_rates: AgeBandRates = Field(
         default_factory=lambda: AgeBandRates.model_validate(
             {"under_30": 0.10, "30_44": 0.07, "45_59": 0.05, "60_plus": 0.03}
@@ -456,6 +459,22 @@ class IntegrationSettings(_Section):
         if self.enabled and self.level != "ss_wage_base" and self.level_value is None:
             raise _invalid(f"the {self.level} level needs level_value")
         return self
+
+    def level_for(self, wage_base: float) -> float:
+        """The pay above which the disparity is paid, in whole dollars for the percent and fixed levels."""
+        if self.level == "ss_wage_base" or self.level_value is None:
+            return wage_base
+        if self.level == "percent_of_ss_wage_base":
+            return math.floor(wage_base * self.level_value / 100 + 0.5)
+        return math.floor(self.level_value + 0.5)
+
+    def permitted_factor(self, wage_base: float) -> float:
+        """The most disparity §401(l) permits at this level: 5.7 % at the wage base or at most
+        max(20 % of it, 10,000); 4.3 % up to 80 % of it; 5.4 % above."""
+        level = self.level_for(wage_base)
+        if level == wage_base or level <= max(0.2 * wage_base, 10000):
+            return 0.057
+        return 0.043 if level <= 0.8 * wage_base else 0.054
 
 
 CoreBasis = Literal["flat", "service", "points", "age"]

@@ -1,9 +1,8 @@
 """The IRS limits of each plan year: the published figures by year, and the limits a config's
-`irs_limits` section gives a projection year (flat and grown, or as published)."""
+`irs_limits` section gives a projection year (flat and grown, or as published). Plain Python: the
+API's functions read it without NumPy."""
 
 from dataclasses import dataclass
-
-import numpy as np
 
 from planalign.domain.config import IrsLimits
 
@@ -78,13 +77,3 @@ def published_limits(year: int, growth_rate: float = 0.0) -> YearLimits:
         annual_additions=last.annual_additions * growth,
         social_security_wage_base=last.social_security_wage_base * growth,
     )
-
-
-def deferral_cap(limits: YearLimits, age: np.ndarray) -> np.ndarray:
-    """402(g) plus the catch-up of those attaining 50 by the end of the plan year (the 60-63 catch-up
-    instead for those attaining 60 to 63, when the year has one)."""
-    cap = np.where(age >= CATCH_UP_AGE, limits.deferral + limits.catch_up, limits.deferral)
-    if limits.super_catch_up is not None:
-        low, high = SUPER_CATCH_UP_AGES
-        cap[(age >= low) & (age <= high)] = limits.deferral + limits.super_catch_up
-    return cap

@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 
 from planalign.domain.config import IrsLimits
-from planalign.domain.irs_limits import YearLimits, deferral_cap
+from planalign.domain.irs_limits import YearLimits
 from planalign.domain.populations import DEFAULT_POPULATION, POPULATIONS
+from planalign.domain.simulation.plan import deferral_cap
 from planalign.domain.simulation_output import EVENT_TYPES, STATUSES, SimulationOutput
 
 CONTINUOUS_ACTIVE, NEW_HIRE_ACTIVE, EXPERIENCED_TERMINATION, NEW_HIRE_TERMINATION = range(len(STATUSES))

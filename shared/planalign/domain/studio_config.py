@@ -31,6 +31,7 @@ from planalign.domain.config import (
     SimulationConfig,
     resolve_config,
 )
+from planalign.domain.irs_limits import YearLimits
 from planalign.errors import InvalidConfig
 
 MAX_DEPTH: Final = 16
@@ -1876,6 +1877,12 @@ def translate_studio_config(merged: dict[str, Any]) -> tuple[SimulationConfig, l
     _put(layer, "auto_enrollment.opt_out_rates", _opt_out_rates(merged))
     _put(layer, "auto_enrollment.opt_out_income_factors", _opt_out_income_factors(merged))
     _put(layer, "auto_enrollment.hire_date_cutoff", _auto_enrollment_cutoff(merged))
+    # The reference's all-eligible scope auto-enrols every year whoever in scope is not enrolled.
+    _put(
+        layer,
+        "auto_enrollment.opt_outs_asked_again",
+        layer.get("auto_enrollment", {}).get("scope") == "all_eligible",
+    )
     _put(layer, "voluntary", {**layer.get("voluntary", {}), **_voluntary_enrollment(merged)})
     _put(layer, "voluntary.deferral_rates", _voluntary_deferral_rates(merged))
     _put(layer, "voluntary.match_magnet_probability", _match_magnet_probability(merged))
@@ -1889,7 +1896,9 @@ def translate_studio_config(merged: dict[str, Any]) -> tuple[SimulationConfig, l
         _put(layer, "irs_limits.schedule", "published")
     _keep_auto_enrollment_possible(layer, warnings)
     warnings.update(_unmodelled_warnings(merged))
-    return resolve_config(layer), sorted(warnings)
+    config = resolve_config(layer)
+    _check_permitted_disparity(config, merged)
+    return config, sorted(warnings)
 
 
 def _lookup(config: Mapping[str, Any], path: str) -> Any:
@@ -2405,6 +2414,39 @@ def _core(config: Mapping[str, Any]) -> dict[str, Any]:
         for band in found[1]
     )
     return {**core, "basis": basis, "schedule": _clear_overlaps(schedule)}
+
+
+def _check_permitted_disparity(config: SimulationConfig, studio: Mapping[str, Any]) -> None:
+    """Refuse a §401(l) design the law does not permit in some projection year (as the reference
+    does): an integration level above the year's wage base, or a disparity above the lesser of the
+    lowest base rate and the factor permitted at the level."""
+    core = config.core_contribution
+    integration = core.integration
+    if not (core.enabled and integration.enabled):
+        return
+    path = (
+        "dc_plan.core_integration_disparity_rate"
+        if _lookup(studio, "dc_plan.core_integration_disparity_rate") is not _MISSING
+        else "employer_core_contribution.integration.disparity_rate"
+    )
+    lowest_rate = min([core.rate] if core.basis == "flat" else [band.rate for band in core.schedule])
+    start, end = config.simulation.start_year, config.simulation.end_year
+    for year in range(start, end + 1):
+        wage_base = YearLimits.for_year(config.irs_limits, year, start).social_security_wage_base
+        level = integration.level_for(wage_base)
+        if level > wage_base:
+            raise InvalidConfig(
+                f"{path}: the integration level {level:,.0f} is above {year}'s Social Security wage base "
+                f"{wage_base:,.0f}"
+            )
+        factor = integration.permitted_factor(wage_base)
+        allowed = min(lowest_rate, factor)
+        if integration.disparity_rate > allowed + 1e-12:
+            raise InvalidConfig(
+                f"{path}: {_shown(integration.disparity_rate)} is above the {_shown(round(allowed, 6))} "
+                f"§401(l) permits in {year} (the lesser of the lowest base rate {_shown(lowest_rate)} and "
+                f"the factor {_shown(factor)} for a level of {level:,.0f})"
+            )
 
 
 def _integration(config: Mapping[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from planalign.domain.config import (
     CoreContributionSettings,
     EmployerEligibility,
     EmployerMatchSettings,
-    IntegrationSettings,
     MatchBand,
     MatchTier,
 )
@@ -128,12 +127,3 @@ def core_rates(
     values = {"service": service, "points": points, "age": age}[settings.basis]
     rates = np.array([band.rate for band in settings.schedule] + [settings.rate])
     return rates[band_of(values, settings.schedule)]
-
-
-def integration_level(settings: IntegrationSettings, wage_base: float) -> float:
-    """The pay above which the disparity is paid, in whole dollars for the percent and fixed levels."""
-    if settings.level == "ss_wage_base" or settings.level_value is None:
-        return wage_base
-    if settings.level == "percent_of_ss_wage_base":
-        return math.floor(wage_base * settings.level_value / 100 + 0.5)
-    return math.floor(settings.level_value + 0.5)

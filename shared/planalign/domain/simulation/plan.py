@@ -12,14 +12,13 @@ from planalign.domain.config import (
     EligibilitySettings,
     SimulationConfig,
 )
-from planalign.domain.irs_limits import YearLimits, deferral_cap
+from planalign.domain.irs_limits import CATCH_UP_AGE, SUPER_CATCH_UP_AGES, YearLimits
 from planalign.domain.simulation.dates import add_years
 from planalign.domain.simulation.draws import DrawKind, draw_uniform
 from planalign.domain.simulation.employer import (
     bounds_reached,
     core_rates,
     employer_eligible,
-    integration_level,
     match_band,
     round_to_cents,
     scheduled_match_fraction,
@@ -88,7 +87,8 @@ def choose_enrollments(
     hired: np.ndarray | None = None,
     service: np.ndarray | None = None,
 ) -> Enrollments:
-    """Auto-enrollment of the eligible, not enrolled, in-scope employees not yet asked (minus the
+    """Auto-enrollment of the eligible, not enrolled, in-scope employees not yet asked (or asked again
+    each year with opt_outs_asked_again; minus the
     seeded opt-outs by age band, times the factor of the `income` band when given), and voluntary
     enrollment of the other eligible employees still not enrolled (one who opted out this year is not
     asked again the same year) with the chances of VoluntarySettings (`plan_age` and `level` for its
@@ -97,7 +97,9 @@ def choose_enrollments(
     who joins is not auto-enrolled; the conversion comes after it, before auto-enrolment."""
     settings, voluntary_settings = config.auto_enrollment, config.voluntary
     income = np.zeros(len(band), dtype=np.int8) if income is None else income
-    candidates = eligible & ~enrolled & ~auto_enrollment_decided & in_scope & settings.enabled
+    candidates = eligible & ~enrolled & in_scope & settings.enabled
+    if not settings.opt_outs_asked_again:
+        candidates &= ~auto_enrollment_decided
     asked = eligible & ~enrolled
     if not voluntary_settings.after_opt_out:
         # Not enrolled after being asked by auto-enrolment: opted out.
@@ -324,6 +326,16 @@ class Contributions:
     core_eligible: np.ndarray
 
 
+def deferral_cap(limits: YearLimits, age: np.ndarray) -> np.ndarray:
+    """402(g) plus the catch-up of those attaining 50 by the end of the plan year (the 60-63 catch-up
+    instead for those attaining 60 to 63, when the year has one)."""
+    cap = np.where(age >= CATCH_UP_AGE, limits.deferral + limits.catch_up, limits.deferral)
+    if limits.super_catch_up is not None:
+        low, high = SUPER_CATCH_UP_AGES
+        cap[(age >= low) & (age <= high)] = limits.deferral + limits.super_catch_up
+    return cap
+
+
 def compute_contributions(
     *,
     config: SimulationConfig,
@@ -402,7 +414,7 @@ def compute_contributions(
         round_to_cents(core)
         round_to_cents(match)
     if core_settings.integration.enabled:
-        level = integration_level(core_settings.integration, limits.social_security_wage_base)
+        level = core_settings.integration.level_for(limits.social_security_wage_base)
         disparity = np.maximum(plan_pay - level, 0.0)
         # Only pay that earns a core rate earns the disparity.
         disparity *= np.where(np.asarray(core_rate) > 0, core_settings.integration.disparity_rate, 0.0)

@@ -23,6 +23,7 @@ from planalign.domain.simulation.workforce import (
     hire_pay_by_level,
     workforce_from_census,
 )
+from planalign.domain.studio_config import default_base_config, merge_studio_config, translate_studio_config
 from test_simulation_engine import NO_OPT_OUT, census, events_of, quiet, row, year_rows
 
 AUTO = {"auto_enrollment": {"enabled": True, **NO_OPT_OUT}}
@@ -414,3 +415,27 @@ def test_the_year_over_year_conversion_by_age_pay_and_service_at_its_own_rates()
     settings = resolve_config(layer).voluntary.conversion
     assert settings is not None
     assert conversion_deferral_rates(settings, np.array([40, 50])).tolist() == [0.03, 0.05]
+
+
+def test_one_who_opted_out_is_auto_enrolled_again_with_the_yearly_sweep() -> None:
+    def again(sweep: bool) -> list[bool]:
+        layer = {"auto_enrollment": {**NO_OPT_OUT, "opt_outs_asked_again": sweep}}
+        result = choose_enrollments(
+            config=resolve_config(layer),
+            seed=1,
+            year=2026,
+            id_hash=np.arange(2, dtype=np.uint64),
+            eligible=np.ones(2, bool),
+            enrolled=np.zeros(2, bool),
+            auto_enrollment_decided=np.array([True, False]),
+            in_scope=np.ones(2, bool),
+            band=np.ones(2, dtype=np.int8),
+        )
+        return result.auto_enrolled.tolist()
+
+    assert again(False) == [False, True]
+    assert again(True) == [True, True]
+    config, _ = translate_studio_config(
+        merge_studio_config(default_base_config(), {"dc_plan": {"auto_enroll_scope": "all_eligible"}})
+    )
+    assert config.auto_enrollment.opt_outs_asked_again is True

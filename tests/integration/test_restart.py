@@ -154,3 +154,12 @@ def test_a_dataset_left_importing_by_a_crash_fails_with_the_reason_after_a_resta
         dataset = api.get(f"/api/workspaces/{workspace_id}/datasets/ds_cut").json()
         assert dataset["status"] == "failed", dataset
         assert dataset["error"] == "interrupted: the local stack stopped while the import was in progress"
+
+
+def test_a_stopped_stack_leaves_the_process_environment_as_it_found_it(tmp_path: Path) -> None:
+    from planalign.local.stack import LocalStack
+
+    before = dict(os.environ)
+    with LocalStack(data_dir=tmp_path) as stack:
+        assert os.environ["AWS_ENDPOINT_URL"] == stack.aws_endpoint
+    assert dict(os.environ) == before

@@ -8,11 +8,15 @@ from moto import mock_aws
 from planalign.adapters.store import Store
 
 
+@pytest.fixture(autouse=True)
+def no_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unit tests talk to moto's in-process mock, never to an endpoint a local stack left behind."""
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+
+
 @pytest.fixture
 def store(monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    for name in ("AWS_ENDPOINT_URL",):
-        monkeypatch.delenv(name, raising=False)
     with mock_aws():
         resource = boto3.resource("dynamodb", region_name="us-east-1")
         keys = [("pk", "HASH"), ("sk", "RANGE")]

@@ -53,6 +53,19 @@ def parse_tokens(text: str) -> dict[str, str]:
     return tokens
 
 
+def forget_clients() -> None:
+    """Drop the clients, credentials and settings cached for the environment they were made in."""
+    import boto3
+
+    from planalign.adapters import push
+    from planalign.adapters.clients import aws_client, dynamodb_table
+    from planalign.settings import get_settings
+
+    boto3.DEFAULT_SESSION = None
+    for cached in (aws_client, dynamodb_table, get_settings, push._credentials):
+        cached.cache_clear()
+
+
 class LocalStack:
     def __init__(
         self,
@@ -90,6 +103,7 @@ class LocalStack:
         self._server: Any = None
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
+        self._environment_before: dict[str, str] = {}
 
     # ------------------------------------------------------------------ addresses
     @property
@@ -124,6 +138,9 @@ class LocalStack:
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> "LocalStack":
+        # The stack plays the functions' containers in this process: their environment is put
+        # back on stop, so nothing started later (a test, another stack) talks to a stopped one.
+        self._environment_before = dict(os.environ)
         self.moto.start()
         self._set_environment()
         self.template = load_template(self.root, self.parameters)
@@ -192,6 +209,9 @@ class LocalStack:
         moto_items.observe_changes([])
         observe_objects([])
         reset_moto()
+        os.environ.clear()
+        os.environ.update(self._environment_before)
+        forget_clients()
 
     def __enter__(self) -> "LocalStack":
         return self.start()
@@ -213,16 +233,8 @@ class LocalStack:
                 "MOTO_HOST": self.host,
             }
         )
-        import boto3
-
-        from planalign.adapters import push
-        from planalign.adapters.clients import aws_client, dynamodb_table
-        from planalign.settings import get_settings
-
         # Clients, credentials and settings are per container; a new stack is a new container.
-        boto3.DEFAULT_SESSION = None
-        for cached in (aws_client, dynamodb_table, get_settings, push._credentials):
-            cached.cache_clear()
+        forget_clients()
 
     @staticmethod
     def _quiet_powertools() -> dict[str, str]:

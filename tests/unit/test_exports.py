@@ -73,6 +73,7 @@ def test_snapshot_csv_gz_has_every_row_with_names_iso_dates_and_money_in_cents()
         "points": "34",
         "match_eligible": "true",
         "core_eligible": "true",
+        "annual_hours": "1040",
     }
     assert rows[0]["termination_date"] == ""
 

@@ -134,6 +134,10 @@ def tiny_output(
         ),
         "match_eligible": column(snapshot_rows, "eligible", "bool"),
         "core_eligible": column(snapshot_rows, "eligible", "bool"),
+        # A full-time year (2,080 hours) prorated by the pay earned.
+        "annual_hours": np.array(
+            [2080 * row["prorated_pay"] / row["pay"] if row["pay"] else 0 for row in snapshot_rows], np.float32
+        ),
     }
     events = {
         "simulation_year": column(event_rows, "simulation_year", "int16"),

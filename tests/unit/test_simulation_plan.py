@@ -9,14 +9,15 @@ import pytest
 from planalign.domain.config import SimulationConfig, resolve_config
 from planalign.domain.irs_limits import YearLimits
 from planalign.domain.simulation.plan import (
+    VESTING_SCHEDULES,
     Contributions,
     age_band,
     choose_enrollments,
     compute_contributions,
     eligibility_dates,
     escalate,
-    vested_fraction,
 )
+from planalign.domain.vesting import vested_fraction
 
 DEFAULT_LIMITS = YearLimits(deferral=23500, catch_up=7500, compensation=350000, annual_additions=70000)
 
@@ -148,7 +149,7 @@ def test_a_leaver_keeps_the_vested_part_of_employer_money() -> None:
     ],
 )
 def test_vesting_schedules_by_years_of_service(schedule: str, fractions: list[float]) -> None:
-    assert vested_fraction(schedule, np.arange(8)).tolist() == pytest.approx(fractions)
+    assert vested_fraction(VESTING_SCHEDULES[schedule], np.arange(8)).tolist() == pytest.approx(fractions)
 
 
 def test_limits_grow_once_a_year_after_the_first() -> None:

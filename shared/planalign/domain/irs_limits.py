@@ -2,6 +2,7 @@
 `irs_limits` section gives a projection year (flat and grown, or as published). Plain Python: the
 API's functions read it without NumPy."""
 
+import math
 from dataclasses import dataclass
 
 from planalign.domain.config import IrsLimits
@@ -38,8 +39,10 @@ class YearLimits:
         )
 
 
-# 402(g), catch-up at 50+, catch-up at 60-63, 401(a)(17), 415(c), Social Security wage base, as the IRS
-# and the SSA published them (2026: IRS Notice 2025-67 and the SSA's 2026 fact sheet).
+# 402(g), catch-up at 50+, catch-up at 60-63, 401(a)(17), 415(c)(1)(A), Social Security wage base, as the
+# IRS and the SSA published them. The IRS's yearly cost-of-living notices: 2020 Notice 2019-59, 2021 Notice
+# 2020-79, 2022 Notice 2021-61, 2023 Notice 2022-55, 2024 Notice 2023-75, 2025 Notice 2024-80, 2026 Notice
+# 2025-67 (the wage base: the SSA's fact sheet of each year).
 PUBLISHED_LIMITS: dict[int, YearLimits] = {
     year: YearLimits(
         deferral=deferral,
@@ -77,3 +80,32 @@ def published_limits(year: int, growth_rate: float = 0.0) -> YearLimits:
         annual_additions=last.annual_additions * growth,
         social_security_wage_base=last.social_security_wage_base * growth,
     )
+
+
+# The compensation above which an employee is highly compensated (IRC 414(q)(1)(B)), by the year whose
+# compensation is looked at (the look-back year, the plan year before the determination year), from the
+# same yearly IRS notices: 2019 Notice 2018-83, 2020 Notice 2019-59, 2021 Notice 2020-79, 2022 Notice
+# 2021-61, 2023 Notice 2022-55, 2024 Notice 2023-75, 2025 Notice 2024-80, 2026 Notice 2025-67 (unchanged).
+HCE_ROUNDING = 5000
+HCE_COMPENSATION: dict[int, float] = {
+    2019: 125000,
+    2020: 130000,
+    2021: 130000,
+    2022: 135000,
+    2023: 150000,
+    2024: 155000,
+    2025: 160000,
+    2026: 160000,
+}
+
+
+def hce_compensation(look_back_year: int, growth_rate: float = 0.0) -> float:
+    """The 414(q)(1)(B) threshold of `look_back_year`; before the first published year, that year's; after
+    the last, the last one grown by growth_rate once a year (as published_limits holds the other limits),
+    rounded down to a multiple of 5,000 as the IRS rounds its increases (415(d)(4)(B), which 414(q)(1)
+    follows)."""
+    first, last = min(HCE_COMPENSATION), max(HCE_COMPENSATION)
+    if look_back_year <= last:
+        return HCE_COMPENSATION[max(look_back_year, first)]
+    grown = HCE_COMPENSATION[last] * (1 + growth_rate) ** (look_back_year - last)
+    return float(HCE_ROUNDING * math.floor(grown / HCE_ROUNDING + 1e-9))

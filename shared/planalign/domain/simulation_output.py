@@ -53,6 +53,7 @@ SNAPSHOT_COLUMNS: dict[str, str] = {
     "points": "int16",  # age at Dec 31 of the prior year + service_years
     "match_eligible": "bool",  # meets the match's hours, service and year-end rules
     "core_eligible": "bool",  # meets the core's rules (and, if it asks, the plan's eligibility)
+    "annual_hours": "float32",  # hours worked in the year: scheduled hours a week x 52, prorated
 }
 
 # Event columns, one row per event; old/new values are NaN where they mean nothing.

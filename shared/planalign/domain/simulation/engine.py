@@ -12,6 +12,7 @@ from planalign.domain.irs_limits import YearLimits
 from planalign.domain.simulation.dates import DAY, days_in_year, whole_years, year_end, year_start
 from planalign.domain.simulation.employer import match_band, match_ceiling
 from planalign.domain.simulation.plan import (
+    VESTING_SCHEDULES,
     Contributions,
     age_band,
     choose_enrollments,
@@ -20,7 +21,6 @@ from planalign.domain.simulation.plan import (
     escalate,
     income_band,
     respond_to_match,
-    vested_fraction,
     voluntary_deferral_rates,
 )
 from planalign.domain.simulation.records import EventBlock, OutputRecorder
@@ -37,6 +37,7 @@ from planalign.domain.simulation.workforce import (
     workforce_from_census,
 )
 from planalign.domain.simulation_output import STATUSES, SimulationOutput, release_free_memory
+from planalign.domain.vesting import vested_fraction
 from planalign.errors import SimulationRejected
 
 WEEKS_PER_YEAR = 52
@@ -197,8 +198,9 @@ def _record_plan_year(
     fraction = _fraction_employed(roster.hire_date, facts.last_day, year)
     prorated_pay = roster.pay * fraction
     service = _years_of_service(roster, leaving, year_roster.termination_date, year)
+    annual_hours = roster.hours_per_week * WEEKS_PER_YEAR * fraction
     contributions = _contribute(
-        roster, year_roster, facts, deferrals, service, fraction, prorated_pay, year, config
+        roster, year_roster, facts, deferrals, service, annual_hours, prorated_pay, year, config
     )
 
     hired = year_roster.hired
@@ -226,6 +228,7 @@ def _record_plan_year(
         "points": facts.points,
         "match_eligible": contributions.match_eligible,
         "core_eligible": contributions.core_eligible,
+        "annual_hours": annual_hours,
     }
     # Terminations come last among an employee's events of the year, as they happen last.
     for event_type, rows in (("termination", leaving & ~hired), ("new_hire_termination", leaving & hired)):
@@ -456,7 +459,7 @@ def _contribute(
     facts: _PlanFacts,
     deferrals: _Deferrals,
     service: np.ndarray,
-    fraction: np.ndarray,
+    annual_hours: np.ndarray,
     prorated_pay: np.ndarray,
     year: int,
     config: SimulationConfig,
@@ -464,7 +467,7 @@ def _contribute(
     """Step 10: the year's contributions; a leaver's employer money is vested by service."""
     leaving = year_roster.leaving
     vested = np.ones(len(roster))
-    vested[leaving] = vested_fraction(config.vesting.schedule, service[leaving])
+    vested[leaving] = vested_fraction(VESTING_SCHEDULES[config.vesting.schedule], service[leaving])
     return compute_contributions(
         config=config,
         limits=YearLimits.for_year(config.irs_limits, year, config.simulation.start_year),
@@ -472,7 +475,7 @@ def _contribute(
         deferral_rate=roster.deferral_rate,
         eligible=facts.eligible,
         age=facts.age,
-        annual_hours=roster.hours_per_week * WEEKS_PER_YEAR * fraction,
+        annual_hours=annual_hours,
         active_at_year_end=~leaving,
         vested=vested,
         service=facts.service,

@@ -29,12 +29,12 @@ AGE_BAND_STARTS = np.array([30, 45, 60])
 # The pay at which the income bands moderate, high and executive start (low_income is band 0).
 INCOME_BAND_STARTS = np.array([50000.0, 100000.0, 200000.0])
 HALF_PERCENT = 0.005
-# Vested fraction by completed years of service; the last entry holds for longer service.
-VESTING_SCHEDULES: dict[str, tuple[float, ...]] = {
-    "immediate": (1.0,),
-    "cliff_2": (0.0, 0.0, 1.0),
-    "cliff_3": (0.0, 0.0, 0.0, 1.0),
-    "graded_6": (0.0, 0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
+# The config's vesting schedules, as the Studio's schedules of the same shape.
+VESTING_SCHEDULES: dict[str, str] = {
+    "immediate": "immediate",
+    "cliff_2": "cliff_2_year",
+    "cliff_3": "cliff_3_year",
+    "graded_6": "graded_6_year",
 }
 # Deferral rates are kept on a 1e-6 grid so that repeated increments reach the cap exactly.
 RATE_DECIMALS = 6
@@ -309,11 +309,6 @@ def escalate(
     raised = escalating & (deferral_rate < settings.cap) & settings.enabled & (settings.increment > 0)
     new_rate = np.round(np.minimum(deferral_rate[raised] + settings.increment, settings.cap), RATE_DECIMALS)
     return raised, new_rate
-
-
-def vested_fraction(schedule: str, years_of_service: np.ndarray) -> np.ndarray:
-    table = np.asarray(VESTING_SCHEDULES[schedule])
-    return table[np.clip(years_of_service, 0, len(table) - 1)]
 
 
 @dataclass(frozen=True)

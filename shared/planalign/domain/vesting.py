@@ -1,0 +1,343 @@
+"""Vesting of employer money and the forfeitures that terminations release, on a run's snapshot: the
+schedules the Studio offers (its `vesting_service.py` lists them), the vested fraction by years of
+service, and the Vesting page's and the forfeiture projection's figures.
+
+The law: employer money vests at least as fast as a 3-year cliff or a 2-to-6-year graded schedule
+(IRC 411(a)(2)(B)); a QACA's safe-harbour money within 2 years (IRC 401(k)(13)(D)(iii)); a year of
+service may require 1,000 hours (IRC 411(a)(5)(A)); what is not vested when an employee leaves is
+forfeited to the plan (Treas. Reg. 1.411(a)-4, 1.411(a)-7(d)).
+
+What the projection can measure (the reference's basis): an employee leaving in year Y takes the
+employer money (match + core) of the projection's earlier years, all of it made while employed, so all
+subject to the schedule; the money of the leaving year is vested by the engine already (under the run's
+own schedule) and money from before the projection is not in the run. The first simulated year therefore
+has no basis. Amounts are in cents: vested = the balance x the fraction, rounded half to even to the
+cent, and forfeited = the balance - vested, so the two always add up to the balance."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from planalign.domain.winners_losers import band_labels
+from planalign.errors import InvalidRequest
+
+ScheduleType = Literal[
+    "immediate",
+    "cliff_1_year",
+    "cliff_2_year",
+    "cliff_3_year",
+    "cliff_4_year",
+    "qaca_2_year",
+    "graded_3_year",
+    "graded_4_year",
+    "graded_5_year",
+    "graded_6_year",
+]
+ForfeiturePolicy = Literal["offset_employer_contributions", "pay_plan_expenses", "reallocate_to_participants"]
+# Only the first two lower what the sponsor pays: reallocated forfeitures go to the other participants.
+POLICIES_REDUCING_COST: frozenset[str] = frozenset({"offset_employer_contributions", "pay_plan_expenses"})
+DEFAULT_HOURS_THRESHOLD = 1000  # IRC 411(a)(5)(A): a year of service is 1,000 hours
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The vested fraction by completed years of service (index = years; the last holds after)."""
+
+    schedule_type: ScheduleType
+    name: str
+    description: str
+    fractions: tuple[float, ...]
+
+    def percentages(self) -> dict[int, float]:
+        return dict(enumerate(self.fractions))
+
+
+SCHEDULES: dict[str, Schedule] = {
+    schedule.schedule_type: schedule
+    for schedule in (
+        Schedule("immediate", "Immediate", "100% vested from day one", (1.0,)),
+        Schedule("cliff_1_year", "1-Year Cliff", "0% until 1 year, then 100%", (0.0, 1.0)),
+        Schedule("cliff_2_year", "2-Year Cliff", "0% until 2 years, then 100%", (0.0, 0.0, 1.0)),
+        # IRC 411(a)(2)(B)(ii): the longest cliff the law allows for employer money.
+        Schedule("cliff_3_year", "3-Year Cliff", "0% until 3 years, then 100%", (0.0, 0.0, 0.0, 1.0)),
+        # Longer than 411(a)(2)(B) allows for employer money since 2007; offered, as by the Studio.
+        Schedule("cliff_4_year", "4-Year Cliff", "0% until 4 years, then 100%", (0.0, 0.0, 0.0, 0.0, 1.0)),
+        # IRC 401(k)(13)(D)(iii): a QACA's safe-harbour money vests after at most 2 years.
+        Schedule("qaca_2_year", "QACA 2-Year", "0% until 2 years, then 100%", (0.0, 0.0, 1.0)),
+        Schedule(
+            "graded_3_year", "3-Year Graded", "33.33% per year from year 1-3", (0.0, 0.3333, 0.6667, 1.0)
+        ),
+        Schedule("graded_4_year", "4-Year Graded", "25% per year from year 1-4", (0.0, 0.25, 0.5, 0.75, 1.0)),
+        Schedule(
+            "graded_5_year", "5-Year Graded", "20% per year from year 1-5", (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+        ),
+        # IRC 411(a)(2)(B)(iii): 20% after 2 years, 20 points more each year, 100% after 6.
+        Schedule(
+            "graded_6_year",
+            "6-Year Graded",
+            "0% through year 1, then 20% per year from year 2-6",
+            (0.0, 0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class VestingRule:
+    """A schedule, and whether a year short of `hours_threshold` hours (the leaving year's) does not count."""
+
+    schedule_type: ScheduleType
+    require_hours_credit: bool = False
+    hours_threshold: int = DEFAULT_HOURS_THRESHOLD
+
+
+def vested_fraction(
+    schedule_type: str,
+    years_of_service: np.ndarray,
+    hours: np.ndarray | None = None,
+    hours_threshold: int | None = None,
+) -> np.ndarray:
+    """The vested fraction at `years_of_service` completed years (truncated, at least 0). With
+    `hours_threshold`, an employee whose `hours` of the leaving year fall short of it gets one year less."""
+    years = np.maximum(np.asarray(years_of_service, dtype=np.int64), 0)
+    if hours_threshold is not None and hours is not None:
+        years = np.maximum(years - (np.asarray(hours) < hours_threshold), 0)
+    fractions = np.asarray(SCHEDULES[schedule_type].fractions)
+    return fractions[np.minimum(years, len(fractions) - 1)]
+
+
+def split_cents(balance_cents: np.ndarray, fraction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(vested, forfeited) cents of each balance: the vested part rounded half to even, the rest forfeited."""
+    vested = np.round(balance_cents * fraction).astype(np.int64)
+    return vested, balance_cents - vested
+
+
+def _cents(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    return np.round(pc.fill_null(values, 0).to_numpy(zero_copy_only=False) * 100).astype(np.int64)
+
+
+# Snapshot columns the vesting figures read.
+BALANCE_COLUMNS = ("employee_id", "employment_status", "match", "core")
+LEAVER_COLUMNS = (
+    "employee_id",
+    "employment_status",
+    "hire_date",
+    "termination_date",
+    "tenure",
+    "annual_hours",
+)
+
+
+def employer_balances(years: Mapping[int, pa.Table]) -> dict[str, int]:
+    """Each employee's employer money (match + core) in cents over the years given, active rows only."""
+    balances: dict[str, int] = {}
+    for table in years.values():
+        active = table.filter(pc.equal(table["employment_status"], "active"))
+        cents = _cents(active["match"]) + _cents(active["core"])
+        for employee_id, amount in zip(active["employee_id"].to_pylist(), cents.tolist(), strict=True):
+            if amount:
+                balances[employee_id] = balances.get(employee_id, 0) + amount
+    return balances
+
+
+@dataclass(frozen=True)
+class Leavers:
+    """A year's terminated employees with employer money from earlier years (`balance_cents` > 0), and how
+    many terminated in all."""
+
+    terminated: int
+    employee_id: list[str]
+    hire_date: list[Any]
+    termination_date: list[Any]
+    years_of_service: np.ndarray
+    hours: np.ndarray | None  # None: the run's output predates hours (no hours rule can apply)
+    balance_cents: np.ndarray
+
+
+def leavers(year_table: pa.Table, balances: Mapping[str, int]) -> Leavers:
+    """The leavers of one snapshot year (LEAVER_COLUMNS, annual_hours optional) against the employer
+    balances of the years before it."""
+    gone = year_table.filter(pc.equal(year_table["employment_status"], "terminated"))
+    ids = gone["employee_id"].to_pylist()
+    balance = np.array([balances.get(employee_id, 0) for employee_id in ids], dtype=np.int64)
+    keep = np.flatnonzero(balance > 0)
+    kept = gone.take(pa.array(keep))
+    hours = (
+        kept["annual_hours"].to_numpy(zero_copy_only=False) if "annual_hours" in kept.column_names else None
+    )
+    return Leavers(
+        terminated=gone.num_rows,
+        employee_id=kept["employee_id"].to_pylist(),
+        hire_date=kept["hire_date"].to_pylist(),
+        termination_date=kept["termination_date"].to_pylist(),
+        years_of_service=kept["tenure"].to_numpy(zero_copy_only=False).astype(np.int64),
+        hours=hours,
+        balance_cents=balance[keep],
+    )
+
+
+def _fraction(rule: VestingRule, people: Leavers) -> np.ndarray:
+    threshold = rule.hours_threshold if rule.require_hours_credit else None
+    if threshold is not None and people.hours is None:
+        raise InvalidRequest(
+            "require_hours_credit: the run's output has no hours worked (it predates them); run the "
+            "scenario again to apply the hours rule"
+        )
+    return vested_fraction(rule.schedule_type, people.years_of_service, people.hours, threshold)
+
+
+def _dollars(cents: int | np.integer[Any]) -> float:
+    return int(cents) / 100
+
+
+def forfeiture_year(
+    year: int, people: Leavers, rule: VestingRule, has_prior_year_basis: bool
+) -> dict[str, Any]:
+    """The Studio's ForfeitureYearRow of one year's leavers under one schedule."""
+    vested, forfeited = split_cents(people.balance_cents, _fraction(rule, people))
+    return {
+        "simulation_year": year,
+        "has_prior_year_basis": has_prior_year_basis,
+        "terminated_employee_count": people.terminated,
+        "vesting_eligible_count": len(people.employee_id),
+        "total_employer_contributions": _dollars(people.balance_cents.sum()),
+        "vested_amount": _dollars(vested.sum()),
+        "forfeited_amount": _dollars(forfeited.sum()),
+    }
+
+
+NO_PRIOR_YEAR = "No prior simulation year: forfeitures are recognized the year after the terminations"
+
+
+def employer_cost_offsets(rows: Sequence[Mapping[str, Any]], policy: str) -> list[dict[str, Any]]:
+    """The Studio's EmployerCostOffsetRow of each year: the forfeitures of the year before's leavers
+    (recognized the year after), an offset of the employer's cost only under a policy that reduces it;
+    no figure (never a $0) where the source year has no basis."""
+    by_year = {row["simulation_year"]: row for row in rows}
+    offsets: list[dict[str, Any]] = []
+    for year in sorted(by_year):
+        source = by_year.get(year - 1)
+        if source is None or not source["has_prior_year_basis"]:
+            reason = (
+                NO_PRIOR_YEAR
+                if source is None
+                else f"Forfeitures of {year - 1} cannot be measured: its leavers' employer money was "
+                "contributed before the first simulated year"
+            )
+            offsets.append(
+                {
+                    "simulation_year": year,
+                    "source_year": None if source is None else year - 1,
+                    "forfeitures_generated": None,
+                    "offset_amount": None,
+                    "participant_allocation": None,
+                    "basis_available": False,
+                    "unavailable_reason": reason,
+                }
+            )
+            continue
+        generated = source["forfeited_amount"]
+        reduces = policy in POLICIES_REDUCING_COST
+        offsets.append(
+            {
+                "simulation_year": year,
+                "source_year": year - 1,
+                "forfeitures_generated": generated,
+                "offset_amount": generated if reduces else 0.0,
+                "participant_allocation": 0.0 if reduces else generated,
+                "basis_available": True,
+                "unavailable_reason": None,
+            }
+        )
+    return offsets
+
+
+def forfeiture_series(rows: Sequence[Mapping[str, Any]], policy: str) -> dict[str, Any]:
+    """A scenario's totals over its ForfeitureYearRows and its employer cost offsets (ids are the caller's)."""
+    return {
+        "years": list(rows),
+        "total_employer_contributions": _sum_dollars(row["total_employer_contributions"] for row in rows),
+        "total_vested": _sum_dollars(row["vested_amount"] for row in rows),
+        "total_forfeited": _sum_dollars(row["forfeited_amount"] for row in rows),
+        "employer_cost_offsets": employer_cost_offsets(rows, policy),
+    }
+
+
+def _sum_dollars(values: Any) -> float:
+    return sum(round(value * 100) for value in values) / 100
+
+
+def compare_schedules(
+    year: int,
+    people: Leavers,
+    current: VestingRule,
+    proposed: VestingRule,
+    tenure_bands: Sequence[Mapping[str, Any]],
+) -> dict[str, Any]:
+    """The Studio's VestingAnalysisResponse figures (summary, by_tenure_band, employee_details) of one
+    year's leavers under the current and the proposed schedule. Employees by balance, largest first (then
+    id); bands in the order of their lower bounds."""
+    current_pct, proposed_pct = _fraction(current, people), _fraction(proposed, people)
+    current_vested, current_lost = split_cents(people.balance_cents, current_pct)
+    proposed_vested, proposed_lost = split_cents(people.balance_cents, proposed_pct)
+    codes, labels = band_labels(people.years_of_service, tenure_bands)
+    order = sorted(
+        range(len(people.employee_id)), key=lambda i: (-people.balance_cents[i], people.employee_id[i])
+    )
+    hours = people.hours if people.hours is not None else np.zeros(len(order))
+    details = [
+        {
+            "employee_id": people.employee_id[i],
+            "hire_date": people.hire_date[i],
+            "termination_date": people.termination_date[i],
+            "tenure_years": int(people.years_of_service[i]),
+            "tenure_band": labels[codes[i]],
+            "annual_hours_worked": round(float(hours[i])),
+            "total_employer_contributions": _dollars(people.balance_cents[i]),
+            "current_vesting_pct": float(current_pct[i]),
+            "current_vested_amount": _dollars(current_vested[i]),
+            "current_forfeiture": _dollars(current_lost[i]),
+            "proposed_vesting_pct": float(proposed_pct[i]),
+            "proposed_vested_amount": _dollars(proposed_vested[i]),
+            "proposed_forfeiture": _dollars(proposed_lost[i]),
+            "forfeiture_variance": _dollars(proposed_lost[i] - current_lost[i]),
+        }
+        for i in order
+    ]
+    bands = []
+    for code in sorted(set(codes.tolist())):
+        inside = codes == code
+        bands.append(
+            {
+                "tenure_band": labels[code],
+                "employee_count": int(inside.sum()),
+                "total_contributions": _dollars(people.balance_cents[inside].sum()),
+                "current_forfeitures": _dollars(current_lost[inside].sum()),
+                "proposed_forfeitures": _dollars(proposed_lost[inside].sum()),
+                "forfeiture_variance": _dollars(proposed_lost[inside].sum() - current_lost[inside].sum()),
+            }
+        )
+    current_total, proposed_total = int(current_lost.sum()), int(proposed_lost.sum())
+    variance = proposed_total - current_total
+    if current_total:
+        variance_pct = round(variance / current_total * 100, 2)
+    else:
+        variance_pct = 0.0 if variance == 0 else 100.0
+    summary = {
+        "analysis_year": year,
+        "total_terminated_employee_count": people.terminated,
+        "vesting_eligible_terminated_employee_count": len(order),
+        "terminated_employee_count": len(order),
+        "total_employer_contributions": _dollars(people.balance_cents.sum()),
+        "current_total_vested": _dollars(current_vested.sum()),
+        "current_total_forfeited": _dollars(current_total),
+        "proposed_total_vested": _dollars(proposed_vested.sum()),
+        "proposed_total_forfeited": _dollars(proposed_total),
+        "forfeiture_variance": _dollars(variance),
+        "forfeiture_variance_pct": variance_pct,
+    }
+    return {"summary": summary, "by_tenure_band": bands, "employee_details": details}

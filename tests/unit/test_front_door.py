@@ -213,3 +213,38 @@ def test_links_name_the_front_door_a_request_came_through(monkeypatch: pytest.Mo
         assert link_through({}) == "wss://abc.execute-api.us-east-1.amazonaws.com/dev?run_id=run_1"
     finally:
         get_settings.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("headers", "openapi_url"),
+    [({}, "/dev/api/openapi.json"), ({"x-forwarded-host": "studio.example.com"}, "/api/openapi.json")],
+)
+def test_the_docs_page_asks_for_the_openapi_the_viewer_can_reach(
+    headers: dict[str, str], openapi_url: str
+) -> None:
+    """On the API's own URL behind the stage `dev` the OpenAPI is under `/dev`; through the front door,
+    which routes only `/api/*` to that stage, it is under `/api`."""
+    handler = lambda_handler(create_app(APIRouter()))
+    event = {
+        "version": "2.0",
+        "routeKey": "GET /api/docs",
+        "rawPath": "/dev/api/docs",
+        "rawQueryString": "",
+        "headers": {"host": "abc.execute-api.us-east-1.amazonaws.com", **headers},
+        "requestContext": {
+            "http": {
+                "method": "GET",
+                "path": "/dev/api/docs",
+                "protocol": "HTTP/1.1",
+                "sourceIp": "192.0.2.1",
+            },
+            "stage": "dev",
+            "requestId": "r1",
+            "routeKey": "GET /api/docs",
+        },
+        "isBase64Encoded": False,
+    }
+    context = LambdaContext("SystemApiFunction", "arn:aws:lambda:us-east-1:1:function:f", 512, 29, "r1", 0.0)
+    response = handler(event, context)
+    assert response["statusCode"] == 200
+    assert f"url: '{openapi_url}'" in response["body"]

@@ -33,17 +33,24 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 class StageRootPath:
-    """Behind a named API Gateway stage the path starts with `/{stage}`: making it the ASGI root path
-    lets routing ignore it and gives the docs page the right OpenAPI URL."""
+    """Behind a named API Gateway stage the path starts with `/{stage}`. Called on the API's own URL,
+    the stage becomes the ASGI root path, so routing ignores it and the docs page and page links keep
+    it. Through the front door (its X-Forwarded-Host) the viewer's paths have no stage: it is dropped,
+    so those links stay under the front door's `/api/*`."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            stage = (scope.get("aws.event") or {}).get("requestContext", {}).get("stage", "$default")
-            if stage and stage != "$default" and scope["path"].startswith(f"/{stage}/"):
-                scope = {**scope, "root_path": f"/{stage}"}
+            event = scope.get("aws.event") or {}
+            stage = event.get("requestContext", {}).get("stage", "$default")
+            prefix = f"/{stage}"
+            if stage and stage != "$default" and scope["path"].startswith(f"{prefix}/"):
+                if (event.get("headers") or {}).get("x-forwarded-host"):
+                    scope = {**scope, "path": scope["path"][len(prefix) :]}
+                else:
+                    scope = {**scope, "root_path": prefix}
         await self.app(scope, receive, send)
 
 

@@ -151,6 +151,11 @@ class RunTables:
             self.cache.put(key, data)
         return data
 
+    def columns(self, table: str, year: int) -> list[str]:
+        """The column names of one year of a table (a run written before a column was added lacks it)."""
+        key, _ = self._files(table)[year]
+        return list(pq.read_schema(pa.BufferReader(self._bytes(key))).names)
+
     def read_year(self, table: str, year: int, columns: Sequence[str]) -> pa.Table:
         """The `columns` of one year of a table (the whole file is downloaded; file and columns kept)."""
         key, _ = self._files(table)[year]

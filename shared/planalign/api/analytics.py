@@ -23,7 +23,7 @@ CohortQuery = Literal["all", "new_hires", "baseline"]
 
 
 @contextmanager
-def _answered_as(status: int) -> Iterator[None]:
+def answered_as(status: int) -> Iterator[None]:
     """A scenario that has not completed (or an impossible request) answers `status`, as the Studio's
     backend does on these routes."""
     try:
@@ -46,7 +46,7 @@ def get_dc_plan_analytics(
 ) -> DCPlanAnalytics:
     """Participation, contributions by year, deferral distributions, escalations and the IRS limit of
     the scenario's latest completed run."""
-    with _answered_as(400):
+    with answered_as(400):
         figures = analytics.dc_plan(
             store,
             artifacts,
@@ -71,7 +71,7 @@ def compare_dc_plan_analytics(
     cohort: CohortQuery = "all",
 ) -> DCPlanComparisonResponse:
     """Each scenario's DC plan analytics, side by side."""
-    with _answered_as(400):
+    with answered_as(400):
         ids = analytics.compared_scenario_ids(scenarios)
         figures = analytics.compare_dc_plan(
             store, artifacts, tenant_id, workspace_id, ids, Options(active_only, effective_rate, cohort)
@@ -90,6 +90,6 @@ def get_winners_losers(
     plan_b: str = Query(..., description="the alternative plan's scenario id"),
 ) -> WinnersLosersResponse:
     """Employees who get more (winners) or less (losers) employer money under plan B, by band."""
-    with _answered_as(422):
+    with answered_as(422):
         figures = analytics.compare_winners_losers(store, artifacts, tenant_id, workspace_id, plan_a, plan_b)
     return WinnersLosersResponse(**figures)

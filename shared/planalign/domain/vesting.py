@@ -132,16 +132,19 @@ LEAVER_COLUMNS = (
 )
 
 
-def employer_balances(years: Mapping[int, pa.Table]) -> dict[str, int]:
-    """Each employee's employer money (match + core) in cents over the years given, active rows only."""
-    balances: dict[str, int] = {}
+def employer_balances(years: Mapping[int, pa.Table]) -> pa.Table:
+    """(employee_id, cents): each employee's employer money (match + core) over the years given, active
+    rows only. An employee's active rows all come before the year they leave (the engine rehires no one),
+    so the balances of every year serve the leavers of each."""
+    parts = []
     for table in years.values():
         active = table.filter(pc.equal(table["employment_status"], "active"))
         cents = _cents(active["match"]) + _cents(active["core"])
-        for employee_id, amount in zip(active["employee_id"].to_pylist(), cents.tolist(), strict=True):
-            if amount:
-                balances[employee_id] = balances.get(employee_id, 0) + amount
-    return balances
+        parts.append(pa.table({"employee_id": active["employee_id"], "cents": pa.array(cents)}))
+    if not parts:
+        return pa.table({"employee_id": pa.array([], pa.string()), "cents": pa.array([], pa.int64())})
+    summed = pa.concat_tables(parts).group_by("employee_id").aggregate([("cents", "sum")])
+    return summed.rename_columns(["employee_id", "cents"])
 
 
 @dataclass(frozen=True)
@@ -158,14 +161,14 @@ class Leavers:
     balance_cents: np.ndarray
 
 
-def leavers(year_table: pa.Table, balances: Mapping[str, int]) -> Leavers:
-    """The leavers of one snapshot year (LEAVER_COLUMNS, annual_hours optional) against the employer
-    balances of the years before it."""
+def leavers(year_table: pa.Table, balances: pa.Table) -> Leavers:
+    """The leavers of one snapshot year (LEAVER_COLUMNS, annual_hours optional) with their balances
+    (employer_balances of the years before)."""
     gone = year_table.filter(pc.equal(year_table["employment_status"], "terminated"))
-    ids = gone["employee_id"].to_pylist()
-    balance = np.array([balances.get(employee_id, 0) for employee_id in ids], dtype=np.int64)
-    keep = np.flatnonzero(balance > 0)
-    kept = gone.take(pa.array(keep))
+    with_money = gone.join(balances, "employee_id", join_type="inner").filter(
+        pc.greater(pc.field("cents"), 0)
+    )
+    kept = with_money.sort_by("employee_id")
     hours = (
         kept["annual_hours"].to_numpy(zero_copy_only=False) if "annual_hours" in kept.column_names else None
     )
@@ -176,7 +179,7 @@ def leavers(year_table: pa.Table, balances: Mapping[str, int]) -> Leavers:
         termination_date=kept["termination_date"].to_pylist(),
         years_of_service=kept["tenure"].to_numpy(zero_copy_only=False).astype(np.int64),
         hours=hours,
-        balance_cents=balance[keep],
+        balance_cents=kept["cents"].to_numpy(zero_copy_only=False).astype(np.int64),
     )
 
 

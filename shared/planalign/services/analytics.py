@@ -22,7 +22,7 @@ MAX_COMPARED_SCENARIOS = 6
 _BANDS = TypeAdapter(list[dict[str, Any]])
 
 
-def _completed(
+def completed_run(
     store: Store, tenant_id: str, workspace_id: str, scenario_id: str, label: str = "Scenario"
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(scenario, its latest completed run); NotFound for an unknown workspace or scenario, RunConflict
@@ -38,11 +38,11 @@ def _completed(
     return scenario, run
 
 
-def _tables(artifacts: Artifacts, run: Mapping[str, Any]) -> RunTables:
+def run_tables_of(artifacts: Artifacts, run: Mapping[str, Any]) -> RunTables:
     return RunTables(artifacts, run_prefix(run["tenant_id"], run["workspace_id"], run["id"]))
 
 
-def _snapshot_years(tables: RunTables, run: Mapping[str, Any]) -> list[int]:
+def snapshot_years(tables: RunTables, run: Mapping[str, Any]) -> list[int]:
     years = tables.years(SNAPSHOT)
     if not years:
         raise RunConflict(
@@ -57,8 +57,8 @@ def _dc_plan(
     run: Mapping[str, Any],
     options: dc_plan_analytics.Options,
 ) -> dict[str, Any]:
-    tables = _tables(artifacts, run)
-    years = _snapshot_years(tables, run)
+    tables = run_tables_of(artifacts, run)
+    years = snapshot_years(tables, run)
 
     def summary(year: int) -> dc_plan_analytics.YearSummary:
         table = tables.read_year(SNAPSHOT, year, dc_plan_analytics.COLUMNS)
@@ -76,7 +76,7 @@ def dc_plan(
     options: dc_plan_analytics.Options,
 ) -> dict[str, Any]:
     """The Studio's DCPlanAnalytics of the scenario."""
-    scenario, run = _completed(store, tenant_id, workspace_id, scenario_id)
+    scenario, run = completed_run(store, tenant_id, workspace_id, scenario_id)
     return _dc_plan(artifacts, scenario, run, options)
 
 
@@ -100,7 +100,7 @@ def compare_dc_plan(
 ) -> dict[str, Any]:
     """The Studio's DCPlanComparisonResponse: each scenario's DCPlanAnalytics, in the order asked."""
     store.get("WS", workspace_id, tenant_id)
-    found = [_completed(store, tenant_id, workspace_id, scenario_id) for scenario_id in scenario_ids]
+    found = [completed_run(store, tenant_id, workspace_id, scenario_id) for scenario_id in scenario_ids]
     return {
         "scenarios": list(scenario_ids),
         "scenario_names": {scenario["id"]: scenario["name"] for scenario, _ in found},
@@ -108,7 +108,7 @@ def compare_dc_plan(
     }
 
 
-def _bands(run: Mapping[str, Any], section: str) -> list[dict[str, Any]]:
+def run_bands(run: Mapping[str, Any], section: str) -> list[dict[str, Any]]:
     """The run's age or tenure bands (its Studio config's, else the reference engine's seeds)."""
     bands = (run.get("studio_config") or {}).get(section)
     try:
@@ -126,17 +126,17 @@ def compare_winners_losers(
 ) -> dict[str, Any]:
     """The Studio's WinnersLosersResponse of plan B against plan A, each at its final year."""
     store.get("WS", workspace_id, tenant_id)
-    runs = [_completed(store, tenant_id, workspace_id, plan_a, "Plan A scenario")[1]]
-    runs.append(_completed(store, tenant_id, workspace_id, plan_b, "Plan B scenario")[1])
+    runs = [completed_run(store, tenant_id, workspace_id, plan_a, "Plan A scenario")[1]]
+    runs.append(completed_run(store, tenant_id, workspace_id, plan_b, "Plan B scenario")[1])
 
     def final_year(run: Mapping[str, Any]) -> tuple[int, Any]:
-        tables = _tables(artifacts, run)
-        year = _snapshot_years(tables, run)[-1]
+        tables = run_tables_of(artifacts, run)
+        year = snapshot_years(tables, run)[-1]
         return year, tables.read_year(SNAPSHOT, year, winners_losers.COLUMNS)
 
     (year_a, table_a), (year_b, table_b) = mapped(final_year, runs)
     figures = winners_losers.winners_losers(
-        table_a, table_b, _bands(runs[0], "age_bands"), _bands(runs[0], "tenure_bands")
+        table_a, table_b, run_bands(runs[0], "age_bands"), run_bands(runs[0], "tenure_bands")
     )
     return {
         "plan_a_scenario_id": plan_a,
@@ -152,10 +152,10 @@ def _queryable(
     """The tables of the scenario's latest completed run; NotFound when it has none (the reference's
     'no results database')."""
     try:
-        _, run = _completed(store, tenant_id, workspace_id, scenario_id)
+        _, run = completed_run(store, tenant_id, workspace_id, scenario_id)
     except RunConflict as error:
         raise NotFound(f"Scenario {scenario_id} has no results database") from error
-    tables = _tables(artifacts, run)
+    tables = run_tables_of(artifacts, run)
     if not tables.years(SNAPSHOT):
         raise NotFound(f"Scenario {scenario_id} has no results database")
     return tables

@@ -142,6 +142,18 @@ def print_bands(name: str, bands: dict[str, dict[str, dict[str, float]]]) -> Non
         print(f"{year:<6}{cells}")
 
 
+def _export_link(
+    client: httpx.Client, run_id: str, export_format: str, timeout: float = 120
+) -> httpx.Response:
+    """The export's 307, asking again after Retry-After while the completed run's export is made (202)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = client.get(f"/api/runs/{run_id}/results/export", params={"format": export_format})
+        if answer.status_code != 202 or time.monotonic() >= deadline:
+            return answer
+        time.sleep(float(answer.headers.get("retry-after") or 1))
+
+
 def run_demo(employees: int = 10_000, out_dir: Path = Path("demo-output"), seed: int = 42) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     print(f"Generating a census of {employees:,} employees ...")
@@ -221,7 +233,7 @@ def run_demo(employees: int = 10_000, out_dir: Path = Path("demo-output"), seed:
         print("\nExports")
         for name, run_id in runs.items():
             for export_format in ("xlsx", "csv"):
-                redirect = client.get(f"/api/runs/{run_id}/results/export", params={"format": export_format})
+                redirect = _export_link(client, run_id, export_format)
                 content = httpx.get(redirect.headers["location"], timeout=60).raise_for_status().content
                 path = out_dir / f"{_file_stem(name)}.{'xlsx' if export_format == 'xlsx' else 'csv'}"
                 path.write_bytes(content)

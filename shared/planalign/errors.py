@@ -42,3 +42,11 @@ class PayloadTooLarge(PlanAlignError):
 
 class QuotaExceeded(PlanAlignError):
     """A tenant's limit reached (runs at once, ensemble size, storage); the message names the limit."""
+
+
+class ExportPending(PlanAlignError):
+    """A completed run's export still being made; ask again after `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

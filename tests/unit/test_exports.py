@@ -10,10 +10,14 @@ from typing import Any
 
 import numpy as np
 import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from planalign.bench import bench_config
 from planalign.domain import exports
+from planalign.domain.census_generator import generate_census
 from planalign.domain.exports import (
     bands_csv,
     events_csv_gz,
@@ -21,7 +25,9 @@ from planalign.domain.exports import (
     results_xlsx,
     snapshot_csv_gz,
 )
-from planalign.domain.results import build_results, compute_bands, year_metrics
+from planalign.domain.results import build_results, compute_bands, event_counts, year_metrics
+from planalign.domain.run_tables import EVENTS, SNAPSHOT, parquet_bytes, run_tables
+from planalign.domain.simulation import simulate
 from planalign.domain.simulation_output import EVENT_TYPES, SNAPSHOT_COLUMNS
 from test_results import IRS_LIMITS, tiny_output
 
@@ -256,3 +262,22 @@ def test_xlsx_leaves_out_characters_xml_cannot_carry():
     results = build_results(output, irs_limits=IRS_LIMITS)
     book = openpyxl.load_workbook(io.BytesIO(results_xlsx(results, output, METADATA)))
     assert [row[0] for row in sheet_rows(book["Workforce_Snapshot"])[1:3]] == ["E1", "E2"]
+
+
+def _read_back(table: pa.Table) -> pa.Table:
+    return pq.read_table(pa.BufferReader(parquet_bytes(table)))
+
+
+@pytest.mark.parametrize("detail_row_cap", [5, 50_000])
+def test_the_workbook_from_the_parquet_tables_is_the_one_of_the_output_byte_for_byte(detail_row_cap: int):
+    config = bench_config(3)
+    output = simulate(generate_census(300, seed=3), config)
+    results = build_results(output, irs_limits=IRS_LIMITS)
+    tables = {(table, year): _read_back(rows) for table, year, rows in run_tables(output, 0.03)}
+    # The detail rows may run past the first year's events: the years' tables one after the other.
+    first_events = pa.concat_tables(tables[EVENTS, year] for year in output.years)
+    rows = exports.workbook_rows_from_tables(
+        tables[SNAPSHOT, output.end_year], first_events, output.years, event_counts(output), detail_row_cap
+    )
+    expected = results_xlsx(results, output, METADATA, detail_row_cap=detail_row_cap)
+    assert exports.results_workbook(results, rows, METADATA) == expected

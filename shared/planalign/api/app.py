@@ -30,6 +30,15 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (422, "invalid input, naming the field"),
     )
 }
+# An export link of a completed run whose export is still being made (services/runs.wait_for_export).
+EXPORT_PENDING_RESPONSES: dict[int | str, dict[str, Any]] = {
+    202: {
+        "model": ErrorAnswer,
+        "description": "the run completed and this export is still being made; ask again after "
+        "the seconds of the Retry-After header",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+    }
+}
 
 
 class StageRootPath:

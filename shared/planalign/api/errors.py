@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from planalign.errors import (
     CensusRejected,
+    ExportPending,
     InvalidConfig,
     InvalidRequest,
     NotFound,
@@ -24,6 +25,7 @@ from planalign.errors import (
 logger = logging.getLogger(__name__)
 
 STATUS_OF: dict[type[PlanAlignError], int] = {
+    ExportPending: 202,
     InvalidConfig: 422,
     InvalidRequest: 422,
     CensusRejected: 422,
@@ -60,7 +62,9 @@ def validation_details(error: RequestValidationError) -> list[dict[str, Any]]:
 def install_error_handlers(app: FastAPI) -> None:
     async def domain_error(request: Request, error: Exception) -> JSONResponse:
         status = next((code for kind, code in STATUS_OF.items() if isinstance(error, kind)), 400)
-        return JSONResponse({"detail": str(error)}, status_code=status)
+        # Accepted, not there yet: when to ask again.
+        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, ExportPending) else None
+        return JSONResponse({"detail": str(error)}, status_code=status, headers=headers)
 
     async def invalid_request(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)

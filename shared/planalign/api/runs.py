@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import RedirectResponse
 
+from planalign.api.app import EXPORT_PENDING_RESPONSES
 from planalign.api.results_models import SimulationResults
 from planalign.api.services import ArtifactsDep, StoreDep, WorkflowDep
 from planalign.api.tenant import Tenant
@@ -39,7 +40,7 @@ def run_results(
     return SimulationResults.model_validate(results)
 
 
-@router.get("/{run_id}/results/export", status_code=307)
+@router.get("/{run_id}/results/export", status_code=307, responses=EXPORT_PENDING_RESPONSES)
 def run_export(
     run_id: str,
     tenant_id: Tenant,

@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse
 
+from planalign.api.app import EXPORT_PENDING_RESPONSES
 from planalign.api.models import ResultsDeleted, Scenario, ScenarioIn, ScenarioUpdate, Success
 from planalign.api.paging import PageDep
 from planalign.api.run_headers import RunHeaders
@@ -78,7 +79,11 @@ def scenario_config(
     return workspaces.merged_config(store, tenant_id, workspace_id, scenario_id)
 
 
-@router.get("/{workspace_id}/scenarios/{scenario_id}/results/export", status_code=307)
+@router.get(
+    "/{workspace_id}/scenarios/{scenario_id}/results/export",
+    status_code=307,
+    responses=EXPORT_PENDING_RESPONSES,
+)
 def export_scenario_results(
     workspace_id: str,
     scenario_id: str,

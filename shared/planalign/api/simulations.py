@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
 
+from planalign.api.app import EXPORT_PENDING_RESPONSES
 from planalign.api.models import (
     ActiveRuns,
     LogPage,
@@ -123,7 +124,9 @@ def get_run_details(
     return RunDetails(**runs.scenario_details(store, artifacts, tenant_id, scenario_id))
 
 
-@router.get("/{scenario_id}/artifacts/{artifact_path:path}", response_model=None)
+@router.get(
+    "/{scenario_id}/artifacts/{artifact_path:path}", response_model=None, responses=EXPORT_PENDING_RESPONSES
+)
 def download_artifact(
     scenario_id: str,
     artifact_path: str,
@@ -132,7 +135,8 @@ def download_artifact(
     artifacts: ArtifactsDep,
     _: RunHeaders,
 ) -> RedirectResponse | PlainTextResponse:
-    """A run's file: the log as text, anything else as a 307 to a short-lived S3 link."""
+    """A run's file: the log as text, anything else as a 307 to a short-lived S3 link (202 while the
+    completed run's workbook is being made)."""
     kind, value = runs.artifact_download(store, artifacts, tenant_id, scenario_id, artifact_path)
     if kind == "log":
         return PlainTextResponse(
@@ -156,7 +160,7 @@ def get_results(
     return SimulationResults.model_validate(results)
 
 
-@router.get("/{scenario_id}/results/export", status_code=307)
+@router.get("/{scenario_id}/results/export", status_code=307, responses=EXPORT_PENDING_RESPONSES)
 def export_results(
     scenario_id: str,
     tenant_id: Tenant,

@@ -170,14 +170,20 @@ class PlanAlignClient:
         result: dict[str, Any] = self._json("POST", f"/api/runs/{run_id}/cancel")
         return result
 
-    def export(self, run_id: str, export_format: str) -> bytes:
-        """The export's bytes: the API answers 307 to a presigned link, fetched without our token."""
-        redirect = self.request(
-            "GET",
-            f"/api/runs/{run_id}/results/export",
-            params={"format": export_format},
-            follow_redirects=False,
-        )
+    def export(self, run_id: str, export_format: str, timeout: float = 300) -> bytes:
+        """The export's bytes: the API answers 307 to a presigned link, fetched without our token, or
+        202 while the completed run's export is being made, asked again after its Retry-After."""
+        deadline = time.monotonic() + timeout
+        while True:
+            redirect = self.request(
+                "GET",
+                f"/api/runs/{run_id}/results/export",
+                params={"format": export_format},
+                follow_redirects=False,
+            )
+            if redirect.status_code != 202 or time.monotonic() >= deadline:
+                break
+            time.sleep(float(redirect.headers.get("retry-after") or 1))
         location = redirect.headers.get("location")
         if redirect.status_code != 307 or not location:
             raise ApiError(redirect.status_code, "the export answered no redirect to its file")

@@ -19,7 +19,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from planalign.domain.results import DC_PLAN_FIELDS, WORKFORCE_FIELDS, event_counts
-from planalign.domain.simulation_output import EVENT_TYPES, STATUSES, SimulationOutput
+from planalign.domain.simulation_output import (
+    EVENT_COLUMNS,
+    EVENT_TYPES,
+    SNAPSHOT_COLUMNS,
+    STATUSES,
+    SimulationOutput,
+)
 
 Item = TypeVar("Item")
 Done = TypeVar("Done")
@@ -49,6 +55,8 @@ COMPRESS_LEVEL = 1
 MAX_THREADS = 4
 # Excel's last row is 1,048,576 and the header takes one.
 XLSX_MAX_ROWS = 1_048_575
+# Events the workbook's Events_Detail sheet shows; the Parquet tables hold them all.
+DETAIL_ROW_CAP = 50_000
 # Days from Excel's day 0 (1899-12-30 in the 1900 date system) to 1970-01-01.
 EXCEL_EPOCH_DAYS = 25_569
 # A fixed timestamp in the zip entries keeps equal workbooks byte-identical.
@@ -127,11 +135,13 @@ class Sheet:
     name: str
     columns: list[Column]
     limit: int = XLSX_MAX_ROWS
+    # The rows of the whole table when `columns` hold only its first rows (None: they hold them all).
+    total_rows: int | None = None
 
     @property
     def note(self) -> str | None:
         """What a capped sheet leaves out, shown next to its header."""
-        total = len(self.columns[0])
+        total = len(self.columns[0]) if self.total_rows is None else self.total_rows
         if total <= self.limit:
             return None
         return f"Capped: showing the first {self.limit:,} of {total:,} rows; the run's Parquet tables have them all."
@@ -219,12 +229,11 @@ def _bands_columns(bands: Mapping[str, Mapping[str, Mapping[str, float]]]) -> li
     ]
 
 
-def _event_summary_columns(output: SimulationOutput) -> list[Column]:
+def _event_summary_columns(years: list[int], counts: np.ndarray) -> list[Column]:
     """One row per year, one count column per event type, under the names of the events export (the
     Studio's event_trends fold some of them together)."""
-    counts = event_counts(output)
     return [
-        Column.of("simulation_year", output.years),
+        Column.of("simulation_year", years),
         *(Column.of(kind, counts[:, t]) for t, kind in enumerate(EVENT_TYPES)),
     ]
 
@@ -533,26 +542,108 @@ def _workbook(sheets: list[Sheet]) -> bytes:
     return buffer.getvalue()
 
 
-def results_xlsx(
-    results: Mapping[str, Any],
-    output: SimulationOutput,
-    metadata: Mapping[str, Any],
-    *,
-    detail_row_cap: int = 50_000,
-) -> bytes:
-    """The results workbook: Summary_Metrics, Workforce_Snapshot (final year), Events_Summary,
-    Events_Detail (the first `detail_row_cap` events, with a note giving the total when capped),
-    Metadata (nested values as JSON) and, for an ensemble, Bands."""
-    _release_arrow_memory()
+@dataclass(frozen=True)
+class WorkbookRows:
+    """What the results workbook shows of a projection, wherever it is read from (the output in
+    memory, or the run's Parquet tables): the final year's snapshot rows, the first events (the
+    detail sheet's rows) and the count of every event by year and type."""
+
+    snapshot: list[Column]
+    events: list[Column]  # the first `detail_rows` events (all of them when there are fewer)
+    detail_rows: int
+    total_events: int
+    years: list[int]
+    event_counts: np.ndarray  # years x EVENT_TYPES
+
+
+def workbook_rows(output: SimulationOutput, detail_row_cap: int = DETAIL_ROW_CAP) -> WorkbookRows:
+    """The workbook's rows of an output in memory (views: nothing is copied)."""
     ids = _employee_ids(output)
     final_year = _rows(output.snapshot["simulation_year"] == output.end_year)
+    detail_rows = min(detail_row_cap, XLSX_MAX_ROWS)
+    return WorkbookRows(
+        snapshot=_snapshot_columns(output, ids, final_year),
+        events=_table_columns(output.events, slice(0, detail_rows), "event_type", EVENT_TYPES, ids),
+        detail_rows=detail_rows,
+        total_events=len(output.events["event_type"]),
+        years=output.years,
+        event_counts=event_counts(output),
+    )
+
+
+def workbook_rows_from_tables(
+    final_snapshot: pa.Table,
+    first_events: pa.Table,
+    years: list[int],
+    counts: np.ndarray,
+    detail_row_cap: int = DETAIL_ROW_CAP,
+) -> WorkbookRows:
+    """The workbook's rows read back from the run's Parquet tables (domain/run_tables.py): the final
+    year's snapshot, the first events in table order (at least the detail sheet's rows) and the event
+    counts by year and type. Each column comes back as the NumPy column the model wrote, so that the
+    workbook is the one results_xlsx makes of the output itself, byte for byte."""
+    detail_rows = min(detail_row_cap, XLSX_MAX_ROWS)
+    first_events = first_events.slice(0, detail_rows)
+    snapshot = _model_columns(final_snapshot, SNAPSHOT_COLUMNS, "status", STATUSES)
+    events = _model_columns(first_events, EVENT_COLUMNS, "event_type", EVENT_TYPES)
+    return WorkbookRows(
+        snapshot=_table_columns(snapshot, slice(None), "status", STATUSES, _ids_of(final_snapshot)),
+        events=_table_columns(events, slice(None), "event_type", EVENT_TYPES, _ids_of(first_events)),
+        detail_rows=detail_rows,
+        total_events=int(counts.sum()),
+        years=years,
+        event_counts=counts,
+    )
+
+
+def _ids_of(table: pa.Table) -> pa.Array:
+    ids = table.column("employee_id")
+    return ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+
+
+def _model_columns(
+    table: pa.Table, schema: Mapping[str, str], coded: str, names: tuple[str, ...]
+) -> dict[str, np.ndarray]:
+    """A Parquet table's model columns as the output holds them: `schema`'s dtypes, null as NaN or
+    NaT, the coded column as codes into `names`, and employee_index pointing at the table's own
+    employee_id column (row i is employee i)."""
+    columns: dict[str, np.ndarray] = {}
+    for name, dtype in schema.items():
+        if name == "employee_index":
+            columns[name] = np.arange(table.num_rows, dtype=dtype)
+            continue
+        values = table.column(name).combine_chunks()
+        if name == coded:
+            dictionary = values.dictionary.to_pylist()
+            recode = np.array([names.index(value) for value in dictionary], dtype=dtype)
+            columns[name] = recode[values.indices.to_numpy(zero_copy_only=False)]
+        else:
+            columns[name] = values.to_numpy(zero_copy_only=False).astype(dtype, copy=False)
+    return columns
+
+
+def results_workbook(results: Mapping[str, Any], rows: WorkbookRows, metadata: Mapping[str, Any]) -> bytes:
+    """The results workbook: Summary_Metrics, Workforce_Snapshot (final year), Events_Summary,
+    Events_Detail (the first `rows.detail_rows` events, with a note giving the total when capped), Metadata (nested values as JSON) and, for an ensemble, Bands."""
+    _release_arrow_memory()
     sheets = [
         Sheet("Summary_Metrics", _metric_columns(results)),
-        Sheet("Workforce_Snapshot", _snapshot_columns(output, ids, final_year)),
-        Sheet("Events_Summary", _event_summary_columns(output)),
-        Sheet("Events_Detail", _event_columns(output, ids), min(detail_row_cap, XLSX_MAX_ROWS)),
+        Sheet("Workforce_Snapshot", rows.snapshot),
+        Sheet("Events_Summary", _event_summary_columns(rows.years, rows.event_counts)),
+        Sheet("Events_Detail", rows.events, rows.detail_rows, total_rows=rows.total_events),
         Sheet("Metadata", _metadata_columns(metadata)),
     ]
     if results.get("bands") is not None:
         sheets.append(Sheet("Bands", _bands_columns(results["bands"])))
     return _workbook(sheets)
+
+
+def results_xlsx(
+    results: Mapping[str, Any],
+    output: SimulationOutput,
+    metadata: Mapping[str, Any],
+    *,
+    detail_row_cap: int = DETAIL_ROW_CAP,
+) -> bytes:
+    """results_workbook of an output in memory, Events_Detail showing its first `detail_row_cap` events."""
+    return results_workbook(results, workbook_rows(output, detail_row_cap), metadata)

@@ -24,6 +24,12 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
 
 STAGES = ("import", "simulation", "pipeline")
 
+# A completed run's downloadable exports (its results workbook) are made after it completed: absent on
+# a run completed before exports were made late, whose workbook is there.
+EXPORTS_PENDING = "pending"
+EXPORTS_READY = "ready"
+EXPORTS_FAILED = "failed"
+
 SCENARIO_NOT_RUN = "not_run"
 SCENARIO_QUEUED = "queued"
 

@@ -1,13 +1,14 @@
 """Keeps a run's item in step with its execution: an execution that ended FAILED, TIMED_OUT or ABORTED
 (outside the API, or past every retry and Catch) marks its run failed. The transition is conditional,
-so a run that ended already (completed, cancelled, failed) keeps its status."""
+so a run that ended already (completed, cancelled, failed) keeps its status; a completed run whose
+exports were still being made has them marked failed."""
 
 from typing import Any
 
 from planalign.adapters.store import Store
 from planalign.domain import run_status
 from planalign.errors import NotFound
-from planalign.services.runs import finish_run
+from planalign.services.runs import fail_exports, finish_run
 
 ENDED_BADLY = ("FAILED", "TIMED_OUT", "ABORTED")
 
@@ -26,6 +27,8 @@ def execution_ended(store: Store, event: dict[str, Any]) -> dict[str, Any]:
         store.get("RUN", name)
     except NotFound:
         return {"name": name, "changed": False}
+    if fail_exports(store, name, reason):
+        return {"name": name, "changed": True}
     failed = finish_run(store, name, run_status.FAILED, {"error_message": reason})
     return {"name": name, "changed": failed is not None}
 

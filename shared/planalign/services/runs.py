@@ -5,6 +5,7 @@ RunSummary, RunDetails, LogPage) are shaped here from the run item."""
 import contextlib
 import json
 import re
+import time
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from planalign.adapters.store import Store
 from planalign.adapters.workflow import Workflow
 from planalign.domain import run_status
 from planalign.domain.studio_config import merge_studio_config, translate_studio_config
-from planalign.errors import InvalidRequest, NotFound, RunConflict
+from planalign.errors import ExportPending, InvalidRequest, NotFound, RunConflict
 from planalign.ids import new_id, utc_now
 from planalign.services import quotas
 from planalign.services.census_paths import run_dataset_id
@@ -37,6 +38,7 @@ RUN_FIELDS = (
     "completed_at",
     "error_message",
     "warnings",
+    "exports_status",
 )
 # format -> the artifact and what the downloaded file is called after the scenario.
 EXPORT_FILES = {
@@ -44,6 +46,12 @@ EXPORT_FILES = {
     "xlsx": ("results.xlsx", "xlsx"),
     "csv": ("metrics.csv", "csv"),
 }
+# Exports made after the run completed (exports_stage): a link to one waits up to EXPORT_WAIT_SECONDS
+# for it, polling the run every EXPORT_POLL_SECONDS, then answers 202 with Retry-After.
+LATE_EXPORTS = frozenset({"results.xlsx"})
+EXPORT_WAIT_SECONDS = 3.0
+EXPORT_POLL_SECONDS = 0.2
+EXPORT_RETRY_AFTER_SECONDS = 2
 # The Studio's artifact types (RunDetails.artifacts[].type) by file ending.
 ARTIFACT_TYPES = {".xlsx": "excel", ".json": "json", ".yaml": "yaml", ".csv": "text", ".log": "text"}
 # The run log is written from the run's history on request, not stored.
@@ -580,6 +588,8 @@ def artifact_download(
     run = scenario_run(store, tenant_id, scenario_id, run_id)
     if name == RUN_LOG_NAME:
         return "log", run_log_text(store, tenant_id, scenario_id, run_id)
+    if name in LATE_EXPORTS:
+        wait_for_export(store, run, name)
     key = run_prefix(tenant_id, run["workspace_id"], run_id) + name
     if not artifacts.exists(key):
         raise NotFound(f"artifact {path} not found")
@@ -616,9 +626,49 @@ def export_url(
         raise InvalidRequest(f"format: must be one of {', '.join(EXPORT_FILES)}, not {export_format!r}")
     run = _finished_run(store, tenant_id, run_id)
     artifact, extension = EXPORT_FILES[export_format]
+    if artifact in LATE_EXPORTS:
+        wait_for_export(store, run, artifact)
     key = run_prefix(tenant_id, run["workspace_id"], run_id) + artifact
     filename = f"{name}_results.{extension}" if name else f"{run_id}-{artifact}"
     return artifacts.presigned_get(key, filename)
+
+
+def fail_exports(store: Store, run_id: str, reason: str) -> bool:
+    """Mark a completed run's exports failed with `reason` while they are pending (the exports stage
+    failed past its retries, or its execution ended badly); the run stays completed. True if marked."""
+    try:
+        store.update(
+            "RUN",
+            run_id,
+            {"exports_status": run_status.EXPORTS_FAILED, "exports_error": reason},
+            condition="exports_status = :pending",
+            condition_values={":pending": run_status.EXPORTS_PENDING},
+        )
+    except RunConflict:
+        return False
+    return True
+
+
+def wait_for_export(store: Store, run: dict[str, Any], artifact: str) -> None:
+    """Return once the completed run's late exports are made, waiting up to EXPORT_WAIT_SECONDS.
+    ExportPending (202 with Retry-After) if they are still being made then; RunConflict (409) if
+    making them failed. A run completed before exports were made late has no exports_status: its
+    files are there."""
+    deadline = time.monotonic() + EXPORT_WAIT_SECONDS
+    while True:
+        status = run.get("exports_status") or run_status.EXPORTS_READY
+        if status == run_status.EXPORTS_READY:
+            return
+        if status == run_status.EXPORTS_FAILED:
+            raise RunConflict(f"run {run['id']}: {artifact} could not be made: {run.get('exports_error')}")
+        if time.monotonic() >= deadline:
+            raise ExportPending(
+                f"run {run['id']} is completed and its {artifact} is being made; "
+                f"ask again in {EXPORT_RETRY_AFTER_SECONDS} s",
+                retry_after=EXPORT_RETRY_AFTER_SECONDS,
+            )
+        time.sleep(EXPORT_POLL_SECONDS)
+        run = store.get("RUN", run["id"])
 
 
 def run_artifacts(store: Store, artifacts: Artifacts, tenant_id: str, run_id: str) -> list[dict[str, Any]]:

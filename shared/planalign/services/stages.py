@@ -1,5 +1,6 @@
-"""The three stages of a run, as the state machine calls them. Each takes the execution's state,
-does its work against S3 and DynamoDB, and returns S3 keys (never data) for the next state."""
+"""The stages of a run, as the state machine calls them: import, simulation, pipeline (which ends the
+run), then the exports of the completed run. Each takes the execution's state, does its work against
+S3 and DynamoDB, and returns S3 keys (never data) for the next state."""
 
 import contextlib
 import hashlib
@@ -8,28 +9,43 @@ import logging
 import time
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from planalign import __version__
 from planalign.adapters.artifacts import Artifacts, dataset_prefix, run_prefix
 from planalign.adapters.store import Store
 from planalign.domain import run_status
 from planalign.domain.census import Census
 from planalign.domain.census_reader import read_census
-from planalign.domain.config import resolve_config
-from planalign.domain.exports import bands_csv, metrics_csv, results_xlsx
-from planalign.domain.results import STUDIO_EVENT_TYPES, build_results, year_metrics
+from planalign.domain.config import SimulationConfig, resolve_config
+from planalign.domain.exports import (
+    DETAIL_ROW_CAP,
+    bands_csv,
+    metrics_csv,
+    results_workbook,
+    workbook_rows_from_tables,
+)
+from planalign.domain.results import STUDIO_EVENT_TYPES, build_results, event_counts, year_metrics
+from planalign.domain.run_tables import EVENTS, SNAPSHOT, table_key
 from planalign.domain.simulation import YearProgress, simulate
-from planalign.domain.simulation_output import output_from_bytes, output_to_bytes
+from planalign.domain.simulation_output import SimulationOutput
 from planalign.errors import CensusRejected, RunConflict
 from planalign.ids import utc_now
 from planalign.services import run_usage, usage
 from planalign.services.ensemble import ensemble_bands, plan_members
 from planalign.services.progress import RunProgress
 from planalign.services.run_tables import store_run_tables
-from planalign.services.runs import finish_run
+from planalign.services.runs import fail_exports, finish_run
 
 logger = logging.getLogger(__name__)
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# What the simulation stage hands on, under the run's folder: its metrics, its Results document (no
+# bands yet) and the event counts by year and type; the snapshot and events are the Parquet tables.
+SIMULATION_SUMMARY = "simulation/summary.json"
+WORKBOOK = "results.xlsx"
 
 
 def _record_timing(store: Store, run_id: str, stage: str, seconds: float) -> None:
@@ -160,8 +176,11 @@ def _mark_latest_dataset(store: Store, dataset: dict[str, Any]) -> None:
 
 
 def simulation_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) -> dict[str, Any]:
-    """Run the model year by year, reporting each completed year. For an ensemble this is member 0,
-    and the answer's `ensemble` tells the state machine to fan out the other members."""
+    """Run the model year by year, reporting each completed year, then store what it produced once, in
+    the form its readers want: the snapshot and events as the run's Parquet tables (the queryable
+    output, which the exports read too), and the metrics, Results and event counts as a small summary
+    for the pipeline (no projection-sized intermediate). For an ensemble this is member 0, and the
+    answer's `ensemble` tells the state machine to fan out the other members."""
     began = time.perf_counter()
     run = store.get("RUN", state["run_id"], state["tenant_id"])
     progress = RunProgress(store, run)
@@ -196,9 +215,10 @@ def simulation_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) 
         year_began = now
 
     output = simulate(census, config, on_year=on_year)
+    del census
     prefix = run_prefix(run["tenant_id"], run["workspace_id"], run["id"])
-    key = prefix + "simulation/output.npz"
-    artifacts.put(key, output_to_bytes(output))
+    key = store_simulation(artifacts, prefix, output, config)
+    del output
     ensemble = plan_members(artifacts, prefix, members)
     if members > 1:
         progress.report("simulation", 1 / members, f"ensemble member 0 simulated (1/{members})")
@@ -206,6 +226,25 @@ def simulation_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) 
         progress.report("simulation", 1.0, "simulation completed", kind="stage_completed")
     _record_timing(store, run["id"], "simulation", time.perf_counter() - began)
     return {"output_key": key, "ensemble": ensemble}
+
+
+def store_simulation(
+    artifacts: Artifacts, run_folder: str, output: SimulationOutput, config: SimulationConfig
+) -> str:
+    """Store what the simulation produced under `run_folder`: the Parquet tables and the summary (its
+    metrics, Results without bands, event counts by year and type). Answers the summary's key."""
+    metrics = year_metrics(output)
+    summary = {
+        "seed": output.seed,
+        "metrics": metrics,
+        "results": build_results(output, metrics, irs_limits=config.irs_limits.model_dump()),
+        "event_counts": event_counts(output).tolist(),
+    }
+    auto = config.auto_enrollment
+    store_run_tables(artifacts, run_folder, output, auto.default_deferral_rate if auto.enabled else None)
+    key = run_folder + SIMULATION_SUMMARY
+    artifacts.put(key, json.dumps(summary).encode(), "application/json")
+    return key
 
 
 def _studio_event_counts(counts: dict[str, int]) -> dict[str, int]:
@@ -218,33 +257,35 @@ def _studio_event_counts(counts: dict[str, int]) -> dict[str, int]:
     return named
 
 
-def pipeline_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) -> dict[str, Any]:
-    """Metrics, quality checks, results.json, the exports and the run.json manifest; ends the run."""
-    began = time.perf_counter()
-    run = store.get("RUN", state["run_id"], state["tenant_id"])
-    progress = RunProgress(store, run)
-    progress.report("pipeline", 0.0, "pipeline started", kind="stage_started")
-    output = output_from_bytes(artifacts.get(state["simulation"]["output_key"]))
-    config = resolve_config(run["config"])
-    members = config.ensemble.members
-    prefix = run_prefix(run["tenant_id"], run["workspace_id"], run["id"])
-    metrics = year_metrics(output)
-    bands = ensemble_bands(artifacts, prefix, metrics, members) if members > 1 else None
-    results = build_results(output, metrics, irs_limits=config.irs_limits.model_dump(), bands=bands)
-    results = {"run_id": run["id"], "scenario_id": run["scenario_id"], **results}
-    dataset = store.get("DS", run["dataset_id"])
-    manifest = {
+def run_manifest(run: dict[str, Any], dataset: dict[str, Any], seed: int) -> dict[str, Any]:
+    """The run's manifest: run.json (with the stage timings and cost) and the workbook's Metadata."""
+    return {
         "run_id": run["id"],
         "scenario_id": run["scenario_id"],
         "workspace_id": run["workspace_id"],
         "dataset_id": run["dataset_id"],
         "census_sha256": dataset.get("sha256"),
-        "seed": output.seed,
-        "ensemble_members": members,
+        "seed": seed,
+        "ensemble_members": resolve_config(run["config"]).ensemble.members,
         "config": run["config"],
         "versions": {"planalign": __version__, "engine": __version__},
         "created_at": run.get("created_at"),
     }
+
+
+def pipeline_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) -> dict[str, Any]:
+    """Quality checks, the ensemble's bands, results.json, metrics.csv and the run.json manifest; ends
+    the run completed: its results are ready and queryable. Its exports come after (exports_stage)."""
+    began = time.perf_counter()
+    run = store.get("RUN", state["run_id"], state["tenant_id"])
+    progress = RunProgress(store, run)
+    progress.report("pipeline", 0.0, "pipeline started", kind="stage_started")
+    simulated = json.loads(artifacts.get(state["simulation"]["output_key"]))
+    members = resolve_config(run["config"]).ensemble.members
+    prefix = run_prefix(run["tenant_id"], run["workspace_id"], run["id"])
+    bands = ensemble_bands(artifacts, prefix, simulated["metrics"], members) if members > 1 else None
+    results = {"run_id": run["id"], "scenario_id": run["scenario_id"], **simulated["results"], "bands": bands}
+    manifest = run_manifest(run, store.get("DS", run["dataset_id"]), simulated["seed"])
     failed_checks = [
         f"quality check {c['name']} failed: {c['detail']}"
         for c in results["quality"]["checks"]
@@ -254,11 +295,6 @@ def pipeline_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) ->
     artifacts.put(prefix + "metrics.csv", metrics_csv(results), "text/csv")
     if bands is not None:
         artifacts.put(prefix + "bands.csv", bands_csv(bands), "text/csv")
-    progress.report("pipeline", 0.3, "results and metrics written")
-    auto = config.auto_enrollment
-    store_run_tables(artifacts, prefix, output, auto.default_deferral_rate if auto.enabled else None)
-    progress.report("pipeline", 0.6, "snapshot and events stored as Parquet")
-    artifacts.put(prefix + "results.xlsx", results_xlsx(results, output, manifest), XLSX_TYPE)
     timings = {
         **(store.get("RUN", run["id"]).get("stage_timings") or {}),
         "pipeline": round(time.perf_counter() - began, 3),
@@ -273,7 +309,7 @@ def pipeline_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) ->
         json.dumps({**manifest, "stage_timings": timings, "cost": cost}).encode(),
         "application/json",
     )
-    progress.report("pipeline", 1.0, "exports written", kind="stage_completed")
+    progress.report("pipeline", 1.0, "results written", kind="stage_completed")
     # A run that finished with warnings is completed and lists them (the Studio's vocabulary).
     warnings = [*(store.get("RUN", run["id"]).get("warnings") or []), *failed_checks]
     status = run_status.COMPLETED
@@ -299,8 +335,10 @@ def pipeline_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) ->
             "stage_timings": timings,
             "message": "run completed",
             "results_summary": summary,
-            # The files the Studio lists for the run (the simulation output and members are internal).
+            # The files the Studio lists for the run (the simulation's summary, the tables and the
+            # members are not); the workbook adds itself once made.
             "artifact_count": sum("/" not in obj["Key"][len(prefix) :] for obj in stored),
+            "exports_status": run_status.EXPORTS_PENDING,
         },
     )
     if finished is None:
@@ -308,6 +346,64 @@ def pipeline_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) ->
     _record_summary(store, run, summary, finished["completed_at"])
     usage.count(store, run["tenant_id"], storage_bytes=sum(int(obj["Size"]) for obj in stored))
     return {"results_key": prefix + "results.json", "status": status}
+
+
+def exports_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) -> dict[str, Any]:
+    """The completed run's results workbook, made off its critical path from what the run stored (its
+    Results, the simulation's summary and the Parquet tables); the run's `exports_status` turns from
+    pending to ready once the file is there, which the export links wait for."""
+    run = store.get("RUN", state["run_id"], state["tenant_id"])
+    prefix = run_prefix(run["tenant_id"], run["workspace_id"], run["id"])
+    simulated = json.loads(artifacts.get(state["simulation"]["output_key"]))
+    manifest = run_manifest(run, store.get("DS", run["dataset_id"]), simulated["seed"])
+    workbook = run_workbook(artifacts, prefix, simulated, manifest)
+    artifacts.put(prefix + WORKBOOK, workbook, XLSX_TYPE)
+    try:
+        store.update(
+            "RUN",
+            run["id"],
+            {
+                "exports_status": run_status.EXPORTS_READY,
+                "artifact_count": int(run.get("artifact_count") or 0) + 1,
+            },
+            condition="attribute_exists(pk)",
+        )
+    except RunConflict:
+        # The run was deleted (its scenario's results dropped) while its workbook was made.
+        artifacts.delete_prefix(prefix + WORKBOOK)
+        return {"export_keys": []}
+    usage.count(store, run["tenant_id"], storage_bytes=len(workbook))
+    return {"export_keys": [prefix + WORKBOOK]}
+
+
+def run_workbook(
+    artifacts: Artifacts, run_folder: str, simulated: dict[str, Any], manifest: dict[str, Any]
+) -> bytes:
+    """The results workbook of the run in `run_folder`, from its results.json, the simulation's summary
+    and the Parquet tables (the final year's snapshot, the first year or years of events)."""
+    results = json.loads(artifacts.get(run_folder + "results.json"))
+    years = list(range(results["start_year"], results["end_year"] + 1))
+    rows = workbook_rows_from_tables(
+        _read_table(artifacts, table_key(run_folder, SNAPSHOT, years[-1])),
+        _first_events(artifacts, run_folder, years, DETAIL_ROW_CAP),
+        years,
+        np.array(simulated["event_counts"], dtype=np.int64),
+    )
+    return results_workbook(results, rows, manifest)
+
+
+def _read_table(artifacts: Artifacts, key: str) -> pa.Table:
+    return pq.read_table(pa.BufferReader(artifacts.get(key)))
+
+
+def _first_events(artifacts: Artifacts, prefix: str, years: list[int], rows: int) -> pa.Table:
+    """The events table's first `rows` rows (fewer if there are fewer), read a year at a time."""
+    tables: list[pa.Table] = []
+    for year in years:
+        tables.append(_read_table(artifacts, table_key(prefix, EVENTS, year)))
+        if sum(table.num_rows for table in tables) >= rows:
+            break
+    return pa.concat_tables(tables).slice(0, rows)
 
 
 def _record_summary(store: Store, run: dict[str, Any], summary: dict[str, Any], completed_at: str) -> None:
@@ -324,12 +420,15 @@ def _record_summary(store: Store, run: dict[str, Any], summary: dict[str, Any], 
 def mark_failed(store: Store, artifacts: Artifacts, state: dict[str, Any]) -> dict[str, Any]:
     """The Catch target: the run ends failed with the stage's error (unless it ended already), and an
     import-only execution's dataset is marked failed. A run cancelled while a stage worked keeps none
-    of what its stages wrote (the stage stopped at its next write, and that failure lands here)."""
+    of what its stages wrote (the stage stopped at its next write, and that failure lands here). A
+    completed run whose exports failed stays completed, its exports marked failed with the error."""
     message = error_message(state.get("error") or {})
     run_id = state.get("run_id")
     if run_id:
         run = store.get("RUN", run_id)
         stage = run.get("current_stage") or "import"
+        if fail_exports(store, run_id, message):
+            return {"run_id": run_id, "marked_failed": False}
         failed = finish_run(store, run_id, run_status.FAILED, {"error_message": f"{stage}: {message}"})
         if failed is None and store.get("RUN", run_id)["status"] == run_status.CANCELLED:
             artifacts.delete_prefix(run_prefix(run["tenant_id"], run["workspace_id"], run_id))

@@ -1,4 +1,4 @@
-# One place for setup: every target makes what it needs (the virtualenv, SAM CLI, the ASL validator).
+# One place for setup: every target makes what it needs (the virtualenv, SAM CLI, checkov, the ASL validator).
 PYTHON ?= python3
 VENV := .venv
 TOOLS := .tools
@@ -16,6 +16,13 @@ $(TOOLS)/sam/.installed:
 	$(PYTHON) -m venv $(TOOLS)/sam
 	$(TOOLS)/sam/bin/pip install --quiet --upgrade pip
 	$(TOOLS)/sam/bin/pip install --quiet 'aws-sam-cli>=1.140,<2'
+	touch $@
+
+# checkov, pinned: a newer one brings new checks, which the template test would report as findings.
+$(TOOLS)/checkov/.installed:
+	$(PYTHON) -m venv $(TOOLS)/checkov
+	$(TOOLS)/checkov/bin/pip install --quiet --upgrade pip
+	$(TOOLS)/checkov/bin/pip install --quiet 'checkov==3.3.30'
 	touch $@
 
 $(TOOLS)/node/.installed:
@@ -36,8 +43,8 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-test: $(VENV)/.installed $(TOOLS)/sam/.installed $(TOOLS)/node/.installed lint
-	SAM_CLI_TELEMETRY=0 PATH="$(CURDIR)/$(TOOLS)/sam/bin:$(CURDIR)/$(TOOLS)/node/node_modules/.bin:$$PATH" $(VENV)/bin/pytest -q
+test: $(VENV)/.installed $(TOOLS)/sam/.installed $(TOOLS)/checkov/.installed $(TOOLS)/node/.installed lint
+	SAM_CLI_TELEMETRY=0 PATH="$(CURDIR)/$(TOOLS)/sam/bin:$(CURDIR)/$(TOOLS)/checkov/bin:$(CURDIR)/$(TOOLS)/node/node_modules/.bin:$$PATH" $(VENV)/bin/pytest -q
 
 # The slow template test: `sam build` for python3.12/arm64 (needs a python3.12 on PATH; pyenv has one).
 test-slow: $(VENV)/.installed $(TOOLS)/sam/.installed

@@ -209,3 +209,13 @@ def test_ensemble_members_run_on_a_reserved_and_capped_concurrency(resources: di
 def test_only_an_administrator_makes_users(resources: dict[str, Any]) -> None:
     config = resources["UserPool"]["Properties"]["AdminCreateUserConfig"]
     assert config["AllowAdminCreateUserOnly"] is True
+
+
+def test_a_throttled_ensemble_member_waits_minutes_for_a_reserved_slot() -> None:
+    definition = json.loads((ROOT / "statemachine" / "run.asl.json").read_text())
+    member = definition["States"]["EnsembleMembers"]["ItemProcessor"]["States"]["Member"]
+    (throttled,) = [r for r in member["Retry"] if "Lambda.TooManyRequestsException" in r["ErrorEquals"]]
+    waits = [
+        throttled["IntervalSeconds"] * throttled["BackoffRate"] ** n for n in range(throttled["MaxAttempts"])
+    ]
+    assert sum(waits) >= 300  # members that end free their slots meanwhile

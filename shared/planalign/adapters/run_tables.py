@@ -156,6 +156,16 @@ class RunTables:
         key, _ = self._files(table)[year]
         return list(pq.read_schema(pa.BufferReader(self._bytes(key))).names)
 
+    def derived(self, name: str, compute: Callable[[], pa.Table]) -> pa.Table:
+        """A table computed from the run's files, kept with them (a completed run never changes)."""
+        key = f"{self.run_folder}#{name}"
+        kept = self.cache.get(key)
+        if isinstance(kept, pa.Table):
+            return kept
+        table = compute()
+        self.cache.put(key, table)
+        return table
+
     def read_year(self, table: str, year: int, columns: Sequence[str]) -> pa.Table:
         """The `columns` of one year of a table (the whole file is downloaded; file and columns kept)."""
         key, _ = self._files(table)[year]

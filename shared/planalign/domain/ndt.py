@@ -29,6 +29,7 @@ The rules, in our words:
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -66,7 +67,7 @@ TestingMethod = Literal["current", "prior"]
 class Year:
     """One tested year: the snapshot's COLUMNS as NumPy, who is highly compensated, and the limits."""
 
-    employee_id: np.ndarray
+    employee_id: pa.ChunkedArray | pa.Array
     eligible: np.ndarray
     enrolled: np.ndarray
     pay: np.ndarray
@@ -79,6 +80,11 @@ class Year:
     hce: np.ndarray
     limits: YearLimits
     hce_threshold: float
+
+    @cached_property
+    def ids(self) -> list[str]:
+        """The employee ids as Python strings (for the employee lists only)."""
+        return [str(employee_id) for employee_id in self.employee_id.to_pylist()]
 
     @property
     def testing_compensation(self) -> np.ndarray:
@@ -93,7 +99,9 @@ class Year:
 
 def _column(table: pa.Table, name: str) -> np.ndarray:
     column = table[name]
-    return pc.fill_null(column, False if pa.types.is_boolean(column.type) else 0).to_numpy(zero_copy_only=False)
+    return pc.fill_null(column, False if pa.types.is_boolean(column.type) else 0).to_numpy(
+        zero_copy_only=False
+    )
 
 
 def tested_year(
@@ -101,16 +109,12 @@ def tested_year(
 ) -> Year:
     """A year of the snapshot (COLUMNS) with the look-back year's (LOOK_BACK_COLUMNS; None when the run
     has no year before: the tested year's pay rate stands in for it)."""
-    ids = table["employee_id"].to_numpy(zero_copy_only=False)
+    ids = table["employee_id"]
     if look_back is None:
         earlier = _column(table, "pay")
     else:
-        known = dict(
-            zip(
-                look_back["employee_id"].to_pylist(), _column(look_back, "prorated_pay").tolist(), strict=True
-            )
-        )
-        earlier = np.array([known.get(employee_id, 0.0) for employee_id in ids.tolist()], dtype=np.float64)
+        at = pc.index_in(ids, value_set=look_back["employee_id"])
+        earlier = pc.fill_null(pc.take(look_back["prorated_pay"], at), 0.0).to_numpy(zero_copy_only=False)
     return Year(
         employee_id=ids,
         eligible=_column(table, "eligible").astype(bool),
@@ -192,10 +196,10 @@ def _ratios(amounts: np.ndarray, year: Year, rows: np.ndarray) -> np.ndarray:
     return amounts[rows] / year.testing_compensation[rows]
 
 
-def _ordered(rows: np.ndarray, hce: np.ndarray, ratios: np.ndarray, ids: np.ndarray) -> list[int]:
+def _ordered(rows: np.ndarray, hce: np.ndarray, ratios: np.ndarray, ids: list[str]) -> list[int]:
     """Row indexes for the employee lists: highly compensated first, then the highest ratio, then id."""
     indexes = np.flatnonzero(rows)
-    return sorted(range(len(indexes)), key=lambda i: (not hce[indexes[i]], -ratios[i], str(ids[indexes[i]])))
+    return sorted(range(len(indexes)), key=lambda i: (not hce[indexes[i]], -ratios[i], ids[indexes[i]]))
 
 
 def _empty_group(base: Mapping[str, Any], nhce_average: float, suffix: str) -> dict[str, Any] | None:
@@ -261,14 +265,14 @@ def adp_test(
         indexes = np.flatnonzero(rows)
         base["employees"] = [
             {
-                "employee_id": str(year.employee_id[indexes[i]]),
+                "employee_id": year.ids[indexes[i]],
                 "is_hce": bool(hce[i]),
                 "employee_deferrals": float(year.tested_deferrals[indexes[i]]),
                 "plan_compensation": float(year.testing_compensation[indexes[i]]),
                 "individual_adp": float(ratios[i]),
                 "prior_year_compensation": float(year.look_back_compensation[indexes[i]]),
             }
-            for i in _ordered(rows, year.hce, ratios, year.employee_id)
+            for i in _ordered(rows, year.hce, ratios, year.ids)
         ]
     nhce_average = float(ratios[~hce].mean()) if (~hce).any() else 0.0
     empty = _empty_group(base, nhce_average, "adp")
@@ -299,7 +303,7 @@ def acp_test(year: Year, *, include_employees: bool = False) -> dict[str, Any]:
         indexes = np.flatnonzero(rows)
         base["employees"] = [
             {
-                "employee_id": str(year.employee_id[indexes[i]]),
+                "employee_id": year.ids[indexes[i]],
                 "is_hce": bool(hce[i]),
                 "is_enrolled": bool(year.enrolled[indexes[i]]),
                 "employer_match_amount": float(year.match[indexes[i]]),
@@ -307,7 +311,7 @@ def acp_test(year: Year, *, include_employees: bool = False) -> dict[str, Any]:
                 "individual_acp": float(ratios[i]),
                 "prior_year_compensation": float(year.look_back_compensation[indexes[i]]),
             }
-            for i in _ordered(rows, year.hce, ratios, year.employee_id)
+            for i in _ordered(rows, year.hce, ratios, year.ids)
         ]
     nhce_average = float(ratios[~hce].mean()) if (~hce).any() else 0.0
     empty = _empty_group(base, nhce_average, "acp")
@@ -358,7 +362,7 @@ def general_test(
         indexes = np.flatnonzero(rows)
         base["employees"] = [
             {
-                "employee_id": str(year.employee_id[indexes[i]]),
+                "employee_id": year.ids[indexes[i]],
                 "is_hce": bool(hce[i]),
                 "employer_nec_amount": float(year.core[indexes[i]]),
                 "employer_match_amount": float(year.match[indexes[i]]) if include_match else 0.0,
@@ -367,7 +371,7 @@ def general_test(
                 "contribution_rate": float(rates[i]),
                 "years_of_service": float(year.tenure[indexes[i]]),
             }
-            for i in _ordered(rows, year.hce, rates, year.employee_id)
+            for i in _ordered(rows, year.hce, rates, year.ids)
         ]
     if not rows.any():
         return {
@@ -443,7 +447,7 @@ def annual_additions_test(
         statuses = np.select([breach, at_risk], ["breach", "at_risk"], "pass")
         result["employees"] = [
             {
-                "employee_id": str(year.employee_id[row]),
+                "employee_id": year.ids[row],
                 "status": str(statuses[i]),
                 "employee_deferrals": float(deferrals[i]),
                 "employer_match": float(year.match[row]),
@@ -455,7 +459,7 @@ def annual_additions_test(
                 "utilization_pct": float(utilization[i]),
             }
             for i, row in sorted(
-                enumerate(indexes), key=lambda pair: (-utilization[pair[0]], str(year.employee_id[pair[1]]))
+                enumerate(indexes), key=lambda pair: (-utilization[pair[0]], year.ids[pair[1]])
             )
         ]
     return result

@@ -16,6 +16,7 @@ cent, and forfeited = the balance - vested, so the two always add up to the bala
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -149,38 +150,40 @@ def employer_balances(years: Mapping[int, pa.Table]) -> pa.Table:
 
 @dataclass(frozen=True)
 class Leavers:
-    """A year's terminated employees with employer money from earlier years (`balance_cents` > 0), and how
-    many terminated in all."""
+    """A year's terminated employees with employer money from earlier years (`rows`: LEAVER_COLUMNS and
+    their balance in `cents` > 0), and how many terminated in all."""
 
     terminated: int
-    employee_id: list[str]
-    hire_date: list[Any]
-    termination_date: list[Any]
-    years_of_service: np.ndarray
-    hours: np.ndarray | None  # None: the run's output predates hours (no hours rule can apply)
-    balance_cents: np.ndarray
+    rows: pa.Table
+
+    @cached_property
+    def employee_id(self) -> list[str]:
+        return [str(employee_id) for employee_id in self.rows["employee_id"].to_pylist()]
+
+    @cached_property
+    def years_of_service(self) -> np.ndarray:
+        return self.rows["tenure"].to_numpy(zero_copy_only=False).astype(np.int64)
+
+    @cached_property
+    def hours(self) -> np.ndarray | None:
+        """None: the run's output predates hours worked (no hours rule can apply)."""
+        if "annual_hours" not in self.rows.column_names:
+            return None
+        return self.rows["annual_hours"].to_numpy(zero_copy_only=False)
+
+    @cached_property
+    def balance_cents(self) -> np.ndarray:
+        return self.rows["cents"].to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def leavers(year_table: pa.Table, balances: pa.Table) -> Leavers:
     """The leavers of one snapshot year (LEAVER_COLUMNS, annual_hours optional) with their balances
-    (employer_balances of the years before)."""
+    (employer_balances of the years before), in id order."""
     gone = year_table.filter(pc.equal(year_table["employment_status"], "terminated"))
-    with_money = gone.join(balances, "employee_id", join_type="inner").filter(
-        pc.greater(pc.field("cents"), 0)
-    )
-    kept = with_money.sort_by("employee_id")
-    hours = (
-        kept["annual_hours"].to_numpy(zero_copy_only=False) if "annual_hours" in kept.column_names else None
-    )
-    return Leavers(
-        terminated=gone.num_rows,
-        employee_id=kept["employee_id"].to_pylist(),
-        hire_date=kept["hire_date"].to_pylist(),
-        termination_date=kept["termination_date"].to_pylist(),
-        years_of_service=kept["tenure"].to_numpy(zero_copy_only=False).astype(np.int64),
-        hours=hours,
-        balance_cents=kept["cents"].to_numpy(zero_copy_only=False).astype(np.int64),
-    )
+    at = pc.index_in(gone["employee_id"], value_set=balances["employee_id"])
+    cents = pc.fill_null(pc.take(balances["cents"], at), 0)
+    kept = gone.append_column("cents", cents).filter(pc.greater(cents, 0)).sort_by("employee_id")
+    return Leavers(terminated=gone.num_rows, rows=kept)
 
 
 def _fraction(rule: VestingRule, people: Leavers) -> np.ndarray:
@@ -292,11 +295,13 @@ def compare_schedules(
         range(len(people.employee_id)), key=lambda i: (-people.balance_cents[i], people.employee_id[i])
     )
     hours = people.hours if people.hours is not None else np.zeros(len(order))
+    hire_dates = people.rows["hire_date"].to_pylist()
+    termination_dates = people.rows["termination_date"].to_pylist()
     details = [
         {
             "employee_id": people.employee_id[i],
-            "hire_date": people.hire_date[i],
-            "termination_date": people.termination_date[i],
+            "hire_date": hire_dates[i],
+            "termination_date": termination_dates[i],
             "tenure_years": int(people.years_of_service[i]),
             "tenure_band": labels[codes[i]],
             "annual_hours_worked": round(float(hours[i])),

@@ -66,6 +66,15 @@ def _read_years(tables: RunTables, years: list[int]) -> dict[int, pa.Table]:
     return tables.read_years(SNAPSHOT, years, columns)
 
 
+def _balances(tables: RunTables, years: list[int]) -> pa.Table:
+    """Every employee's employer money of the run's years (what each year's leavers take: an employee's
+    active rows all precede their leaving year), computed once per warm function."""
+    return tables.derived(
+        "employer_balances",
+        lambda: vesting.employer_balances(tables.read_years(SNAPSHOT, years, vesting.BALANCE_COLUMNS)),
+    )
+
+
 def analyze_vesting(
     store: Store,
     artifacts: Artifacts,
@@ -81,9 +90,7 @@ def analyze_vesting(
     selected = years[-1] if year is None else year
     if selected not in years:
         raise InvalidRequest(f"simulation_year: {selected} is not a year of the run ({years[0]}-{years[-1]})")
-    read = _read_years(tables, [y for y in years if y <= selected])
-    balances = vesting.employer_balances({y: t for y, t in read.items() if y < selected})
-    people = vesting.leavers(read[selected], balances)
+    people = vesting.leavers(_read_years(tables, [selected])[selected], _balances(tables, years))
     figures = vesting.compare_schedules(selected, people, current, proposed, run_bands(run, "tenure_bands"))
     return {"scenario_id": scenario["id"], "scenario_name": scenario["name"], **figures}
 
@@ -112,7 +119,7 @@ def _scenario_series(
     if not years:
         return None
     read = _read_years(tables, years)
-    balances = vesting.employer_balances(read)
+    balances = _balances(tables, years)
     rows = [
         vesting.forfeiture_year(year, vesting.leavers(read[year], balances), rule, year != years[0])
         for year in years

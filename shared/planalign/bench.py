@@ -1,10 +1,14 @@
 """The benchmark behind the README's table: wall time, throughput and peak memory of the import,
-simulation and pipeline stages on synthetic censuses, each size in a fresh process."""
+simulation and pipeline stages (upload to completed) and of the exports made after, on synthetic
+censuses, each size in a fresh process."""
 
+import json
 import multiprocessing
 import resource
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from planalign.adapters.artifacts import Artifacts
@@ -12,16 +16,14 @@ from planalign.domain.census import Census
 from planalign.domain.census_generator import census_csv, generate_census
 from planalign.domain.census_reader import read_census
 from planalign.domain.config import SimulationConfig, resolve_config
-from planalign.domain.exports import results_xlsx
-from planalign.domain.results import build_results, year_metrics
+from planalign.domain.exports import metrics_csv
 from planalign.domain.simulation import simulate
-from planalign.domain.simulation_output import output_from_bytes, output_to_bytes
 from planalign.domain.studio_config import default_base_config, merge_studio_config, translate_studio_config
-from planalign.services.run_tables import store_run_tables
+from planalign.services.stages import run_workbook, store_simulation
 
 DEFAULT_SIZES = [(10_000, 5), (60_000, 5), (250_000, 5), (1_000_000, 10)]
 START_YEAR = 2025
-STAGES = ("import", "simulation", "pipeline")
+STAGES = ("import", "simulation", "pipeline")  # upload to completed; the exports come after
 PLANS = ("default", "rich")
 # The "rich" plan design: the Studio's defaults (auto-enrolment window, opt-out grace and opt-outs by
 # pay, voluntary choices and the match magnet, the match response, promotion hazards, new-hire offers,
@@ -72,6 +74,8 @@ LABELS = {
     "pipeline_s": "pipeline s",
     "pipeline_peak_rss_mb": "peak RSS so far (MB)",
     "whole_run_s": "whole run s",
+    "exports_s": "exports s",
+    "exports_peak_rss_mb": "peak RSS so far (MB)",
     "simulation_employee_years_per_s": "sim employee-years/s",
     "employee_years_per_s": "run employee-years/s",
 }
@@ -82,11 +86,21 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-class _Discarded(Artifacts):
-    """A bucket that keeps nothing: the pipeline's uploads are not timed."""
+class _Folder(Artifacts):
+    """A bucket in a local folder: the stages' outputs are written (not held in the process's memory)
+    and read back by the stages after, as from S3 without the network."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__("bench")
+        self.root = root
 
     def put(self, key: str, body: bytes, content_type: str = "application/octet-stream") -> None:
-        del key, body, content_type
+        path = self.root / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
+
+    def get(self, key: str, version_id: str | None = None) -> bytes:
+        return (self.root / key).read_bytes()
 
 
 def bench_config(years: int, plan: str = "default") -> SimulationConfig:
@@ -111,25 +125,29 @@ def _measure(employees: int, years: int, plan: str = "default") -> dict[str, Any
         row[f"{stage}_peak_rss_mb"] = round(_peak_rss_mb(), 1)
         began = time.perf_counter()
 
-    # Each stage starts from the artifact the one before stored and lets go of what only it needed, as
-    # the stages' Lambda functions (one process each) do.
-    stored = read_census(csv_bytes, "census.csv").census.to_bytes()
-    del csv_bytes
-    lap("import")
-    census = Census.from_bytes(stored)
-    del stored
-    artifact = output_to_bytes(simulate(census, config))
-    del census
-    lap("simulation")
-    output = output_from_bytes(artifact)
-    del artifact
-    metrics = year_metrics(output)
-    results = build_results(output, metrics, irs_limits=config.irs_limits.model_dump())
-    auto = config.auto_enrollment
-    store_run_tables(_Discarded(), "bench/", output, auto.default_deferral_rate if auto.enabled else None)
-    results_xlsx(results, output, {"benchmark": f"{employees} x {years}", "seed": output.seed})
-    lap("pipeline")
-    row["events"] = len(output.events["event_type"])
+    # Each stage starts from what the one before stored and lets go of what only it needed, as the
+    # stages' Lambda functions (one process each) do.
+    with tempfile.TemporaryDirectory(prefix="planalign-bench-") as folder:
+        artifacts, run_folder = _Folder(Path(folder)), "run/"
+        stored = read_census(csv_bytes, "census.csv").census.to_bytes()
+        del csv_bytes
+        lap("import")
+        census = Census.from_bytes(stored)
+        del stored
+        output = simulate(census, config)
+        del census
+        row["events"] = len(output.events["event_type"])
+        summary_key = store_simulation(artifacts, run_folder, output, config)
+        del output
+        lap("simulation")
+        simulated = json.loads(artifacts.get(summary_key))
+        results = {**simulated["results"], "bands": None}
+        artifacts.put(run_folder + "metrics.csv", metrics_csv(results))
+        artifacts.put(run_folder + "results.json", json.dumps(results).encode())
+        lap("pipeline")
+        manifest = {"benchmark": f"{employees} x {years}", "seed": simulated["seed"]}
+        run_workbook(artifacts, run_folder, simulated, manifest)
+        lap("exports")
     row["whole_run_s"] = round(sum(row[f"{stage}_s"] for stage in STAGES), 3)
     row["simulation_employee_years_per_s"] = round(row["employee_years"] / row["simulation_s"])
     row["employee_years_per_s"] = round(row["employee_years"] / row["whole_run_s"])
@@ -138,9 +156,11 @@ def _measure(employees: int, years: int, plan: str = "default") -> dict[str, Any
 
 def run_bench(sizes: list[tuple[int, int]] | None = None, plan: str = "default") -> list[dict[str, Any]]:
     """One row per (employees, years), each measured in a freshly spawned process: seconds per stage
-    (import: read the census CSV and store it; simulation: load it, project and store the output;
-    pipeline: load the output, metrics, Results with quality checks, the Parquet tables and the XLSX), the
-    process's peak RSS after each stage, whole_run_s (the three stages) and employee-years per second.
+    (import: read the census CSV and store it; simulation: load it, project, then metrics, Results with
+    quality checks, the Parquet tables and the summary, stored in a temporary folder; pipeline: the
+    summary to results.json and metrics.csv, where the run is completed; exports: the XLSX from the
+    Parquet tables), the process's peak RSS after each stage, whole_run_s (import to completed) and
+    employee-years per second.
     Generating the census is not timed. `plan`: the engine's built-in plan (default) or RICH_PLAN."""
     context = multiprocessing.get_context("spawn")
     rows = []

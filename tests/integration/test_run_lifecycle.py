@@ -70,8 +70,30 @@ def test_a_terminal_run_is_never_overwritten(
     assert upload(api, workspace_id, small_census, run_scenarios=[scenario_id]).status_code == 204
     run_id = wait_for(lambda: api.get(f"/api/scenarios/{scenario_id}/runs").json())[0]["id"]
     assert wait_terminal(api, run_id)["status"] == "completed"
+    # Once its exports are made too, an execution ending badly changes nothing of the run.
+    wait_for(lambda: api.get(f"/api/runs/{run_id}").json()["exports_status"] == "ready")
     assert invoke_lifecycle(stack, execution_event(run_id, "ABORTED"))["changed"] is False
     assert api.get(f"/api/runs/{run_id}").json()["status"] == "completed"
+
+
+def test_an_execution_ending_badly_while_the_exports_are_made_fails_them_not_the_run(
+    stack: LocalStack, api: httpx.Client, small_census: bytes
+) -> None:
+    workspace_id = make_workspace(api)
+    scenario_id = make_scenario(api, workspace_id, config_overrides={"simulation": {"end_year": 2025}})
+    assert upload(api, workspace_id, small_census, run_scenarios=[scenario_id]).status_code == 204
+    run_id = wait_for(lambda: api.get(f"/api/scenarios/{scenario_id}/runs").json())[0]["id"]
+    assert wait_terminal(api, run_id)["status"] == "completed"
+    wait_for(lambda: api.get(f"/api/runs/{run_id}").json()["exports_status"] == "ready")
+    store = Store()
+    # As if the Exports state were still at work when the execution timed out.
+    store.update("RUN", run_id, {"exports_status": "pending"})
+    assert invoke_lifecycle(stack, execution_event(run_id, "TIMED_OUT"))["changed"] is True
+    run = api.get(f"/api/runs/{run_id}").json()
+    assert (run["status"], run["exports_status"]) == ("completed", "failed")
+    export = api.get(f"/api/runs/{run_id}/results/export", params={"format": "xlsx"})
+    assert export.status_code == 409
+    assert "execution timed out" in export.json()["detail"]
 
 
 def test_aborting_the_execution_outside_the_api_ends_the_run(stack: LocalStack, api: httpx.Client) -> None:

@@ -49,7 +49,7 @@ def test_a_cancelled_runs_outputs_are_deleted_when_its_stage_stops(store: Store)
     s3.create_bucket(Bucket="artifacts")
     artifacts = Artifacts("artifacts")
     prefix = run_prefix("t1", "ws_1", "run_1")
-    for name in ("results.json", "simulation/output.npz"):
+    for name in ("results.json", "simulation/summary.json"):
         artifacts.put(prefix + name, b"partial")
     artifacts.put("tenants/t1/workspaces/ws_1/runs/run_2/results.json", b"another run's")
     make_run(store)

@@ -1,4 +1,4 @@
-"""The pipeline's queryable output: a run's snapshot and events stored as Parquet, a file per table and
+"""The simulation stage's queryable output: a run's snapshot and events stored as Parquet, a file per table and
 year (domain/run_tables.py), written and uploaded on a few threads (Arrow's writer and the uploads
 release the GIL)."""
 

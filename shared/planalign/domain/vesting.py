@@ -176,14 +176,32 @@ class Leavers:
         return self.rows["cents"].to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def leavers(year_table: pa.Table, balances: pa.Table) -> Leavers:
-    """The leavers of one snapshot year (LEAVER_COLUMNS, annual_hours optional) with their balances
-    (employer_balances of the years before), in id order."""
-    gone = year_table.filter(pc.equal(year_table["employment_status"], "terminated"))
-    at = pc.index_in(gone["employee_id"], value_set=balances["employee_id"])
+def leavers_by_year(years: Mapping[int, pa.Table], balances: pa.Table) -> dict[int, Leavers]:
+    """The leavers of each snapshot year (LEAVER_COLUMNS, annual_hours optional) with their balances
+    (employer_balances of the years before them), in id order; one lookup for all the years."""
+    gone = {
+        year: table.filter(pc.equal(table["employment_status"], "terminated"))
+        for year, table in years.items()
+    }
+    stacked = pa.concat_tables(
+        table.append_column("year", pa.array(np.full(table.num_rows, year, dtype=np.int32)))
+        for year, table in gone.items()
+    )
+    at = pc.index_in(stacked["employee_id"], value_set=balances["employee_id"])
     cents = pc.fill_null(pc.take(balances["cents"], at), 0)
-    kept = gone.append_column("cents", cents).filter(pc.greater(cents, 0)).sort_by("employee_id")
-    return Leavers(terminated=gone.num_rows, rows=kept)
+    kept = stacked.append_column("cents", cents).filter(pc.greater(cents, 0))
+    return {
+        year: Leavers(
+            terminated=table.num_rows,
+            rows=kept.filter(pc.equal(kept["year"], year)).drop_columns(["year"]).sort_by("employee_id"),
+        )
+        for year, table in gone.items()
+    }
+
+
+def leavers(year_table: pa.Table, balances: pa.Table) -> Leavers:
+    """The leavers of one snapshot year (see leavers_by_year)."""
+    return leavers_by_year({0: year_table}, balances)[0]
 
 
 def _fraction(rule: VestingRule, people: Leavers) -> np.ndarray:
@@ -209,7 +227,7 @@ def forfeiture_year(
         "simulation_year": year,
         "has_prior_year_basis": has_prior_year_basis,
         "terminated_employee_count": people.terminated,
-        "vesting_eligible_count": len(people.employee_id),
+        "vesting_eligible_count": people.rows.num_rows,
         "total_employer_contributions": _dollars(people.balance_cents.sum()),
         "vested_amount": _dollars(vested.sum()),
         "forfeited_amount": _dollars(forfeited.sum()),

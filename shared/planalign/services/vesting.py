@@ -121,8 +121,8 @@ def _scenario_series(
     read = _read_years(tables, years)
     balances = _balances(tables, years)
     rows = [
-        vesting.forfeiture_year(year, vesting.leavers(read[year], balances), rule, year != years[0])
-        for year in years
+        vesting.forfeiture_year(year, people, rule, year != years[0])
+        for year, people in vesting.leavers_by_year(read, balances).items()
     ]
     return {
         "scenario_id": scenario["id"],

@@ -57,9 +57,8 @@ def test_a_cancelled_runs_outputs_are_deleted_when_its_stage_stops(store: Store)
     assert run_artifacts(store, artifacts, "t1", "run_1") == []
 
     # The pipeline's next write fails on the cancelled run; the Catch lands in mark_failed.
-    answer = mark_failed(
-        store, artifacts, {"run_id": "run_1", "error": {"Error": "RunConflict", "Cause": "x"}}
-    )
+    state = {"tenant_id": "t1", "workspace_id": "ws_1", "dataset_id": "ds_1", "run_id": "run_1"}
+    answer = mark_failed(store, artifacts, {**state, "error": {"Error": "RunConflict", "Cause": "x"}})
     assert answer == {"run_id": "run_1", "marked_failed": False}
     assert list(artifacts.list(prefix)) == []
     assert [o["Key"] for o in artifacts.list("tenants/t1/")] == [

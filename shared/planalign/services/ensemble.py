@@ -12,6 +12,7 @@ from planalign.adapters.store import Store
 from planalign.domain.census import Census
 from planalign.domain.config import resolve_config
 from planalign.domain.results import compute_bands, year_metrics
+from planalign.domain.run_state import EnsemblePlan, MemberDone, MemberInput
 from planalign.domain.simulation import member_seed, simulate
 from planalign.services.progress import RunProgress
 from planalign.settings import get_settings
@@ -23,29 +24,28 @@ METRICS_READERS = 16
 MEMBER_PROGRESS_SECONDS = 0.25
 
 
-def plan_members(artifacts: Artifacts, run_folder: str, members: int) -> dict[str, Any]:
+def plan_members(artifacts: Artifacts, run_folder: str, members: int) -> EnsemblePlan:
     """What the state machine's IsEnsemble choice and Map read: the member count and, for an
     ensemble, the S3 key of the Map's item list and its concurrency."""
     if members <= 1:
-        return {"members": 1, "items_key": None, "max_concurrency": 0}
+        return EnsemblePlan(members=1, items_key=None, max_concurrency=0)
     key = ensemble_items_key(run_folder)
     items = [{"member": member} for member in range(1, members)]
     artifacts.put(key, json.dumps(items).encode(), "application/json")
-    return {
-        "members": members,
-        "items_key": key,
-        "max_concurrency": get_settings().ensemble_max_concurrency,
-    }
+    return EnsemblePlan(
+        members=members, items_key=key, max_concurrency=get_settings().ensemble_max_concurrency
+    )
 
 
-def member_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) -> dict[str, Any]:
+def member_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) -> dict[str, Any]:
     """One Map item: simulate member k on its seed, store its per-year metrics, count it done."""
-    run = store.get("RUN", state["run_id"], state["tenant_id"])
+    state = MemberInput.model_validate(event)
+    run = store.get("RUN", state.run_id, state.tenant_id)
     progress = RunProgress(store, run)
     config = resolve_config(run["config"])
-    member = int(state["member"])
+    member = state.member
     seed = member_seed(config.simulation.random_seed, member)
-    census = Census.from_bytes(artifacts.get(state["census_key"]))
+    census = Census.from_bytes(artifacts.get(state.census_key))
     metrics = year_metrics(simulate(census, config, seed=seed))
     folder = run_prefix(run["tenant_id"], run["workspace_id"], run["id"])
     document = {"member": member, "seed": seed, "metrics": metrics}
@@ -64,7 +64,7 @@ def member_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) -> d
         progress.report(
             "simulation", 1.0, f"simulation completed: {members} ensemble members", kind="stage_completed"
         )
-    return {"member": member}
+    return MemberDone(member=member).model_dump()
 
 
 def ensemble_bands(

@@ -13,6 +13,7 @@ from planalign.adapters.artifacts import Artifacts, run_prefix
 from planalign.adapters.store import Store
 from planalign.adapters.workflow import Workflow
 from planalign.domain import run_status
+from planalign.domain.run_state import ExecutionInput
 from planalign.domain.studio_config import merge_studio_config, translate_studio_config
 from planalign.errors import ExportPending, InvalidRequest, NotFound, RunConflict
 from planalign.ids import new_id, utc_now
@@ -222,13 +223,13 @@ def release_scenario(store: Store, run: dict[str, Any]) -> None:
 
 
 def execution_input(run: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "tenant_id": run["tenant_id"],
-        "run_id": run["id"],
-        "workspace_id": run["workspace_id"],
-        "scenario_id": run["scenario_id"],
-        "dataset_id": run["dataset_id"],
-    }
+    return ExecutionInput(
+        tenant_id=run["tenant_id"],
+        run_id=run["id"],
+        workspace_id=run["workspace_id"],
+        scenario_id=run["scenario_id"],
+        dataset_id=run["dataset_id"],
+    ).model_dump()
 
 
 def launch_run(store: Store, workflow: Workflow, run: dict[str, Any]) -> None:

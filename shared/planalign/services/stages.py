@@ -28,6 +28,17 @@ from planalign.domain.exports import (
     workbook_rows_from_tables,
 )
 from planalign.domain.results import STUDIO_EVENT_TYPES, build_results, event_counts, year_metrics
+from planalign.domain.run_state import (
+    Completed,
+    ExecutionInput,
+    Exported,
+    ExportsInput,
+    FailedInput,
+    Imported,
+    PipelineInput,
+    Simulated,
+    SimulationInput,
+)
 from planalign.domain.run_tables import EVENTS, SNAPSHOT, table_key
 from planalign.domain.simulation import YearProgress, simulate
 from planalign.domain.simulation_output import SimulationOutput
@@ -54,10 +65,11 @@ def _record_timing(store: Store, run_id: str, stage: str, seconds: float) -> Non
     store.update("RUN", run_id, {"stage_timings": timings})
 
 
-def import_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) -> dict[str, Any]:
+def import_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) -> dict[str, Any]:
     """Parse the upload into the normalized census, or reuse the one made from the same bytes."""
+    state = ExecutionInput.model_validate(event)
     began = time.perf_counter()
-    run_id = state.get("run_id")
+    run_id = state.run_id
     progress: RunProgress | None = None
     if run_id:
         run = store.transition_run(
@@ -68,7 +80,7 @@ def import_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) -> d
         # The config's warnings (settings the engine does not model), stored when the run was made.
         progress.warn("import", list(run.get("warnings") or []))
         progress.report("import", 0.0, "import started", kind="stage_started")
-    dataset = store.get("DS", state["dataset_id"], state["tenant_id"])
+    dataset = store.get("DS", state.dataset_id, state.tenant_id)
     census_key, report, cache_hit = _import_dataset(store, artifacts, dataset)
     if progress is not None and run_id:
         census_warnings = [f"census: {w}" for w in report.get("warnings") or []]
@@ -85,7 +97,7 @@ def import_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) -> d
             kind="stage_completed",
         )
         _record_timing(store, run_id, "import", time.perf_counter() - began)
-    return {"census_key": census_key, "dataset_id": dataset["id"], "cache_hit": cache_hit}
+    return Imported(census_key=census_key, dataset_id=dataset["id"], cache_hit=cache_hit).model_dump()
 
 
 def _run_started_message(run: dict[str, Any]) -> str:
@@ -175,17 +187,18 @@ def _mark_latest_dataset(store: Store, dataset: dict[str, Any]) -> None:
         )
 
 
-def simulation_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) -> dict[str, Any]:
+def simulation_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) -> dict[str, Any]:
     """Run the model year by year, reporting each completed year, then store what it produced once, in
     the form its readers want: the snapshot and events as the run's Parquet tables (the queryable
     output, which the exports read too), and the metrics, Results and event counts as a small summary
     for the pipeline (no projection-sized intermediate). For an ensemble this is member 0, and the
     answer's `ensemble` tells the state machine to fan out the other members."""
+    state = SimulationInput.model_validate(event)
     began = time.perf_counter()
-    run = store.get("RUN", state["run_id"], state["tenant_id"])
+    run = store.get("RUN", state.run_id, state.tenant_id)
     progress = RunProgress(store, run)
     progress.report("simulation", 0.0, "simulation started", kind="stage_started")
-    census = Census.from_bytes(artifacts.get(state["import"]["census_key"]))
+    census = Census.from_bytes(artifacts.get(state.imported.census_key))
     config = resolve_config(run["config"])
     members = config.ensemble.members
 
@@ -225,7 +238,7 @@ def simulation_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) 
     else:
         progress.report("simulation", 1.0, "simulation completed", kind="stage_completed")
     _record_timing(store, run["id"], "simulation", time.perf_counter() - began)
-    return {"output_key": key, "ensemble": ensemble}
+    return Simulated(output_key=key, ensemble=ensemble).model_dump()
 
 
 def store_simulation(
@@ -273,14 +286,15 @@ def run_manifest(run: dict[str, Any], dataset: dict[str, Any], seed: int) -> dic
     }
 
 
-def pipeline_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) -> dict[str, Any]:
+def pipeline_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) -> dict[str, Any]:
     """Quality checks, the ensemble's bands, results.json, metrics.csv and the run.json manifest; ends
     the run completed: its results are ready and queryable. Its exports come after (exports_stage)."""
+    state = PipelineInput.model_validate(event)
     began = time.perf_counter()
-    run = store.get("RUN", state["run_id"], state["tenant_id"])
+    run = store.get("RUN", state.run_id, state.tenant_id)
     progress = RunProgress(store, run)
     progress.report("pipeline", 0.0, "pipeline started", kind="stage_started")
-    simulated = json.loads(artifacts.get(state["simulation"]["output_key"]))
+    simulated = json.loads(artifacts.get(state.simulation.output_key))
     members = resolve_config(run["config"]).ensemble.members
     prefix = run_prefix(run["tenant_id"], run["workspace_id"], run["id"])
     bands = ensemble_bands(artifacts, prefix, simulated["metrics"], members) if members > 1 else None
@@ -345,16 +359,17 @@ def pipeline_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) ->
         raise RunConflict(f"run {run['id']} ended before its pipeline finished")
     _record_summary(store, run, summary, finished["completed_at"])
     usage.count(store, run["tenant_id"], storage_bytes=sum(int(obj["Size"]) for obj in stored))
-    return {"results_key": prefix + "results.json", "status": status}
+    return Completed(results_key=prefix + "results.json", status=status).model_dump()
 
 
-def exports_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) -> dict[str, Any]:
+def exports_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) -> dict[str, Any]:
     """The completed run's results workbook, made off its critical path from what the run stored (its
     Results, the simulation's summary and the Parquet tables); the run's `exports_status` turns from
     pending to ready once the file is there, which the export links wait for."""
-    run = store.get("RUN", state["run_id"], state["tenant_id"])
+    state = ExportsInput.model_validate(event)
+    run = store.get("RUN", state.run_id, state.tenant_id)
     prefix = run_prefix(run["tenant_id"], run["workspace_id"], run["id"])
-    simulated = json.loads(artifacts.get(state["simulation"]["output_key"]))
+    simulated = json.loads(artifacts.get(state.simulation.output_key))
     manifest = run_manifest(run, store.get("DS", run["dataset_id"]), simulated["seed"])
     workbook = run_workbook(artifacts, prefix, simulated, manifest)
     artifacts.put(prefix + WORKBOOK, workbook, XLSX_TYPE)
@@ -371,9 +386,9 @@ def exports_stage(store: Store, artifacts: Artifacts, state: dict[str, Any]) -> 
     except RunConflict:
         # The run was deleted (its scenario's results dropped) while its workbook was made.
         artifacts.delete_prefix(prefix + WORKBOOK)
-        return {"export_keys": []}
+        return Exported(export_keys=[]).model_dump()
     usage.count(store, run["tenant_id"], storage_bytes=len(workbook))
-    return {"export_keys": [prefix + WORKBOOK]}
+    return Exported(export_keys=[prefix + WORKBOOK]).model_dump()
 
 
 def run_workbook(
@@ -417,13 +432,14 @@ def _record_summary(store: Store, run: dict[str, Any], summary: dict[str, Any], 
             logger.info("scenario or workspace deleted while its run finished", extra={"run_id": run["id"]})
 
 
-def mark_failed(store: Store, artifacts: Artifacts, state: dict[str, Any]) -> dict[str, Any]:
+def mark_failed(store: Store, artifacts: Artifacts, event: dict[str, Any]) -> dict[str, Any]:
     """The Catch target: the run ends failed with the stage's error (unless it ended already), and an
     import-only execution's dataset is marked failed. A run cancelled while a stage worked keeps none
     of what its stages wrote (the stage stopped at its next write, and that failure lands here). A
     completed run whose exports failed stays completed, its exports marked failed with the error."""
-    message = error_message(state.get("error") or {})
-    run_id = state.get("run_id")
+    state = FailedInput.model_validate(event)
+    message = error_message(state.error.model_dump())
+    run_id = state.run_id
     if run_id:
         run = store.get("RUN", run_id)
         stage = run.get("current_stage") or "import"
@@ -433,7 +449,7 @@ def mark_failed(store: Store, artifacts: Artifacts, state: dict[str, Any]) -> di
         if failed is None and store.get("RUN", run_id)["status"] == run_status.CANCELLED:
             artifacts.delete_prefix(run_prefix(run["tenant_id"], run["workspace_id"], run_id))
         return {"run_id": run_id, "marked_failed": failed is not None}
-    dataset = store.get("DS", state["dataset_id"])
+    dataset = store.get("DS", state.dataset_id)
     if dataset["status"] == "importing":
         store.update("DS", dataset["id"], {"status": "failed", "error": message})
     return {"dataset_id": dataset["id"], "marked_failed": True}

@@ -15,6 +15,7 @@ from planalign.adapters.artifacts import Artifacts, upload_key
 from planalign.adapters.store import Store, public
 from planalign.adapters.workflow import Workflow
 from planalign.domain import run_status
+from planalign.domain.run_state import ExecutionInput
 from planalign.errors import InvalidRequest, NotFound, PlanAlignError, RunConflict
 from planalign.ids import new_id, utc_now
 from planalign.services import quotas
@@ -252,13 +253,10 @@ def register_upload(store: Store, workflow: Workflow, landed: LandedObject) -> d
         if not runs:
             workflow.start(
                 f"import-{dataset_id}",
-                # run_id null: the state machine's HasRun choice ends an import-only execution after Import.
-                {
-                    "tenant_id": tenant_id,
-                    "workspace_id": workspace_id,
-                    "dataset_id": dataset_id,
-                    "run_id": None,
-                },
+                # No run: the state machine's HasRun choice ends an import-only execution after Import.
+                ExecutionInput(
+                    tenant_id=tenant_id, workspace_id=workspace_id, dataset_id=dataset_id
+                ).model_dump(),
             )
     except Exception as error:
         _fail_registration(store, dataset_id, runs, f"the upload could not be registered: {error}")

@@ -3,7 +3,9 @@ ACP, 401(a)(4) and 415(c) tests of one year across scenarios. As that router: an
 scenario that has not completed, or an unknown testing method is 400; a year a run lacks is that
 scenario's `error` result."""
 
-from fastapi import APIRouter, Query
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
 
 from planalign.api.analytics import answered_as
 from planalign.api.ndt_models import (
@@ -40,46 +42,51 @@ def get_ndt_available_years(
     )
 
 
-def _results(
-    store: StoreDep,
-    artifacts: ArtifactsDep,
-    tenant_id: str,
-    workspace_id: str,
-    scenarios: str,
-    year: int,
-    test: ndt.Test,
-) -> list[dict[str, object]]:
-    with answered_as(400):
-        ids = ndt.tested_scenario_ids(scenarios)
-        return ndt.run_test(store, artifacts, tenant_id, workspace_id, ids, year, test)
+class TestQuery:
+    """What every test route takes: the workspace, the scenarios, the year, and whether to list the
+    employees; `results` runs a test on each scenario."""
+
+    def __init__(
+        self,
+        workspace_id: str,
+        tenant_id: Tenant,
+        store: StoreDep,
+        artifacts: ArtifactsDep,
+        _run_headers: RunHeaders,
+        scenarios: str = SCENARIOS,
+        year: int = YEAR,
+        include_employees: bool = False,
+    ) -> None:
+        self.workspace_id, self.tenant_id, self.store, self.artifacts = (
+            workspace_id,
+            tenant_id,
+            store,
+            artifacts,
+        )
+        self.scenarios, self.year, self.include_employees = scenarios, year, include_employees
+
+    def results(self, test: ndt.Test) -> dict[str, Any]:
+        """{year, results}: each scenario's result, in the order asked."""
+        with answered_as(400):
+            ids = ndt.tested_scenario_ids(self.scenarios)
+            results = ndt.run_test(
+                self.store, self.artifacts, self.tenant_id, self.workspace_id, ids, self.year, test
+            )
+        return {"year": self.year, "results": results}
+
+
+Tested = Annotated[TestQuery, Depends()]
 
 
 @router.get("/acp")
-def run_acp_test(
-    workspace_id: str,
-    tenant_id: Tenant,
-    store: StoreDep,
-    artifacts: ArtifactsDep,
-    _: RunHeaders,
-    scenarios: str = SCENARIOS,
-    year: int = YEAR,
-    include_employees: bool = False,
-) -> ACPTestResponse:
+def run_acp_test(query: Tested) -> ACPTestResponse:
     """The ACP test (IRC 401(m)(2)) of matching contributions."""
-    results = _results(store, artifacts, tenant_id, workspace_id, scenarios, year, ndt.acp(include_employees))
-    return ACPTestResponse.model_validate({"year": year, "results": results})
+    return ACPTestResponse.model_validate(query.results(ndt.acp(query.include_employees)))
 
 
 @router.get("/adp")
 def run_adp_test(
-    workspace_id: str,
-    tenant_id: Tenant,
-    store: StoreDep,
-    artifacts: ArtifactsDep,
-    _: RunHeaders,
-    scenarios: str = SCENARIOS,
-    year: int = YEAR,
-    include_employees: bool = False,
+    query: Tested,
     safe_harbor: bool = Query(False, description="a safe-harbour plan is exempt (IRC 401(k)(12), (13))"),
     testing_method: str = Query(
         "current", description="current or prior (the NHCE average of the year before)"
@@ -90,44 +97,29 @@ def run_adp_test(
         if testing_method not in ("current", "prior"):
             raise InvalidRequest(f"testing_method must be 'current' or 'prior', not {testing_method!r}")
     method = "prior" if testing_method == "prior" else "current"
-    test = ndt.adp(safe_harbor, method, include_employees)
-    results = _results(store, artifacts, tenant_id, workspace_id, scenarios, year, test)
-    return ADPTestResponse.model_validate({"year": year, "results": results})
+    return ADPTestResponse.model_validate(
+        query.results(ndt.adp(safe_harbor, method, query.include_employees))
+    )
 
 
 @router.get("/401a4")
 def run_401a4_test(
-    workspace_id: str,
-    tenant_id: Tenant,
-    store: StoreDep,
-    artifacts: ArtifactsDep,
-    _: RunHeaders,
-    scenarios: str = SCENARIOS,
-    year: int = YEAR,
-    include_employees: bool = False,
+    query: Tested,
     include_match: bool = Query(False, description="count the match in the employer contribution rate"),
 ) -> Section401a4TestResponse:
     """The 401(a)(4) test of employer contribution rates, as the Studio presents it."""
-    test = ndt.general(include_match, include_employees)
-    results = _results(store, artifacts, tenant_id, workspace_id, scenarios, year, test)
-    return Section401a4TestResponse.model_validate({"year": year, "results": results})
+    return Section401a4TestResponse.model_validate(
+        query.results(ndt.general(include_match, query.include_employees))
+    )
 
 
 @router.get("/415")
 def run_415_test(
-    workspace_id: str,
-    tenant_id: Tenant,
-    store: StoreDep,
-    artifacts: ArtifactsDep,
-    _: RunHeaders,
-    scenarios: str = SCENARIOS,
-    year: int = YEAR,
-    include_employees: bool = False,
+    query: Tested,
     warning_threshold: float = Query(
         DEFAULT_WARNING_THRESHOLD, ge=0.0, le=1.0, description="at risk from this share"
     ),
 ) -> Section415TestResponse:
     """The 415(c) limit on annual additions (deferrals without catch-up, match, core)."""
-    test = ndt.annual_additions(warning_threshold, include_employees)
-    results = _results(store, artifacts, tenant_id, workspace_id, scenarios, year, test)
-    return Section415TestResponse.model_validate({"year": year, "results": results})
+    test = ndt.annual_additions(warning_threshold, query.include_employees)
+    return Section415TestResponse.model_validate(query.results(test))

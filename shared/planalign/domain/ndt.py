@@ -27,7 +27,7 @@ The rules, in our words:
   dollar limit and 100 % of the year's compensation."""
 
 import statistics
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
@@ -192,49 +192,82 @@ def _counted(year: Year) -> tuple[np.ndarray, int]:
     return paid, int(eligible.sum() - paid.sum())
 
 
-def _ratios(amounts: np.ndarray, year: Year, rows: np.ndarray) -> np.ndarray:
-    return amounts[rows] / year.testing_compensation[rows]
+@dataclass(frozen=True)
+class _Tested:
+    """The rows a test counts (a mask over the year), each one's ratio, and who is highly compensated."""
+
+    year: Year
+    rows: np.ndarray
+    ratios: np.ndarray
+
+    @cached_property
+    def indexes(self) -> np.ndarray:
+        return np.flatnonzero(self.rows)
+
+    @cached_property
+    def hce(self) -> np.ndarray:
+        return self.year.hce[self.rows]
+
+    def counts(self) -> dict[str, Any]:
+        return {
+            "hce_count": int(self.hce.sum()),
+            "nhce_count": int((~self.hce).sum()),
+            "hce_threshold_used": int(self.year.hce_threshold),
+        }
+
+    def nhce_average(self) -> float:
+        return float(self.ratios[~self.hce].mean()) if (~self.hce).any() else 0.0
+
+    def listed(self, detail: Callable[[int, int], dict[str, Any]]) -> list[dict[str, Any]]:
+        """detail(row of the year, position among the counted) of each counted employee: highly
+        compensated first, then the highest ratio, then id."""
+        ids = self.year.ids
+        order = sorted(
+            range(len(self.indexes)),
+            key=lambda i: (not self.hce[i], -self.ratios[i], ids[self.indexes[i]]),
+        )
+        return [detail(int(self.indexes[i]), i) for i in order]
 
 
-def _ordered(rows: np.ndarray, hce: np.ndarray, ratios: np.ndarray, ids: list[str]) -> list[int]:
-    """Row indexes for the employee lists: highly compensated first, then the highest ratio, then id."""
-    indexes = np.flatnonzero(rows)
-    return sorted(range(len(indexes)), key=lambda i: (not hce[indexes[i]], -ratios[i], ids[indexes[i]]))
+def _tested(year: Year, amounts: np.ndarray, rows: np.ndarray) -> _Tested:
+    return _Tested(year, rows, amounts[rows] / year.testing_compensation[rows])
 
 
-def _empty_group(base: Mapping[str, Any], nhce_average: float, suffix: str) -> dict[str, Any] | None:
-    """The answer when a group is empty: no others is an error, no highly compensated a pass."""
+def _compared(
+    tested: _Tested, base: dict[str, Any], suffix: str, baseline: float | None = None
+) -> tuple[dict[str, Any], AverageTest | None]:
+    """The ADP or ACP answer's fields and the comparison (None when a group is empty: no others is an
+    error, no highly compensated a pass)."""
+    nhce_average = tested.nhce_average()
     if base["nhce_count"] == 0:
-        return {**base, "test_result": "error", "test_message": "Insufficient NHCE population"}
+        return {**base, "test_result": "error", "test_message": "Insufficient NHCE population"}, None
     if base["hce_count"] == 0:
+        message = "No HCE employees in population"
         return {
             **base,
             "test_result": "pass",
-            "test_message": "No HCE employees in population",
+            "test_message": message,
             f"nhce_average_{suffix}": nhce_average,
-        }
-    return None
-
-
-def _average_fields(test: AverageTest, suffix: str) -> dict[str, Any]:
+        }, None
+    test = average_test(tested.ratios[tested.hce], nhce_average if baseline is None else baseline)
     return {
+        **base,
         f"hce_average_{suffix}": test.hce_average,
-        f"nhce_average_{suffix}": test.nhce_average,
+        f"nhce_average_{suffix}": nhce_average,
         "basic_test_threshold": test.basic_threshold,
         "alternative_test_threshold": test.alternative_threshold,
         "applied_test": test.applied_test,
         "applied_threshold": test.applied_threshold,
         "margin": test.margin,
         "test_result": "pass" if test.passed else "fail",
-    }
+    }, test
 
 
 def nhce_adp(year: Year) -> float | None:
     """The non-highly compensated's average deferral ratio of a year (None when there are none)."""
     rows, _ = _counted(year)
-    ratios = _ratios(year.tested_deferrals, year, rows)
-    others = ratios[~year.hce[rows]]
-    return float(others.mean()) if len(others) else None
+    tested = _tested(year, year.tested_deferrals, rows)
+    return tested.nhce_average() if (~tested.hce).any() else None
 
 
 def adp_test(
@@ -253,71 +286,54 @@ def adp_test(
             "safe_harbor": True,
         }
     rows, excluded = _counted(year)
-    ratios = _ratios(year.tested_deferrals, year, rows)
-    hce = year.hce[rows]
-    base: dict[str, Any] = {
-        "hce_count": int(hce.sum()),
-        "nhce_count": int((~hce).sum()),
-        "excluded_count": excluded,
-        "hce_threshold_used": int(year.hce_threshold),
-    }
+    tested = _tested(year, year.tested_deferrals, rows)
+    base: dict[str, Any] = {**tested.counts(), "excluded_count": excluded}
     if include_employees:
-        indexes = np.flatnonzero(rows)
-        base["employees"] = [
-            {
-                "employee_id": year.ids[indexes[i]],
-                "is_hce": bool(hce[i]),
-                "employee_deferrals": float(year.tested_deferrals[indexes[i]]),
-                "plan_compensation": float(year.testing_compensation[indexes[i]]),
-                "individual_adp": float(ratios[i]),
-                "prior_year_compensation": float(year.look_back_compensation[indexes[i]]),
+        base["employees"] = tested.listed(
+            lambda row, i: {
+                "employee_id": year.ids[row],
+                "is_hce": bool(tested.hce[i]),
+                "employee_deferrals": float(year.tested_deferrals[row]),
+                "plan_compensation": float(year.testing_compensation[row]),
+                "individual_adp": float(tested.ratios[i]),
+                "prior_year_compensation": float(year.look_back_compensation[row]),
             }
-            for i in _ordered(rows, year.hce, ratios, year.ids)
-        ]
-    nhce_average = float(ratios[~hce].mean()) if (~hce).any() else 0.0
-    empty = _empty_group(base, nhce_average, "adp")
-    if empty is not None:
-        return empty
-    test = average_test(ratios[hce], nhce_average if prior_nhce_average is None else prior_nhce_average)
-    compensation = year.testing_compensation[rows][hce]
-    excess = None if test.passed else levelled_excess(ratios[hce], compensation, test.applied_threshold)
-    fields = _average_fields(test, "adp")
-    fields["nhce_average_adp"] = nhce_average
-    return {**base, **fields, "excess_hce_amount": excess}
+        )
+    fields, test = _compared(tested, base, "adp", prior_nhce_average)
+    if test is None:
+        return fields
+    compensation = year.testing_compensation[rows][tested.hce]
+    excess = (
+        None
+        if test.passed
+        else levelled_excess(tested.ratios[tested.hce], compensation, test.applied_threshold)
+    )
+    return {**fields, "excess_hce_amount": excess}
 
 
 def acp_test(year: Year, *, include_employees: bool = False) -> dict[str, Any]:
     """The Studio's ACPScenarioResult fields (ids and year are the caller's): matching contributions (the
     engine has no after-tax money) over testing compensation, every eligible employee counted."""
     rows, excluded = _counted(year)
-    ratios = _ratios(year.match, year, rows)
-    hce = year.hce[rows]
+    tested = _tested(year, year.match, rows)
     base: dict[str, Any] = {
-        "hce_count": int(hce.sum()),
-        "nhce_count": int((~hce).sum()),
+        **tested.counts(),
         "excluded_count": excluded,
         "eligible_not_enrolled_count": int((~year.enrolled[rows]).sum()),
-        "hce_threshold_used": int(year.hce_threshold),
     }
     if include_employees:
-        indexes = np.flatnonzero(rows)
-        base["employees"] = [
-            {
-                "employee_id": year.ids[indexes[i]],
-                "is_hce": bool(hce[i]),
-                "is_enrolled": bool(year.enrolled[indexes[i]]),
-                "employer_match_amount": float(year.match[indexes[i]]),
-                "eligible_compensation": float(year.testing_compensation[indexes[i]]),
-                "individual_acp": float(ratios[i]),
-                "prior_year_compensation": float(year.look_back_compensation[indexes[i]]),
+        base["employees"] = tested.listed(
+            lambda row, i: {
+                "employee_id": year.ids[row],
+                "is_hce": bool(tested.hce[i]),
+                "is_enrolled": bool(year.enrolled[row]),
+                "employer_match_amount": float(year.match[row]),
+                "eligible_compensation": float(year.testing_compensation[row]),
+                "individual_acp": float(tested.ratios[i]),
+                "prior_year_compensation": float(year.look_back_compensation[row]),
             }
-            for i in _ordered(rows, year.hce, ratios, year.ids)
-        ]
-    nhce_average = float(ratios[~hce].mean()) if (~hce).any() else 0.0
-    empty = _empty_group(base, nhce_average, "acp")
-    if empty is not None:
-        return empty
-    return {**base, **_average_fields(average_test(ratios[hce], nhce_average), "acp")}
+        )
+    return _compared(tested, base, "acp")[0]
 
 
 def _service_risk(core_basis: str, hce_tenure: np.ndarray, nhce_tenure: np.ndarray) -> dict[str, Any]:
@@ -344,35 +360,30 @@ def general_test(
     """The Studio's Section401a4ScenarioResult fields (ids and year are the caller's) over the eligible
     who got employer money, rates of core (+ match with include_match) over testing compensation.
     `core_basis` is the run's core formula (flat, service, points, age) for the service-risk flag."""
-    money = year.core + year.match
-    given = year.eligible & (money > 0)
+    given = year.eligible & (year.core + year.match > 0)
     rows = given & (year.testing_compensation > 0)
-    tested = year.core + year.match if include_match else year.core
-    rates = _ratios(tested, year, rows)
-    hce = year.hce[rows]
+    amounts = year.core + year.match if include_match else year.core
+    tested = _tested(year, amounts, rows)
+    rates, hce = tested.ratios, tested.hce
     base: dict[str, Any] = {
-        "hce_count": int(hce.sum()),
-        "nhce_count": int((~hce).sum()),
+        **tested.counts(),
         "excluded_count": int(given.sum() - rows.sum()),
         "include_match": include_match,
-        "hce_threshold_used": int(year.hce_threshold),
         **_service_risk(core_basis, year.tenure[rows][hce], year.tenure[rows][~hce]),
     }
     if include_employees:
-        indexes = np.flatnonzero(rows)
-        base["employees"] = [
-            {
-                "employee_id": year.ids[indexes[i]],
+        base["employees"] = tested.listed(
+            lambda row, i: {
+                "employee_id": year.ids[row],
                 "is_hce": bool(hce[i]),
-                "employer_nec_amount": float(year.core[indexes[i]]),
-                "employer_match_amount": float(year.match[indexes[i]]) if include_match else 0.0,
-                "total_employer_amount": float(tested[indexes[i]]),
-                "plan_compensation": float(year.testing_compensation[indexes[i]]),
+                "employer_nec_amount": float(year.core[row]),
+                "employer_match_amount": float(year.match[row]) if include_match else 0.0,
+                "total_employer_amount": float(amounts[row]),
+                "plan_compensation": float(year.testing_compensation[row]),
                 "contribution_rate": float(rates[i]),
-                "years_of_service": float(year.tenure[indexes[i]]),
+                "years_of_service": float(year.tenure[row]),
             }
-            for i in _ordered(rows, year.hce, rates, year.ids)
-        ]
+        )
     if not rows.any():
         return {
             **base,

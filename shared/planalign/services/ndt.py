@@ -44,7 +44,6 @@ class TestedRun:
     """One scenario's completed run as the tests read it."""
 
     def __init__(self, artifacts: Artifacts, scenario: Mapping[str, Any], run: Mapping[str, Any]) -> None:
-        self.scenario = scenario
         self.tables: RunTables = run_tables_of(artifacts, run)
         self.years = self.tables.years(SNAPSHOT)
         self.config = resolve_config(run.get("config") or {})

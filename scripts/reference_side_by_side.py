@@ -27,6 +27,7 @@ and the script then prints a Markdown table of both side by side.
 """
 
 import argparse
+import gzip
 import json
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,10 @@ from planalign.domain.studio_config import default_base_config, merge_studio_con
 
 
 def side_by_side_figures(census_path: Path, overrides: dict[str, Any]) -> list[dict[str, Any]]:
-    census = read_census(census_path.read_bytes(), census_path.name).census
+    data, name = census_path.read_bytes(), census_path.name
+    if name.endswith(".gz"):  # the committed census is gzipped; the reader takes the table itself
+        data, name = gzip.decompress(data), name.removesuffix(".gz")
+    census = read_census(data, name).census
     config, warnings = translate_studio_config(merge_studio_config(default_base_config(), overrides))
     for warning in warnings:
         print(f"warning: {warning}")

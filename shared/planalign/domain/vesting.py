@@ -309,31 +309,26 @@ def compare_schedules(
     current_vested, current_lost = split_cents(people.balance_cents, current_pct)
     proposed_vested, proposed_lost = split_cents(people.balance_cents, proposed_pct)
     codes, labels = band_labels(people.years_of_service, tenure_bands)
-    order = sorted(
-        range(len(people.employee_id)), key=lambda i: (-people.balance_cents[i], people.employee_id[i])
-    )
+    # Rows are in id order: a stable sort by balance, largest first, keeps ids in order among equals.
+    order = np.argsort(-people.balance_cents, kind="stable").tolist()
     hours = people.hours if people.hours is not None else np.zeros(len(order))
-    hire_dates = people.rows["hire_date"].to_pylist()
-    termination_dates = people.rows["termination_date"].to_pylist()
-    details = [
-        {
-            "employee_id": people.employee_id[i],
-            "hire_date": hire_dates[i],
-            "termination_date": termination_dates[i],
-            "tenure_years": int(people.years_of_service[i]),
-            "tenure_band": labels[codes[i]],
-            "annual_hours_worked": round(float(hours[i])),
-            "total_employer_contributions": _dollars(people.balance_cents[i]),
-            "current_vesting_pct": float(current_pct[i]),
-            "current_vested_amount": _dollars(current_vested[i]),
-            "current_forfeiture": _dollars(current_lost[i]),
-            "proposed_vesting_pct": float(proposed_pct[i]),
-            "proposed_vested_amount": _dollars(proposed_vested[i]),
-            "proposed_forfeiture": _dollars(proposed_lost[i]),
-            "forfeiture_variance": _dollars(proposed_lost[i] - current_lost[i]),
-        }
-        for i in order
-    ]
+    columns = {
+        "employee_id": people.employee_id,
+        "hire_date": people.rows["hire_date"].to_pylist(),
+        "termination_date": people.rows["termination_date"].to_pylist(),
+        "tenure_years": people.years_of_service.tolist(),
+        "tenure_band": [labels[code] for code in codes.tolist()],
+        "annual_hours_worked": np.round(hours).astype(np.int64).tolist(),
+        "total_employer_contributions": (people.balance_cents / 100).tolist(),
+        "current_vesting_pct": current_pct.tolist(),
+        "current_vested_amount": (current_vested / 100).tolist(),
+        "current_forfeiture": (current_lost / 100).tolist(),
+        "proposed_vesting_pct": proposed_pct.tolist(),
+        "proposed_vested_amount": (proposed_vested / 100).tolist(),
+        "proposed_forfeiture": (proposed_lost / 100).tolist(),
+        "forfeiture_variance": ((proposed_lost - current_lost) / 100).tolist(),
+    }
+    details = [{name: values[i] for name, values in columns.items()} for i in order]
     bands = []
     for code in sorted(set(codes.tolist())):
         inside = codes == code

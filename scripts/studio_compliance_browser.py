@@ -242,6 +242,31 @@ def main() -> None:
                 )
             saw("Forfeitures", "first year marked 'no prior-year basis'", "no prior-year basis" in body)
 
+            # Cost Comparison, Net of forfeitures: the offsets its default schedule (5-year graded) and
+            # policy give, the year after the forfeitures.
+            page.goto(f"{base}/#/compare")
+            page.get_by_role("button", name="Net of forfeitures").click()
+            page.get_by_text("Forfeiture offset").first.wait_for(timeout=60_000)
+            settle(page)
+            page.screenshot(path=str(args.out / "cost-comparison-net.png"), full_page=True)
+            body = page.inner_text("body")
+            projection = api.get(
+                f"/api/workspaces/{ws}/analytics/vesting/forfeitures",
+                params={"scenarios": f"{a},{b}", "schedule_type": "graded_5_year"},
+            ).json()
+            for series in projection["scenarios"]:
+                offsets = {
+                    row["simulation_year"]: row["offset_amount"]
+                    for row in series["employer_cost_offsets"]
+                    if row["basis_available"]
+                }
+                shown_offsets = [f"-{money(amount)}" for amount in offsets.values()]
+                saw(
+                    "Cost Comparison",
+                    f"{series['scenario_name']} offsets by year {offsets} (API) shown as {shown_offsets}",
+                    all(text in body for text in shown_offsets) and "n/a" in body,
+                )
+
             # NDT Testing: each test on the baseline's final year.
             page.goto(f"{base}/#/analytics/ndt")
             page.locator("#ndt-scenario").wait_for(timeout=60_000)

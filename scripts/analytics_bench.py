@@ -7,7 +7,7 @@ and worst of --repeats more calls, and the median of the same service call made 
 gateway, Mangum or run headers: the run lookups, the Parquet reads and the figures). Memory: the process's resident set before the route and its peak
 during the first call (sampled every 5 ms), and what the function keeps of the runs' files.
 
-    .venv/bin/python scripts/analytics_bench.py [--sizes 60000x5 250000x5] [--repeats 20]
+    .venv/bin/python scripts/analytics_bench.py [--sizes 60000x5 250000x5] [--repeats 20] [--only ndt vesting]
 """
 
 import argparse
@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,9 @@ from planalign.adapters.artifacts import Artifacts
 from planalign.adapters.store import Store
 from planalign.domain.census_generator import census_csv, generate_census
 from planalign.domain.dc_plan_analytics import Options
+from planalign.domain.vesting import VestingRule
 from planalign.local.stack import LocalStack
-from planalign.services import analytics
+from planalign.services import analytics, ndt, vesting
 
 PAGE_SIZE = 4096
 START_YEAR = 2025
@@ -100,20 +102,32 @@ def prepare(api: httpx.Client, employees: int, years: int) -> dict[str, str]:
     employee = api.get(
         f"/api/workspaces/{workspace}/scenarios/{plan_a}/employees", params={"page": 7, "page_size": 25}
     ).json()["results"][0]["employee_id"]
-    return {"workspace": workspace, "plan_a": plan_a, "plan_b": plan_b, "employee": employee}
+    final_year = str(START_YEAR + years - 1)
+    return {
+        "workspace": workspace,
+        "plan_a": plan_a,
+        "plan_b": plan_b,
+        "employee": employee,
+        "final_year": final_year,
+    }
 
 
-Route = tuple[str, str, dict[str, str], Callable[[], Any]]
+# (name, path, query, the same figures by a direct service call, a POST body or None for a GET)
+Route = tuple[str, str, dict[str, str], Callable[[], Any], dict[str, Any] | None]
+GRADED_VS_CLIFF = {
+    "current_schedule": {"schedule_type": "graded_6_year", "name": "6-Year Graded"},
+    "proposed_schedule": {"schedule_type": "cliff_3_year", "name": "3-Year Cliff"},
+}
 
 
 def routes(ids: dict[str, str], tenant: str) -> list[Route]:
-    """(name, path, query, the same figures computed by a direct call of the service in this process)."""
-    ws, a, b = ids["workspace"], ids["plan_a"], ids["plan_b"]
+    """Every route measured, with the same figures computed by a direct call of the service in this process."""
+    ws, a, b, year = ids["workspace"], ids["plan_a"], ids["plan_b"], int(ids["final_year"])
     scenario = f"/api/workspaces/{ws}/scenarios/{a}"
     store, artifacts = Store(), Artifacts()
     new_hires = Options(active_only=True, cohort="new_hires")
     q = ids["employee"][:4]
-    return [
+    reads: list[tuple[str, str, dict[str, str], Callable[[], Any]]] = [
         (
             "timeline",
             f"{scenario}/employees/{ids['employee']}/timeline",
@@ -151,24 +165,65 @@ def routes(ids: dict[str, str], tenant: str) -> list[Route]:
             lambda: analytics.compare_winners_losers(store, artifacts, tenant, ws, a, b),
         ),
     ]
+    graded, cliff = VestingRule("graded_6_year"), VestingRule("cliff_3_year")
+    compared: list[Route] = [
+        (
+            "vesting (graded 6 vs cliff 3, final year)",
+            f"{scenario}/analytics/vesting",
+            {},
+            lambda: vesting.analyze_vesting(store, artifacts, tenant, ws, a, graded, cliff, None),
+            GRADED_VS_CLIFF,
+        ),
+        (
+            "vesting/forfeitures (2 scenarios, every year)",
+            f"/api/workspaces/{ws}/analytics/vesting/forfeitures",
+            {"scenarios": f"{a},{b}", "schedule_type": "graded_6_year"},
+            lambda: vesting.project_forfeitures(
+                store, artifacts, tenant, ws, [a, b], graded, "offset_employer_contributions"
+            ),
+            None,
+        ),
+    ]
+    tests = {
+        "adp": ndt.adp(False, "current", False),
+        "acp": ndt.acp(False),
+        "401a4": ndt.general(False, False),
+        "415": ndt.annual_additions(0.95, False),
+    }
+    compared += [
+        (
+            f"ndt/{name} (2 scenarios, final year)",
+            f"/api/workspaces/{ws}/analytics/ndt/{name}",
+            {"scenarios": f"{a},{b}", "year": str(year)},
+            partial(ndt.run_test, store, artifacts, tenant, ws, [a, b], year, test),
+            None,
+        )
+        for name, test in tests.items()
+    ]
+    return [(name, path, params, direct, None) for name, path, params, direct in reads] + compared
 
 
-def measure(api: httpx.Client, ids: dict[str, str], repeats: int) -> list[dict[str, Any]]:
+def measure(
+    api: httpx.Client, ids: dict[str, str], repeats: int, only: list[str] | None = None
+) -> list[dict[str, Any]]:
     # Warm the function (its imports) on a call that reads no run file.
     api.get(f"/api/workspaces/{ids['workspace']}/scenarios/none/analytics/dc-plan")
     rows = []
-    for name, path, params, direct in routes(ids, TENANT):
+    for name, path, params, direct, body in routes(ids, TENANT):
+        if only and not any(part in name for part in only):
+            continue
+        method = "GET" if body is None else "POST"
         before = rss_mb()
         with peak_rss() as peak:
             began = time.perf_counter()
-            response = api.get(path, params=params)
+            response = api.request(method, path, params=params, json=body)
             first = time.perf_counter() - began
         if response.status_code != 200:
             raise RuntimeError(f"{name}: {response.status_code} {response.text[:300]}")
         times, service_times = [], []
         for _ in range(repeats):
             began = time.perf_counter()
-            api.get(path, params=params).raise_for_status()
+            api.request(method, path, params=params, json=body).raise_for_status()
             times.append(time.perf_counter() - began)
             began = time.perf_counter()
             direct()
@@ -209,6 +264,9 @@ def main() -> None:
     )
     parser.add_argument("--sizes", nargs="+", default=["60000x5"])
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument(
+        "--only", nargs="*", default=None, help="measure only the routes whose name has one of these"
+    )
     args = parser.parse_args()
     for size in args.sizes:
         employees, years = (int(part) for part in size.split("x"))
@@ -224,7 +282,7 @@ def main() -> None:
                 base_url=stack.api_url, headers={"Authorization": "Bearer bench-token"}, timeout=600
             )
             ids = prepare(api, employees, years)
-            print(table(f"{employees:,} x {years}", measure(api, ids, args.repeats)))
+            print(table(f"{employees:,} x {years}", measure(api, ids, args.repeats, args.only)))
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ from planalign.domain.run_state import (
 )
 from planalign.domain.run_tables import EVENTS, SNAPSHOT, table_key
 from planalign.domain.simulation import YearProgress, simulate
-from planalign.domain.simulation_output import SimulationOutput
+from planalign.domain.simulation_output import SimulationOutput, map_large_blocks
 from planalign.errors import CensusRejected, RunConflict
 from planalign.ids import utc_now
 from planalign.services import run_usage, usage
@@ -59,10 +59,12 @@ SIMULATION_SUMMARY = "simulation/summary.json"
 WORKBOOK = "results.xlsx"
 
 
-def _record_timing(store: Store, run_id: str, stage: str, seconds: float) -> None:
-    run = store.get("RUN", run_id)
-    timings = {**(run.get("stage_timings") or {}), stage: round(seconds, 3)}
-    store.update("RUN", run_id, {"stage_timings": timings})
+def _timings(run: dict[str, Any], stage: str, began: float) -> dict[str, Any]:
+    """The run's stage timings with this stage's seconds so far, written with the stage's last progress
+    report (no write of the run item of its own: each one rewrites the whole item)."""
+    return {
+        "stage_timings": {**(run.get("stage_timings") or {}), stage: round(time.perf_counter() - began, 3)}
+    }
 
 
 def import_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) -> dict[str, Any]:
@@ -95,8 +97,8 @@ def import_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) -> d
             1.0,
             f"census imported: {report.get('rows_accepted')} employees{note}",
             kind="stage_completed",
+            values=_timings(run, "import", began),
         )
-        _record_timing(store, run_id, "import", time.perf_counter() - began)
     return Imported(census_key=census_key, dataset_id=dataset["id"], cache_hit=cache_hit).model_dump()
 
 
@@ -233,11 +235,13 @@ def simulation_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) 
     key = store_simulation(artifacts, prefix, output, config)
     del output
     ensemble = plan_members(artifacts, prefix, members)
+    timings = _timings(run, "simulation", began)
     if members > 1:
-        progress.report("simulation", 1 / members, f"ensemble member 0 simulated (1/{members})")
+        progress.report(
+            "simulation", 1 / members, f"ensemble member 0 simulated (1/{members})", values=timings
+        )
     else:
-        progress.report("simulation", 1.0, "simulation completed", kind="stage_completed")
-    _record_timing(store, run["id"], "simulation", time.perf_counter() - began)
+        progress.report("simulation", 1.0, "simulation completed", kind="stage_completed", values=timings)
     return Simulated(output_key=key, ensemble=ensemble).model_dump()
 
 
@@ -246,6 +250,8 @@ def store_simulation(
 ) -> str:
     """Store what the simulation produced under `run_folder`: the Parquet tables and the summary (its
     metrics, Results without bands, event counts by year and type). Answers the summary's key."""
+    # The work on a whole projection: its working columns go back to the system once freed.
+    map_large_blocks()
     metrics = year_metrics(output)
     summary = {
         "seed": output.seed,

@@ -1,13 +1,15 @@
-"""GET /api/health, /api/system/status, /api/config/defaults, /api/templates and the API docs. The docs describe every
-route, but the other routers are imported only when the docs are asked for (cold start)."""
+"""GET /api/health, /api/system/status, /api/config/defaults, /api/templates, the API docs, and sign-in
+(/api/signin, /api/session). The docs describe every route, but the other routers are imported only
+when the docs are asked for (cold start)."""
 
 from typing import Any
 
 from planalign.api.app import create_app, lambda_handler
+from planalign.api.session import router as session_router
 from planalign.api.system import router
 from planalign.api.templates import router as templates_router
 
-app = create_app(router, templates_router)
+app = create_app(router, templates_router, session_router)
 
 
 def openapi_of_all_routes() -> dict[str, Any]:
@@ -27,6 +29,7 @@ def openapi_of_all_routes() -> dict[str, Any]:
         app.openapi_schema = create_app(
             router,
             templates_router,
+            session_router,
             workspaces_router,
             scenarios_router,
             workspace_batches_router,

@@ -95,3 +95,34 @@ def test_a_socket_path_the_front_door_does_not_know_is_404(stack: LocalStack) ->
         with pytest.raises(InvalidStatus) as refused:
             connect(f"{stack.ws_url}{path}?token=token-a")
         assert refused.value.response.status_code == 404, path
+
+
+def test_sign_in_opens_a_session_cookie_and_sign_out_drops_it(
+    stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Studio built without a token: the sign-in page posts the pasted token once as X-API-Token, the
+    answer sets the session cookie every later request carries, and signing out expires it."""
+    assert stack.journal is not None
+    data_dir = str(stack.journal.root)
+    made = json.loads(
+        planalign(capsys, "tokens", "create", "--tenant", "signin", "--data-dir", data_dir, "--json")
+    )
+    browser = httpx.Client(base_url=stack.api_url, timeout=30)
+    page = browser.get("/api/signin")
+    assert page.status_code == 200
+    assert 'fetch("/api/session"' in page.text and "X-API-Token" in page.text
+
+    refused = browser.post("/api/session", headers={"X-API-Token": "pat_not-a-token"})
+    assert refused.status_code == 401
+    assert SESSION_COOKIE not in browser.cookies
+
+    opened = browser.post("/api/session", headers={"X-API-Token": made["token"]})
+    assert opened.status_code == 200
+    assert opened.json() == {"tenant_id": "signin"}
+    assert browser.cookies.get(SESSION_COOKIE) == made["token"]
+    assert browser.get("/api/workspaces").status_code == 200  # the cookie alone signs it in
+
+    closed = browser.delete("/api/session")
+    assert closed.status_code == 204
+    assert SESSION_COOKIE not in browser.cookies
+    assert browser.get("/api/workspaces").status_code == 401

@@ -125,5 +125,11 @@ def test_routes_cover_the_api_contract() -> None:
     assert routed("GET", "/api/workspaces/ws_1/datasets/ds_1") == "WorkspacesApiFunction"
     assert routed("POST", "/api/scenarios/sc_1/run") == "RunsApiFunction"
     assert routed("GET", "/api/runs/run_1/results/export") == "RunsApiFunction"
-    public = {route.path for route in template.routes if route.public}
-    assert public == {"/api/health", "/api/openapi.json", "/api/docs"}
+    public = {(route.method, route.path) for route in template.routes if route.public}
+    assert public == {
+        ("ANY", "/api/health"),
+        ("ANY", "/api/openapi.json"),
+        ("ANY", "/api/docs"),
+        ("GET", "/api/signin"),
+        ("DELETE", "/api/session"),
+    }

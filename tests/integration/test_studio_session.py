@@ -23,3 +23,9 @@ def test_a_served_studio_gets_a_session_that_signs_in_its_plain_links(
         assert "httponly" in page.headers["set-cookie"].lower()
         # The browser now sends the cookie with every same-origin request, a window.open link too.
         assert browser.get("/api/workspaces").status_code == 200
+
+        # The favicon (not a navigation) gets no session; a session opened at /api/signin is kept.
+        favicon = httpx.get(f"{stack.api_url}/favicon.ico", headers={"Sec-Fetch-Dest": "image"})
+        assert "set-cookie" not in favicon.headers
+        signed_in = httpx.get(f"{stack.api_url}/", cookies={"planalign_token": "pat_someone"})
+        assert "set-cookie" not in signed_in.headers

@@ -71,7 +71,7 @@ class HttpGateway:
         matched = self.match(request.method, request.url.path)
         if matched is None:
             if self.studio_dir is not None and not request.url.path.startswith(API_PREFIX):
-                return self.studio_file(request.url.path)
+                return self.studio_file(request)
             return JSONResponse({"detail": "Not Found"}, status_code=404, headers=CORS_HEADERS)
         route, path_parameters = matched
         # As API Gateway: a route without an authorizer (Auth: NONE) gets no authorizer context.
@@ -102,16 +102,20 @@ class HttpGateway:
             response.set_cookie(SESSION_COOKIE, header_credential, httponly=True, samesite="strict", path="/")
         return response
 
-    def studio_file(self, path: str) -> Response:
-        """A file of the Studio's build, or its index.html (with the session cookie when the API needs
-        a token, so that the links the Studio opens without headers are signed in too)."""
+    def studio_file(self, request: Request) -> Response:
+        """A file of the Studio's build, or its index.html. Opening the page (a navigation, not the
+        favicon) without a session gets the stack's token as its session cookie when the API needs one,
+        so the links the Studio opens without headers are signed in too; a session opened at
+        /api/signin is kept."""
+        path = request.url.path
         assert self.studio_dir is not None
         wanted = (self.studio_dir / path.lstrip("/")).resolve()
         if wanted.is_file() and wanted.is_relative_to(self.studio_dir):
             return FileResponse(wanted)
         response = FileResponse(self.studio_dir / "index.html", headers={"cache-control": "no-cache"})
         token = self.auth.session_token()
-        if token is not None:
+        navigation = request.headers.get("sec-fetch-dest", "document") == "document"
+        if token is not None and navigation and SESSION_COOKIE not in request.cookies:
             response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", path="/")
         return response
 

@@ -29,7 +29,7 @@ from planalign.local.stack import LocalStack
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.append(str(next((ROOT / ".tools/browser/lib").glob("python3*/site-packages"))))
 from analytics_bench import wait_for  # noqa: E402  (this folder is the script's first path entry)
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
 
 YEARS = {"simulation": {"start_year": 2025, "end_year": 2027}}
 PLAN_B = {**YEARS, "dc_plan": {"match_enabled": False, "core_contribution_rate_percent": 4.0}}
@@ -115,6 +115,42 @@ def visit(page: Page, url: str, ready: str, out: Path, name: str) -> str:
     return page.inner_text("body")
 
 
+class Seen:
+    """What each page showed, with a verdict: agrees, DISAGREES, or a note; printed as it is seen."""
+
+    def __init__(self, width: int = 18) -> None:
+        self.rows: list[tuple[str, str, str]] = []
+        self.width = width
+
+    def __call__(self, page_name: str, what: str, verdict: bool | str) -> None:
+        mark = verdict if isinstance(verdict, str) else ("agrees" if verdict else "DISAGREES")
+        self.rows.append((page_name, what, mark))
+        print(f"{page_name:{self.width}} | {what} | {mark}", flush=True)
+
+    def report(self, out: Path) -> None:
+        """seen.json in `out`, and the disagreements (or that there are none)."""
+        (out / "seen.json").write_text(json.dumps(self.rows, indent=1))
+        print("\n".join(f"{p}: {w}" for p, w, m in self.rows if m == "DISAGREES") or "every check agrees")
+
+
+def studio_page(browser: Browser, failed: list[str]) -> Page:
+    """A page of the size the checks read, offline fonts aborted; API errors and console errors go to
+    `failed` (the aborted Google Fonts requests' console errors are expected)."""
+    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    page.route(re.compile(r"fonts\.(googleapis|gstatic)\.com"), lambda route: route.abort())
+    page.on(
+        "response",
+        lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 and "/api/" in r.url else None,
+    )
+    page.on(
+        "console",
+        lambda m: (
+            failed.append(f"console: {m.text}") if m.type == "error" and "ERR_FAILED" not in m.text else None
+        ),
+    )
+    return page
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -124,12 +160,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("/tmp/studio-analytics"))
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    seen: list[tuple[str, str, str]] = []
-
-    def saw(page_name: str, what: str, verdict: bool | str) -> None:
-        mark = verdict if isinstance(verdict, str) else ("agrees" if verdict else "DISAGREES")
-        seen.append((page_name, what, mark))
-        print(f"{page_name:18} | {what} | {mark}", flush=True)
+    saw = Seen()
 
     with (
         tempfile.TemporaryDirectory() as data_dir,
@@ -141,27 +172,10 @@ def main() -> None:
         results = api.get(f"/api/scenarios/{a}/results").json()
         direct = direct_figures(parquet_snapshot(api, ids["runs"][a]))
         analytics_a = api.get(f"/api/workspaces/{ws}/scenarios/{a}/analytics/dc-plan").json()
-        failures: list[str] = []
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
-            page = browser.new_page(viewport={"width": 1500, "height": 1100})
-            page.route(re.compile(r"fonts\.(googleapis|gstatic)\.com"), lambda route: route.abort())
             failed: list[str] = []
-            page.on(
-                "response",
-                lambda r: (
-                    failed.append(f"{r.status} {r.url}") if r.status >= 400 and "/api/" in r.url else None
-                ),
-            )
-            # The Google Fonts requests are aborted (offline): their console errors are expected.
-            page.on(
-                "console",
-                lambda m: (
-                    failed.append(f"console: {m.text}")
-                    if m.type == "error" and "ERR_FAILED" not in m.text
-                    else None
-                ),
-            )
+            page = studio_page(browser, failed)
             base = stack.api_url
             page.goto(base + "/")
 
@@ -297,9 +311,7 @@ def main() -> None:
             saw("Timeline", "events listed (employer match on Dec 31)", "employer match" in body)
             browser.close()
         saw("all pages", f"API errors / console errors: {failed or 'none'}", not failed)
-        failures = [f"{p}: {w}" for p, w, m in seen if m == "DISAGREES"]
-        (args.out / "seen.json").write_text(json.dumps(seen, indent=1))
-        print("\n".join(failures) or "every check agrees")
+        saw.report(args.out)
 
 
 if __name__ == "__main__":

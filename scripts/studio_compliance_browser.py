@@ -12,7 +12,6 @@ what each showed next to the API's and the Parquet's figures.
 """
 
 import argparse
-import json
 import re
 import sys
 import tempfile
@@ -27,7 +26,13 @@ from planalign.local.stack import LocalStack
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.append(str(next((ROOT / ".tools/browser/lib").glob("python3*/site-packages"))))
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
-from studio_analytics_browser import money, parquet_snapshot, run_scenarios  # noqa: E402  (this folder)
+from studio_analytics_browser import (  # noqa: E402  (this folder)
+    Seen,
+    money,
+    parquet_snapshot,
+    run_scenarios,
+    studio_page,
+)
 
 GRADED_5 = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]  # the page's default current schedule
 CLIFF_3 = [0.0, 0.0, 0.0, 1.0]  # and its default proposed one
@@ -113,12 +118,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("/tmp/studio-compliance"))
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    seen: list[tuple[str, str, str]] = []
-
-    def saw(page_name: str, what: str, verdict: bool | str) -> None:
-        mark = verdict if isinstance(verdict, str) else ("agrees" if verdict else "DISAGREES")
-        seen.append((page_name, what, mark))
-        print(f"{page_name:14} | {what} | {mark}", flush=True)
+    saw = Seen(width=15)
 
     with (
         tempfile.TemporaryDirectory() as data_dir,
@@ -131,23 +131,8 @@ def main() -> None:
         final_year = pc.max(snapshot["simulation_year"]).as_py()
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
-            page = browser.new_page(viewport={"width": 1500, "height": 1100})
-            page.route(re.compile(r"fonts\.(googleapis|gstatic)\.com"), lambda route: route.abort())
             failed: list[str] = []
-            page.on(
-                "response",
-                lambda r: (
-                    failed.append(f"{r.status} {r.url}") if r.status >= 400 and "/api/" in r.url else None
-                ),
-            )
-            page.on(
-                "console",
-                lambda m: (
-                    failed.append(f"console: {m.text}")
-                    if m.type == "error" and "ERR_FAILED" not in m.text
-                    else None
-                ),
-            )
+            page = studio_page(browser, failed)
             base = stack.api_url
 
             # Vesting, Schedule Comparison: the page's defaults (the first completed scenario, 5-year
@@ -364,8 +349,7 @@ def main() -> None:
                     )
             browser.close()
         saw("all pages", f"API errors / console errors: {failed or 'none'}", not failed)
-        (args.out / "seen.json").write_text(json.dumps(seen, indent=1))
-        print("\n".join(f"{p}: {w}" for p, w, m in seen if m == "DISAGREES") or "every check agrees")
+        saw.report(args.out)
 
 
 if __name__ == "__main__":

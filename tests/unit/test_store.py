@@ -1,11 +1,13 @@
 """The DynamoDB store under moto: conditional transitions, optimistic conflicts, idempotency claims,
 and throttling surfaced as the retryable TransientStoreError."""
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from planalign.adapters.store import Store, TransientStoreError
+from planalign.adapters.store import Store, TransientStoreError, list_key, partition, split_partition
 from planalign.errors import NotFound, RunConflict
 
 
@@ -106,3 +108,12 @@ class ThrottledTable:
 def test_throttling_is_a_transient_error_the_state_machine_retries() -> None:
     with pytest.raises(TransientStoreError):
         Store(ThrottledTable()).get("RUN", "run_1")
+
+
+def test_the_key_layout_is_spelled_in_the_store_only() -> None:
+    assert partition("RUN", "run_1") == "RUN#run_1"
+    assert split_partition("RUN#run_1") == ("RUN", "run_1")
+    assert list_key("WS", "ws_1", "SC") == "WS#ws_1#SC"
+    services = Path(__file__).resolve().parents[2] / "shared" / "planalign" / "services"
+    for path in services.glob("*.py"):
+        assert not re.search(r'"[A-Z]+#|#[A-Z]+"', path.read_text()), f"{path.name} spells a table key"

@@ -14,7 +14,34 @@ from planalign.errors import NotFound, RunConflict
 from planalign.settings import get_settings
 
 ITEM_SK = "A"
+EVENT_SK_PREFIX = "EV#"  # a run's history: `EV#{seq:08d}` in the run's partition
+# The entry that asks the notifier for a connection's first snapshot: in its topic's partition,
+# `WS#{connection id}`.
+CONNECT_SK_PREFIX = "WS#"
 KEY_FIELDS = ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "tenant_id", "expires_at")
+
+
+# ------------------------------------------------------------------ the key layout
+# Every key of the table is spelled here: services name kinds and ids, never `#`. An item is
+# (`KIND#id`, "A"); the entries kept beside it (a run's history, a connection's topics) share its
+# partition; a list of items is a gsi1 partition named after what holds them.
+
+
+def partition(kind: str, item_id: str) -> str:
+    """The partition of an item and of the entries beside it: `RUN#run_1`."""
+    return f"{kind}#{item_id}"
+
+
+def split_partition(key: str) -> tuple[str, str]:
+    """`RUN#run_1` -> ("RUN", "run_1")."""
+    kind, _, item_id = key.partition("#")
+    return kind, item_id
+
+
+def list_key(owner_kind: str, owner_id: str, kind: str) -> str:
+    """The gsi1 partition that lists the items of `kind` an item holds: `WS#ws_1#SC`, a workspace's
+    scenarios."""
+    return f"{partition(owner_kind, owner_id)}#{kind}"
 
 
 class TransientStoreError(Exception):
@@ -134,7 +161,9 @@ class Store:
     # ------------------------------------------------------------------ items
     def get(self, kind: str, item_id: str, tenant_id: str | None = None) -> dict[str, Any]:
         """The item, or NotFound if it does not exist or belongs to another tenant."""
-        response = self._call("get_item", Key={"pk": f"{kind}#{item_id}", "sk": ITEM_SK}, ConsistentRead=True)
+        response = self._call(
+            "get_item", Key={"pk": partition(kind, item_id), "sk": ITEM_SK}, ConsistentRead=True
+        )
         item = response.get("Item")
         if item is None or (tenant_id is not None and item.get("tenant_id") != tenant_id):
             raise NotFound(f"{kind.lower()} {item_id} not found")
@@ -147,7 +176,7 @@ class Store:
         try:
             self._call(
                 "put_item",
-                Item=to_dynamo({**item, "pk": f"{kind}#{item_id}", "sk": ITEM_SK}),
+                Item=to_dynamo({**item, "pk": partition(kind, item_id), "sk": ITEM_SK}),
                 ConditionExpression="attribute_not_exists(pk)",
             )
         except ClientError as error:
@@ -181,7 +210,7 @@ class Store:
         if remove:
             expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(remove)))
         kwargs: dict[str, Any] = {
-            "Key": {"pk": f"{kind}#{item_id}", "sk": ITEM_SK},
+            "Key": {"pk": partition(kind, item_id), "sk": ITEM_SK},
             "UpdateExpression": expression.strip(),
             "ConditionExpression": condition,
             "ExpressionAttributeNames": names,
@@ -197,7 +226,7 @@ class Store:
             raise
 
     def delete(self, kind: str, item_id: str) -> None:
-        self._call("delete_item", Key={"pk": f"{kind}#{item_id}", "sk": ITEM_SK})
+        self._call("delete_item", Key={"pk": partition(kind, item_id), "sk": ITEM_SK})
 
     def list_page(
         self,
@@ -285,7 +314,7 @@ class Store:
         try:
             counter = self._call(
                 "update_item",
-                Key={"pk": f"RUN#{run_id}", "sk": "SEQ"},
+                Key={"pk": partition("RUN", run_id), "sk": "SEQ"},
                 UpdateExpression="ADD seq :one SET last_percent = :percent",
                 ConditionExpression="attribute_not_exists(last_percent) OR last_percent <= :percent",
                 ExpressionAttributeValues={":one": 1, ":percent": to_dynamo(float(event["percent"]))},
@@ -297,7 +326,10 @@ class Store:
             raise
         seq = int(counter["Attributes"]["seq"])
         self._call(
-            "put_item", Item=to_dynamo({**event, "seq": seq, "pk": f"RUN#{run_id}", "sk": f"EV#{seq:08d}"})
+            "put_item",
+            Item=to_dynamo(
+                {**event, "seq": seq, "pk": partition("RUN", run_id), "sk": f"{EVENT_SK_PREFIX}{seq:08d}"}
+            ),
         )
         return seq
 
@@ -305,7 +337,8 @@ class Store:
         from boto3.dynamodb.conditions import Key
 
         kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("pk").eq(f"RUN#{run_id}") & Key("sk").begins_with("EV#"),
+            "KeyConditionExpression": Key("pk").eq(partition("RUN", run_id))
+            & Key("sk").begins_with(EVENT_SK_PREFIX),
             "ConsistentRead": True,
         }
         events: list[dict[str, Any]] = []
@@ -320,24 +353,26 @@ class Store:
         """The run's history, its log lines and its sequence counter (the run item stays)."""
         with self.table.batch_writer() as batch:
             for event in self.run_events(run_id):
-                batch.delete_item(Key={"pk": f"RUN#{run_id}", "sk": f"EV#{event['seq']:08d}"})
+                batch.delete_item(
+                    Key={"pk": partition("RUN", run_id), "sk": f"{EVENT_SK_PREFIX}{event['seq']:08d}"}
+                )
             for line in self.run_log(run_id):
-                batch.delete_item(Key={"pk": f"RUN#{run_id}", "sk": line["sk"]})
-            batch.delete_item(Key={"pk": f"RUN#{run_id}", "sk": "SEQ"})
+                batch.delete_item(Key={"pk": partition("RUN", run_id), "sk": line["sk"]})
+            batch.delete_item(Key={"pk": partition("RUN", run_id), "sk": "SEQ"})
 
     def add_run_log(self, run_id: str, stage: str, lines: Sequence[Mapping[str, str]]) -> None:
         """Lines a stage function logged, in order, beside the run's history (`LOG#` keys sort by time)."""
         with self.table.batch_writer() as batch:
             for n, line in enumerate(lines):
                 sk = f"LOG#{line['timestamp']}#{stage}#{n:04d}"
-                batch.put_item(Item={**line, "stage": stage, "pk": f"RUN#{run_id}", "sk": sk})
+                batch.put_item(Item={**line, "stage": stage, "pk": partition("RUN", run_id), "sk": sk})
 
     def run_log(self, run_id: str) -> list[dict[str, Any]]:
         """The run's log lines, oldest first, each with its `sk`."""
         from boto3.dynamodb.conditions import Key
 
         kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("pk").eq(f"RUN#{run_id}") & Key("sk").begins_with("LOG#"),
+            "KeyConditionExpression": Key("pk").eq(partition("RUN", run_id)) & Key("sk").begins_with("LOG#"),
             "ConsistentRead": True,
         }
         lines: list[dict[str, Any]] = []
@@ -432,7 +467,7 @@ class Store:
 
     def count_in_item(self, kind: str, item_id: str, deltas: Mapping[str, int]) -> None:
         """add_to_counters on an entity item that must exist (RunConflict if it is gone)."""
-        self.add_to_counters(f"{kind}#{item_id}", ITEM_SK, deltas, must_exist=True)
+        self.add_to_counters(partition(kind, item_id), ITEM_SK, deltas, must_exist=True)
 
     def delete_entry(self, pk: str, sk: str) -> None:
         self._call("delete_item", Key={"pk": pk, "sk": sk})

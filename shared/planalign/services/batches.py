@@ -6,7 +6,7 @@ from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
-from planalign.adapters.store import Store
+from planalign.adapters.store import Store, list_key
 from planalign.adapters.workflow import Workflow
 from planalign.domain import run_status
 from planalign.errors import InvalidRequest, NotFound, PlanAlignError, RunConflict
@@ -61,7 +61,7 @@ def run_all(
         "submitted_at": submitted_at,
         "completed_at": None,
         "scenarios": entries,
-        "gsi1pk": f"WS#{workspace_id}#BATCH",
+        "gsi1pk": list_key("WS", workspace_id, "BATCH"),
         "gsi1sk": batch_id,
     }
     # The batch item exists before any execution starts, so whatever follows a run finds its batch.
@@ -79,7 +79,7 @@ def _scenarios_to_run(
     store: Store, tenant_id: str, workspace_id: str, scenario_ids: list[str] | None
 ) -> list[dict[str, Any]]:
     if scenario_ids is None:
-        scenarios = store.list_all(f"WS#{workspace_id}#SC", newest_first=False)
+        scenarios = store.list_all(list_key("WS", workspace_id, "SC"), newest_first=False)
     else:
         # dict.fromkeys: a repeated id runs once, in the order first given.
         scenarios = [get_scenario(store, tenant_id, workspace_id, sid) for sid in dict.fromkeys(scenario_ids)]
@@ -97,7 +97,7 @@ def list_batches(
     store: Store, tenant_id: str, workspace_id: str, limit: int | None, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     store.get("WS", workspace_id, tenant_id)
-    items, next_cursor = store.list_page(f"WS#{workspace_id}#BATCH", limit=limit, cursor=cursor)
+    items, next_cursor = store.list_page(list_key("WS", workspace_id, "BATCH"), limit=limit, cursor=cursor)
     return [_job(store, item) for item in items], next_cursor
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from planalign.adapters.artifacts import Artifacts, ensemble_items_key, member_metrics_key, run_prefix
 from planalign.adapters.metering import in_this_context
-from planalign.adapters.store import Store
+from planalign.adapters.store import Store, partition
 from planalign.domain.census import Census
 from planalign.domain.config import resolve_config
 from planalign.domain.results import compute_bands, year_metrics
@@ -52,7 +52,7 @@ def member_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) -> d
     artifacts.put(member_metrics_key(folder, member), json.dumps(document).encode(), "application/json")
     # Member 0 (the simulation stage) is done before the Map starts. The finished members are a set
     # beside the run item, so a retried member counts once and the run item is written less.
-    done = 1 + store.add_to_entry_set(f"RUN#{run['id']}", "MEMBERS", "members", member)
+    done = 1 + store.add_to_entry_set(partition("RUN", run["id"]), "MEMBERS", "members", member)
     members = config.ensemble.members
     progress.report(
         "simulation",

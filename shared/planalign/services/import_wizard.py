@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from planalign.adapters.artifacts import Artifacts, import_source_key, upload_key, workspace_prefix
-from planalign.adapters.store import Store
+from planalign.adapters.store import Store, list_key, partition
 from planalign.domain import census_mapping
 from planalign.domain.census import Census
 from planalign.domain.census_reader import REQUIRED_COLUMNS, read_census
@@ -210,8 +210,8 @@ def suggestions(store: Store, artifacts: Artifacts, session: dict[str, Any]) -> 
     headers before comes first), the formats of their values, and the data-quality notes."""
     columns = session["detected_columns"]
     prior = store.get_entry(
-        f"WS#{session['workspace_id']}",
-        f"MAPPING#{census_mapping.headers_fingerprint([c['name'] for c in columns])}",
+        partition("WS", session["workspace_id"]),
+        partition("MAPPING", census_mapping.headers_fingerprint([c["name"] for c in columns])),
     )
     suggested = census_mapping.suggest(columns, (prior or {}).get("columns"))
     rows = census_mapping.preview_rows(_preview_table(artifacts, session))
@@ -353,8 +353,8 @@ def generate(
         },
     )
     store.put_entry(
-        f"WS#{session['workspace_id']}",
-        f"MAPPING#{census_mapping.headers_fingerprint(table.columns)}",
+        partition("WS", session["workspace_id"]),
+        partition("MAPPING", census_mapping.headers_fingerprint(table.columns)),
         {
             "tenant_id": session["tenant_id"],
             "columns": {m["input_column"]: m["output_column"] for m in mapping if not m.get("is_excluded")},
@@ -462,7 +462,7 @@ def _parquet_name(dataset: dict[str, Any]) -> str:
 
 def list_parquet_files(store: Store, tenant_id: str, workspace_id: str) -> dict[str, Any]:
     _workspace(store, tenant_id, workspace_id)
-    datasets = [d for d in store.list_all(f"WS#{workspace_id}#DS") if d["status"] == "imported"]
+    datasets = [d for d in store.list_all(list_key("WS", workspace_id, "DS")) if d["status"] == "imported"]
     files = [parquet_file_view(d) for d in datasets]
     return {"parquet_files": files, "total_count": len(files)}
 
@@ -515,7 +515,7 @@ def delete_parquet_file(store: Store, tenant_id: str, workspace_id: str, file_id
 
 def list_mapping_templates(store: Store, tenant_id: str, workspace_id: str) -> dict[str, Any]:
     _workspace(store, tenant_id, workspace_id)
-    templates = store.list_all(f"WS#{workspace_id}#MT", newest_first=False)
+    templates = store.list_all(list_key("WS", workspace_id, "MT"), newest_first=False)
     return {
         "templates": [
             {
@@ -547,7 +547,7 @@ def save_mapping_template(
         "field_mappings": mapping,
         "created_at": utc_now(),
         "created_by": user,
-        "gsi1pk": f"WS#{session['workspace_id']}#MT",
+        "gsi1pk": list_key("WS", session["workspace_id"], "MT"),
         "gsi1sk": template_id,
     }
     store.create("MT", template_id, template)

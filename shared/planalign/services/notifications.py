@@ -10,13 +10,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from planalign.adapters.push import Push
-from planalign.adapters.store import Store, plain
+from planalign.adapters.store import (
+    CONNECT_SK_PREFIX,
+    EVENT_SK_PREFIX,
+    ITEM_SK,
+    Store,
+    partition,
+    plain,
+    split_partition,
+)
 from planalign.errors import NotFound
 from planalign.ids import utc_now
 from planalign.services import telemetry
 from planalign.services.run_usage import count_messages
 from planalign.services.subscriptions import (
-    CONNECT_SK_PREFIX,
     add_subscriber,
     disconnect,
     snapshot,
@@ -132,9 +139,10 @@ def _messages(store: Store, records: list[dict[str, Any]]) -> list[Outgoing]:
             if record["eventName"] == "INSERT":
                 outgoing.extend(_connected(store, pk, new))
             continue
-        if not pk.startswith("RUN#"):
+        kind, run_id = split_partition(pk)
+        if kind != "RUN":
             continue
-        if sk == "A":
+        if sk == ITEM_SK:
             tenants[new["id"]] = new["tenant_id"]
             item = _run_changed(record["eventName"], _image(record, "OldImage"), new)
             if item is None:
@@ -147,17 +155,16 @@ def _messages(store: Store, records: list[dict[str, Any]]) -> list[Outgoing]:
                 batch_update = batches[batch_id]
                 if batch_update is not None:
                     outgoing.append(batch_update)
-        elif sk.startswith("EV#") and record["eventName"] == "INSERT":
-            message = telemetry.milestone_message(pk[4:], new)
+        elif sk.startswith(EVENT_SK_PREFIX) and record["eventName"] == "INSERT":
+            message = telemetry.milestone_message(run_id, new)
             if message is None:
                 continue
-            run_id = pk[4:]
             if run_id not in tenants:
                 try:
                     tenants[run_id] = store.get("RUN", run_id)["tenant_id"]
                 except NotFound:
                     continue
-            outgoing.append(Outgoing(f"RUN#{run_id}", tenants[run_id], message))
+            outgoing.append(Outgoing(partition("RUN", run_id), tenants[run_id], message))
     return outgoing
 
 
@@ -174,7 +181,7 @@ def _connected(store: Store, topic: str, entry: dict[str, Any]) -> list[Outgoing
 
 
 def _run_changed(event_name: str, old: dict[str, Any] | None, new: dict[str, Any]) -> Outgoing | None:
-    topic, tenant_id = f"RUN#{new['id']}", new["tenant_id"]
+    topic, tenant_id = partition("RUN", new["id"]), new["tenant_id"]
     if event_name == "INSERT":
         # Clients may subscribe before the run exists; this is their snapshot (no history yet).
         return Outgoing(topic, tenant_id, telemetry.snapshot_message(new, []))
@@ -200,5 +207,5 @@ def _batch_changed(store: Store, tenant_id: str, batch_id: str) -> Outgoing | No
     except NotFound:
         return None
     return Outgoing(
-        f"BATCH#{batch_id}", tenant_id, telemetry.batch_message(batch, utc_now()), replaceable=True
+        partition("BATCH", batch_id), tenant_id, telemetry.batch_message(batch, utc_now()), replaceable=True
     )

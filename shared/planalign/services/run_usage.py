@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from planalign.adapters.metering import Meter, current_meter
-from planalign.adapters.store import Store
+from planalign.adapters.store import Store, partition
 from planalign.domain.cost import run_cost, usage_from_counters
 
 logger = logging.getLogger(__name__)
@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 def _key(run_id: str) -> tuple[str, str]:
     # Not under RUN#: the notifier's stream filter passes RUN# keys, and these writes are not news.
-    return f"COST#{run_id}", "USAGE"
+    return partition("COST", run_id), "USAGE"
 
 
 @contextmanager

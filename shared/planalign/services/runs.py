@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from planalign.adapters.artifacts import Artifacts, run_prefix
-from planalign.adapters.store import Store
+from planalign.adapters.store import Store, list_key, partition
 from planalign.adapters.workflow import Workflow
 from planalign.domain import run_status
 from planalign.domain.run_state import ExecutionInput
@@ -158,9 +158,9 @@ def create_run(
         "config": config.model_dump(mode="json"),
         "studio_config": studio_config,
         "seed": config.simulation.random_seed,
-        "gsi1pk": f"SC#{scenario['id']}#RUN",
+        "gsi1pk": list_key("SC", scenario["id"], "RUN"),
         "gsi1sk": f"{now}#{run_id}",
-        "gsi2pk": f"ACTIVE#{tenant_id}",
+        "gsi2pk": partition("ACTIVE", tenant_id),
         "gsi2sk": run_id,
     }
     store.create("RUN", run_id, item)
@@ -341,7 +341,7 @@ def _newest_run(store: Store, scenario_id: str, *, completed: bool = False) -> d
     cursor: str | None = None
     while True:
         page, cursor = store.list_page(
-            f"SC#{scenario_id}#RUN", limit=25, cursor=cursor, attributes=("id", "status")
+            list_key("SC", scenario_id, "RUN"), limit=25, cursor=cursor, attributes=("id", "status")
         )
         for run in page:
             if not completed or run["status"] == run_status.COMPLETED:
@@ -355,7 +355,7 @@ def list_runs(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """The scenario's runs, newest first, as RunSummary."""
     get_scenario(store, tenant_id, None, scenario_id)
-    items, next_cursor = store.list_page(f"SC#{scenario_id}#RUN", limit=limit, cursor=cursor)
+    items, next_cursor = store.list_page(list_key("SC", scenario_id, "RUN"), limit=limit, cursor=cursor)
     return [run_summary(item) for item in items], next_cursor
 
 

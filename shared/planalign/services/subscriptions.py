@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from planalign.adapters.push import Push
-from planalign.adapters.store import Store
+from planalign.adapters.store import CONNECT_SK_PREFIX, ITEM_SK, Store, partition
 from planalign.errors import InvalidRequest, NotFound
 from planalign.ids import utc_now
 from planalign.services import telemetry
@@ -29,8 +29,6 @@ CONNECTION_TTL_SECONDS = 3 * 3600  # at least 2 h, as long as API Gateway keeps 
 # Each subscription rewrites the connection's entry: a bound keeps it small and a client honest.
 MAX_TOPICS_PER_CONNECTION = 100
 MAX_ID_LENGTH = 64  # run ids, and the ids this API makes
-# The entry that asks the notifier for a connection's first snapshot: `{topic key}` / `WS#{id}`.
-CONNECT_SK_PREFIX = "WS#"
 CONNECT_ENTRY_TTL_SECONDS = 600  # it is read once, right after it is written
 TOPIC_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
@@ -46,8 +44,8 @@ def connect(store: Store, connection_id: str, tenant_id: str, query: Mapping[str
     if topic is not None and not TOPIC_ID.match(topic.split("#", 1)[1]):
         raise InvalidRequest(f"not a run or batch id: {topic.split('#', 1)[1]!r}")
     store.put_entry(
-        f"CONN#{connection_id}",
-        "A",
+        partition("CONN", connection_id),
+        ITEM_SK,
         {
             "tenant_id": tenant_id,
             "connection_id": connection_id,
@@ -70,16 +68,16 @@ def connect(store: Store, connection_id: str, tenant_id: str, query: Mapping[str
 
 
 def disconnect(store: Store, connection_id: str) -> None:
-    connection = store.get_entry(f"CONN#{connection_id}", "A")
+    connection = store.get_entry(partition("CONN", connection_id), ITEM_SK)
     if connection is None:
         return
     for topic in connection.get("topics", []):
         unsubscribe(store, connection_id, connection["tenant_id"], topic)
-    store.delete_entry(f"CONN#{connection_id}", "A")
+    store.delete_entry(partition("CONN", connection_id), ITEM_SK)
 
 
 def _subscribers_key(topic: str, tenant_id: str) -> tuple[str, str]:
-    return f"SUB#{topic}", f"T#{tenant_id}"
+    return partition("SUB", topic), partition("T", tenant_id)
 
 
 def subscribers(store: Store, topic: str, tenant_id: str) -> list[str]:
@@ -92,7 +90,7 @@ def _topic(message: dict[str, Any]) -> str | None:
     for key, kind in (("run_id", "RUN"), ("batch_id", "BATCH")):
         value = message.get(key)
         if isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH:
-            return f"{kind}#{value}"
+            return partition(kind, value)
     return None
 
 
@@ -119,7 +117,7 @@ def add_subscriber(store: Store, topic: str, tenant_id: str, connection_id: str)
 
 def subscribe(store: Store, push: Push, connection_id: str, tenant_id: str, topic: str) -> None:
     """Subscribe an open connection (the `subscribe` action) and send it the snapshot."""
-    connection = store.get_entry(f"CONN#{connection_id}", "A")
+    connection = store.get_entry(partition("CONN", connection_id), ITEM_SK)
     if connection is None or connection["tenant_id"] != tenant_id:
         raise NotFound("connection not found")
     held = connection.get("topics", [])
@@ -135,7 +133,9 @@ def subscribe(store: Store, push: Push, connection_id: str, tenant_id: str, topi
         return
     add_subscriber(store, topic, tenant_id, connection_id)
     topics = sorted({*held, topic})
-    store.put_entry(f"CONN#{connection_id}", "A", {**connection, "topics": topics, "expires_at": _ttl()})
+    store.put_entry(
+        partition("CONN", connection_id), ITEM_SK, {**connection, "topics": topics, "expires_at": _ttl()}
+    )
     message = snapshot(store, topic, tenant_id)
     if message is not None:
         push.send(connection_id, message)
@@ -143,10 +143,10 @@ def subscribe(store: Store, push: Push, connection_id: str, tenant_id: str, topi
 
 def unsubscribe(store: Store, connection_id: str, tenant_id: str, topic: str) -> None:
     store.remove_from_entry_set(*_subscribers_key(topic, tenant_id), "connections", connection_id)
-    connection = store.get_entry(f"CONN#{connection_id}", "A")
+    connection = store.get_entry(partition("CONN", connection_id), ITEM_SK)
     if connection is not None and topic in connection.get("topics", []):
         topics = [held for held in connection["topics"] if held != topic]
-        store.put_entry(f"CONN#{connection_id}", "A", {**connection, "topics": topics})
+        store.put_entry(partition("CONN", connection_id), ITEM_SK, {**connection, "topics": topics})
 
 
 def handle_message(

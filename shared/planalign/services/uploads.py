@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from planalign.adapters.artifacts import Artifacts, upload_key
-from planalign.adapters.store import Store, public
+from planalign.adapters.store import Store, list_key, public
 from planalign.adapters.workflow import Workflow
 from planalign.domain import run_status
 from planalign.domain.run_state import ExecutionInput
@@ -129,7 +129,7 @@ def list_datasets(
     store: Store, tenant_id: str, workspace_id: str, limit: int | None, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     store.get("WS", workspace_id, tenant_id)
-    items, next_cursor = store.list_page(f"WS#{workspace_id}#DS", limit=limit, cursor=cursor)
+    items, next_cursor = store.list_page(list_key("WS", workspace_id, "DS"), limit=limit, cursor=cursor)
     return [dataset_view(i) for i in items], next_cursor
 
 
@@ -236,7 +236,7 @@ def register_upload(store: Store, workflow: Workflow, landed: LandedObject) -> d
         "columns": None,
         "created_at": utc_now(),
         "error": None,
-        "gsi1pk": f"WS#{workspace_id}#DS",
+        "gsi1pk": list_key("WS", workspace_id, "DS"),
         "gsi1sk": dataset_id,
     }
     store.create("DS", dataset_id, dataset)
@@ -297,7 +297,9 @@ def _create_runs(
     """Add to `runs` the runs asked for (so that a failure part way knows them); the scenarios that
     could not run, with why."""
     if requested == "all":
-        scenario_ids = [s["id"] for s in store.list_all(f"WS#{workspace_id}#SC", newest_first=False)]
+        scenario_ids = [
+            s["id"] for s in store.list_all(list_key("WS", workspace_id, "SC"), newest_first=False)
+        ]
     else:
         scenario_ids = list(requested)
     skipped: list[str] = []

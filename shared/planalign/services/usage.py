@@ -3,13 +3,13 @@ that each write adjusts, so the system status reads one item however many worksp
 
 from typing import Any
 
-from planalign.adapters.store import Store
+from planalign.adapters.store import Store, partition
 
 USAGE_KEYS = ("workspaces", "scenarios", "storage_bytes")
 
 
 def _key(tenant_id: str) -> tuple[str, str]:
-    return f"TENANT#{tenant_id}", "USAGE"
+    return partition("TENANT", tenant_id), "USAGE"
 
 
 def count(

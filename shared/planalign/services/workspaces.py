@@ -6,7 +6,7 @@ import contextlib
 from typing import Any
 
 from planalign.adapters.artifacts import Artifacts, run_prefix, workspace_prefix
-from planalign.adapters.store import Store, public
+from planalign.adapters.store import Store, list_key, public
 from planalign.adapters.workflow import Workflow
 from planalign.domain import run_status
 from planalign.domain.studio_config import (
@@ -60,7 +60,7 @@ def create_workspace(store: Store, tenant_id: str, body: dict[str, Any]) -> dict
         "scenario_count": 0,
         "last_run_at": None,
         "latest_dataset_id": None,
-        "gsi1pk": f"T#{tenant_id}#WS",
+        "gsi1pk": list_key("T", tenant_id, "WS"),
         "gsi1sk": workspace_id,
     }
     store.create("WS", workspace_id, item)
@@ -75,7 +75,7 @@ def get_workspace(store: Store, tenant_id: str, workspace_id: str) -> dict[str, 
 def list_workspaces(
     store: Store, tenant_id: str, limit: int | None, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    items, next_cursor = store.list_page(f"T#{tenant_id}#WS", limit=limit, cursor=cursor)
+    items, next_cursor = store.list_page(list_key("T", tenant_id, "WS"), limit=limit, cursor=cursor)
     return [_workspace_view(i) for i in items], next_cursor
 
 
@@ -102,13 +102,13 @@ def delete_workspace(
 ) -> None:
     """The workspace, its scenarios (their runs stopped first), datasets, batches and artifacts."""
     store.get("WS", workspace_id, tenant_id)
-    scenarios = store.list_all(f"WS#{workspace_id}#SC")
+    scenarios = store.list_all(list_key("WS", workspace_id, "SC"))
     for scenario in scenarios:
         _delete_runs(store, artifacts, workflow, tenant_id, scenario)
         store.delete("SC", scenario["id"])
-    for dataset in store.list_all(f"WS#{workspace_id}#DS"):
+    for dataset in store.list_all(list_key("WS", workspace_id, "DS")):
         store.delete("DS", dataset["id"])
-    for batch in store.list_all(f"WS#{workspace_id}#BATCH"):
+    for batch in store.list_all(list_key("WS", workspace_id, "BATCH")):
         store.delete("BATCH", batch["id"])
     freed = artifacts.delete_prefix(workspace_prefix(tenant_id, workspace_id))
     freed += artifacts.delete_prefix(f"uploads/{workspace_id}/")
@@ -124,7 +124,7 @@ def _delete_runs(
     from planalign.services.runs import finish_run
 
     freed = 0
-    for run in store.list_all(f"SC#{scenario['id']}#RUN"):
+    for run in store.list_all(list_key("SC", scenario["id"], "RUN")):
         if not run_status.is_terminal(run["status"]):
             finish_run(store, run["id"], run_status.CANCELLED, {"error_message": "its scenario was deleted"})
             workflow.stop(run["id"], "its scenario was deleted")
@@ -164,7 +164,7 @@ def create_scenario(store: Store, tenant_id: str, workspace_id: str, body: dict[
         "last_run_at": None,
         "last_run_id": None,
         "results_summary": None,
-        "gsi1pk": f"WS#{workspace_id}#SC",
+        "gsi1pk": list_key("WS", workspace_id, "SC"),
         "gsi1sk": scenario_id,
     }
     store.create("SC", scenario_id, item)
@@ -191,7 +191,7 @@ def list_scenarios(
 ) -> tuple[list[dict[str, Any]], str | None]:
     store.get("WS", workspace_id, tenant_id)
     items, next_cursor = store.list_page(
-        f"WS#{workspace_id}#SC", limit=limit, cursor=cursor, newest_first=False
+        list_key("WS", workspace_id, "SC"), limit=limit, cursor=cursor, newest_first=False
     )
     return [_scenario_view(store, i) for i in items], next_cursor
 
@@ -254,7 +254,7 @@ def delete_scenario_results(
             active = None
         if active is not None and not run_status.is_terminal(active["status"]):
             raise RunConflict(f"scenario {scenario_id} has a run in progress: cancel it first")
-    had_runs = bool(store.list_page(f"SC#{scenario_id}#RUN", limit=1)[0])
+    had_runs = bool(store.list_page(list_key("SC", scenario_id, "RUN"), limit=1)[0])
     freed = _delete_runs(store, artifacts, workflow, tenant_id, scenario)
     store.update(
         "SC",

@@ -152,6 +152,17 @@ def test_the_vesting_analysis_adds_up_and_agrees_with_the_timeline(
         if year["simulation_year"] < 2027
     ]
     assert sum(cents(amount) for amount in earlier) == cents(first["total_employer_contributions"])
+    # IRC 411(a)(5)(A): with the 1,000-hour rule a leaving year short of it counts one year less.
+    hours_rule = {
+        **GRADED_VS_CLIFF,
+        "current_schedule": {**GRADED_VS_CLIFF["current_schedule"], "require_hours_credit": True},
+    }
+    with_hours = vesting_call(studio, "POST", VESTING, json=hours_rule, **ids)["employee_details"]
+    short = [d for d in with_hours if d["annual_hours_worked"] < 1000]
+    assert short, "some leaver worked under 1,000 hours in the leaving year"
+    for detail in with_hours:
+        years = detail["tenure_years"] - (detail["annual_hours_worked"] < 1000)
+        assert detail["current_vesting_pct"] == [0, 0, 0.2, 0.4, 0.6, 0.8, 1][min(max(years, 0), 6)]
     # The first year's leavers have no money from an earlier simulated year.
     first_year = vesting_call(
         studio, "POST", VESTING, json={**GRADED_VS_CLIFF, "simulation_year": 2025}, **ids

@@ -166,10 +166,11 @@ class Leavers:
 
     @cached_property
     def hours(self) -> np.ndarray | None:
-        """None: the run's output predates hours worked (no hours rule can apply)."""
+        """Whole hours worked in the leaving year (as shown, and as the hours rule counts them); None: the
+        run's output predates hours worked (no hours rule can apply)."""
         if "annual_hours" not in self.rows.column_names:
             return None
-        return self.rows["annual_hours"].to_numpy(zero_copy_only=False)
+        return np.round(self.rows["annual_hours"].to_numpy(zero_copy_only=False)).astype(np.int64)
 
     @cached_property
     def balance_cents(self) -> np.ndarray:
@@ -311,14 +312,14 @@ def compare_schedules(
     codes, labels = band_labels(people.years_of_service, tenure_bands)
     # Rows are in id order: a stable sort by balance, largest first, keeps ids in order among equals.
     order = np.argsort(-people.balance_cents, kind="stable").tolist()
-    hours = people.hours if people.hours is not None else np.zeros(len(order))
+    hours = people.hours if people.hours is not None else np.zeros(len(order), dtype=np.int64)
     columns = {
         "employee_id": people.employee_id,
         "hire_date": people.rows["hire_date"].to_pylist(),
         "termination_date": people.rows["termination_date"].to_pylist(),
         "tenure_years": people.years_of_service.tolist(),
         "tenure_band": [labels[code] for code in codes.tolist()],
-        "annual_hours_worked": np.round(hours).astype(np.int64).tolist(),
+        "annual_hours_worked": hours.tolist(),
         "total_employer_contributions": (people.balance_cents / 100).tolist(),
         "current_vesting_pct": current_pct.tolist(),
         "current_vested_amount": (current_vested / 100).tolist(),

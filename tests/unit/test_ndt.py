@@ -1,7 +1,10 @@
 """Nondiscrimination tests on hand-made plan years: every figure worked out by hand."""
 
+import numpy as np
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from planalign.domain import ndt
 from planalign.domain.irs_limits import YearLimits, hce_compensation, published_limits
 
@@ -226,3 +229,23 @@ def test_limits_after_the_last_published_year_grow_and_round_down_to_5000() -> N
     assert hce_compensation(2027, 0.03) == 160000  # 164,800
     assert hce_compensation(2028, 0.03) == 165000  # 169,744
     assert isinstance(LIMITS_2026, YearLimits)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    hce=st.lists(st.floats(0, 0.3), min_size=1, max_size=12),
+    nhce=st.lists(st.floats(0, 0.3), min_size=1, max_size=12),
+)
+def test_the_levelled_excess_brings_the_hce_average_to_the_limit(hce: list[float], nhce: list[float]) -> None:
+    # IRC 401(k)(3)(A)(ii) and Treas. Reg. 1.401(k)-2(b)(2)(ii): a failed test's excess, taken from the
+    # highest ratios, leaves the HCE average at the limit; a passed test has none.
+    ratios = np.array(hce)
+    test = ndt.average_test(ratios, float(np.mean(nhce)))
+    assert test.applied_threshold == max(test.basic_threshold, test.alternative_threshold)
+    compensation = np.full(len(ratios), 100000.0)
+    excess = ndt.levelled_excess(ratios, compensation, test.applied_threshold)
+    if test.passed:
+        assert excess == 0
+    else:
+        after = ratios.sum() - excess / 100000.0
+        assert after / len(ratios) == pytest.approx(test.applied_threshold, abs=1e-6)

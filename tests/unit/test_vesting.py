@@ -6,6 +6,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from planalign.domain import vesting
 from planalign.domain.vesting import VestingRule
 
@@ -227,3 +229,22 @@ def test_vested_and_forfeited_cents_always_add_up_to_the_balance() -> None:
 def test_every_schedule_is_monotone_and_ends_fully_vested(schedule: str) -> None:
     fractions = vesting.SCHEDULES[schedule].fractions
     assert list(fractions) == sorted(fractions) and fractions[-1] == 1.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    balances=st.lists(st.integers(1, 10**8), min_size=1, max_size=20),
+    years=st.lists(st.integers(0, 40), min_size=20, max_size=20),
+    schedule=st.sampled_from(sorted(vesting.SCHEDULES)),
+)
+def test_forfeitures_never_exceed_the_balance_and_vanish_once_vested(
+    balances: list[int], years: list[int], schedule: str
+) -> None:
+    # Treas. Reg. 1.411(a)-7(d): only the unvested part is forfeited; every schedule vests fully in the end.
+    cents = np.array(balances, dtype=np.int64)
+    served = np.array(years[: len(balances)])
+    vested, lost = vesting.split_cents(cents, vesting.vested_fraction(schedule, served))
+    assert np.array_equal(vested + lost, cents) and (lost >= 0).all() and (vested >= 0).all()
+    assert (lost[served >= len(vesting.SCHEDULES[schedule].fractions) - 1] == 0).all()
+    immediate, _ = vesting.split_cents(cents, vesting.vested_fraction("immediate", served))
+    assert np.array_equal(immediate, cents)

@@ -19,11 +19,13 @@ def openapi_of_all_routes() -> dict[str, Any]:
         from planalign.api.batches import batches_router, workspace_batches_router
         from planalign.api.files import router as files_router
         from planalign.api.imports import router as imports_router
+        from planalign.api.ndt import router as ndt_router
         from planalign.api.promotion_hazard import router as promotion_hazard_router
         from planalign.api.runs import router as runs_router
         from planalign.api.scenarios import router as scenarios_router
         from planalign.api.simulations import router as simulations_router
         from planalign.api.timeline import router as timeline_router
+        from planalign.api.vesting import router as vesting_router
         from planalign.api.workspaces import router as workspaces_router
 
         app.openapi_schema = create_app(
@@ -42,6 +44,8 @@ def openapi_of_all_routes() -> dict[str, Any]:
             promotion_hazard_router,
             analytics_router,
             timeline_router,
+            vesting_router,
+            ndt_router,
         ).openapi()
     return app.openapi_schema
 

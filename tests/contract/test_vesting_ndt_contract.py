@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.contract.conftest import StudioClient
-from tests.contract.openapi import contract_errors
+from tests.contract.openapi import contract_errors, studio_paths
 from tests.integration.conftest import make_scenario
 from tests.integration.test_batches import census_workspace, wait_batch
 
@@ -306,3 +306,17 @@ def test_other_tenants_get_404(plans: Plans, other_tenant: httpx.Client) -> None
         assert other_tenant.request(method, path, params=params).status_code == 404, path
     posted = other_tenant.post(f"/api/workspaces/{ws}/scenarios/{sc}/analytics/vesting", json=GRADED_VS_CLIFF)
     assert posted.status_code == 404
+
+
+def test_our_openapi_documents_the_vesting_and_ndt_routes(api: httpx.Client) -> None:
+    documented = api.get("/api/openapi.json").json()["paths"]
+    routes = {
+        (SCHEDULES, "get"),
+        (VESTING_YEARS, "get"),
+        (VESTING, "post"),
+        (FORFEITURES, "get"),
+        (NDT_YEARS, "get"),
+        *((NDT + test, "get") for test in ("adp", "acp", "401a4", "415")),
+    }
+    assert {(path, method) for path, method in routes if method in documented.get(path, {})} == routes
+    assert {path for path, _ in routes} <= studio_paths()

@@ -558,3 +558,38 @@ def test_every_data_row_is_accepted_rejected_or_a_duplicate(rows: list[tuple[str
     assert report["rows_accepted"] + report["rows_rejected"] + report["duplicates"] == report["rows_read"]
     assert len(result.census) == report["rows_accepted"] == len(set(result.census.employee_id.tolist()))
     json.dumps(report)
+
+
+PLAIN_CSV_VARIANTS = {
+    "generated": lambda text: text,
+    "CRLF": lambda text: text.replace("\n", "\r\n"),
+    "CR": lambda text: text.replace("\n", "\r"),
+    "semicolons": lambda text: text.replace(",", ";"),
+    "no final newline": lambda text: text.rstrip("\n"),
+    "sep line": lambda text: "sep=,\n" + text,
+    "title row above the header": lambda text: "Census export\n" + text,
+    "blank line": lambda text: text.replace("\n", "\n\n", 3),
+    "line of blank cells": lambda text: text.replace("\n", "\n , ,,,,,,,,\n", 2),
+    "quoted cell": lambda text: text.replace("E000007,", '"E000007",', 1),
+    "short row": lambda text: text.replace(",false,false\n", "\n", 1),
+    "bad rows": lambda text: text.replace(",1985-", ",not a date-", 5),
+}
+
+
+# Plain CSVs (no quote, every line a row of the same width, none blank) are read by Arrow.
+READ_BY_COLUMNS = {"generated", "CRLF", "CR", "semicolons", "no final newline", "sep line", "bad rows"}
+
+
+@pytest.mark.parametrize("variant", PLAIN_CSV_VARIANTS)
+def test_a_csv_read_column_by_column_is_read_as_row_by_row(variant: str, monkeypatch: pytest.MonkeyPatch):
+    from planalign.domain import census_formats
+    from planalign.domain.census_generator import census_csv, generate_census
+
+    data = PLAIN_CSV_VARIANTS[variant](census_csv(generate_census(300, seed=5)).decode()).encode()
+    by_columns = open_table_file(data, "census.csv", 10**9).read("").columns is not None
+    assert by_columns == (variant in READ_BY_COLUMNS)
+    fast = read_census(data, "census.csv")
+    monkeypatch.setattr(census_formats, "_read_csv_columns", lambda *args: None)
+    slow = read_census(data, "census.csv")
+    assert fast.report == slow.report
+    assert fast.census.to_bytes() == slow.census.to_bytes()

@@ -11,6 +11,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -22,10 +23,47 @@ from planalign.errors import CensusRejected
 
 @dataclass(frozen=True)
 class Grid:
-    """The non-blank rows of one table as text cells, with the 1-based row number a person sees."""
+    """The non-blank rows of one table as text cells, with the 1-based row number a person sees.
+    `columns`, when given, holds the same cells column by column (a CSV read by Arrow: every row has
+    them all), and `rows` reads them row by row on demand."""
 
-    rows: list[Sequence[str]]
-    row_numbers: list[int]
+    rows: Sequence[Sequence[str]]
+    row_numbers: Sequence[int]
+    columns: list[pa.Array] | None = None
+
+
+def grid_column(grid: Grid, index: int, first_row: int) -> pa.Array:
+    """The cells of column `index` from row `first_row` on, as Arrow strings ("" in a shorter row)."""
+    if grid.columns is not None:
+        return grid.columns[index].slice(first_row)
+    return pa.array([row[index] if index < len(row) else "" for row in grid.rows[first_row:]], pa.string())
+
+
+class _ColumnRows(Sequence[Sequence[str]]):
+    """The rows of Arrow string columns of equal length, as lists of text made when asked for."""
+
+    def __init__(self, columns: list[pa.Array]) -> None:
+        self._columns = columns
+
+    def __len__(self) -> int:
+        return len(self._columns[0])
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                return [self[i] for i in range(start, stop, step)]
+            parts = [column.slice(start, max(stop - start, 0)).to_pylist() for column in self._columns]
+            return [list(row) for row in zip(*parts, strict=True)]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return [column[index].as_py() for column in self._columns]
+
+    def __iter__(self) -> Iterator[Sequence[str]]:
+        for start in range(0, len(self), _ROWS_AT_A_TIME):
+            yield from self[start : start + _ROWS_AT_A_TIME]
 
 
 @dataclass(frozen=True)
@@ -61,6 +99,7 @@ _EXTENSIONS = {
 _DELIMITERS = (",", ";", "\t", "|")
 _SNIFF_CHARS = 65_536
 _SNIFF_ROWS = 50  # lines looked at to choose the delimiter
+_ROWS_AT_A_TIME = 10_000  # rows a Grid read by Arrow makes into lists at once when iterated
 
 
 def open_table_file(data: bytes, filename: str, max_expanded_bytes: int) -> TableFile:
@@ -248,7 +287,7 @@ def _open_text(data: bytes) -> TableFile:
         delimiter, text, skipped = hint.group(1), rest, 1
     else:
         delimiter, skipped = _sniff_delimiter(sample), 0
-    grid = _read_csv(text, delimiter, first_row_number=1 + skipped)
+    grid = _read_csv_columns(text, delimiter, 1 + skipped) or _read_csv(text, delimiter, 1 + skipped)
     return TableFile(format="csv", read=lambda _sheet: grid, encoding=encoding, delimiter=delimiter)
 
 
@@ -303,6 +342,40 @@ def _sniff_delimiter(sample: str) -> str:
     return best
 
 
+def _read_csv_columns(text: str, delimiter: str, first_row_number: int) -> Grid | None:
+    """The grid of a plain CSV read by Arrow, column by column, or None when the text needs the row by
+    row reader: quotes (a quoted cell may hold a delimiter or span lines), rows of different widths
+    (an empty or blank line among them) or rows of only blank cells, which that reader skips. Without
+    quotes each line is one row there too, so this is what `_read_csv` reads, cell for cell and row
+    number for row number."""
+    import pyarrow.csv as pv
+
+    if '"' in text:
+        return None
+    first_line = re.split(r"\r\n|\r|\n", text[:_SNIFF_CHARS], maxsplit=1)[0]
+    names = [f"c{i}" for i in range(first_line.count(delimiter) + 1)]
+    try:
+        table = pv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pv.ReadOptions(column_names=names, use_threads=False),
+            parse_options=pv.ParseOptions(delimiter=delimiter, quote_char=False, ignore_empty_lines=False),
+            convert_options=pv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False, check_utf8=False
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None
+    columns = [column.combine_chunks() for column in table.columns]
+    if not table.num_rows:
+        return None
+    blank = pc.equal(pc.utf8_trim_whitespace(columns[0]), "")
+    for column in columns[1:]:
+        blank = pc.and_(blank, pc.equal(pc.utf8_trim_whitespace(column), ""))
+    if pc.any(blank).as_py():
+        return None
+    return Grid(_ColumnRows(columns), range(first_row_number, first_row_number + table.num_rows), columns)
+
+
 def _read_csv(text: str, delimiter: str, first_row_number: int) -> Grid:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
@@ -321,9 +394,10 @@ def _read_csv(text: str, delimiter: str, first_row_number: int) -> Grid:
 
 def _non_blank(rows: Iterable[tuple[int, Sequence[str]]]) -> Grid:
     """The rows with any non-blank cell: blank rows are skipped and counted nowhere."""
-    grid = Grid([], [])
+    kept: list[Sequence[str]] = []
+    numbers: list[int] = []
     for number, row in rows:
         if "".join(row).strip():
-            grid.rows.append(row)
-            grid.row_numbers.append(number)
-    return grid
+            kept.append(row)
+            numbers.append(number)
+    return Grid(kept, numbers)

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from planalign.domain.census import DEFAULT_HOURS_PER_WEEK, Census
-from planalign.domain.census_formats import Grid, TableFile, open_table_file
+from planalign.domain.census_formats import Grid, TableFile, grid_column, open_table_file
 from planalign.errors import CensusRejected
 
 REQUIRED_COLUMNS = (
@@ -155,12 +155,9 @@ def read_census(
             f"{_counted(header_index, 'row')} above the header (row {grid.row_numbers[header_index]}) ignored"
         )
     positions = _map_columns(grid.rows[header_index], report)
-    rows = grid.rows[header_index + 1 :]
-    texts = {
-        canonical: pa.array([row[j] if j < len(row) else "" for row in rows], pa.string())
-        for canonical, j in positions.items()
-    }
-    census = _validate(texts, len(rows), np.array(grid.row_numbers[header_index + 1 :]), report)
+    rows = len(grid.rows) - header_index - 1
+    texts = {canonical: grid_column(grid, j, header_index + 1) for canonical, j in positions.items()}
+    census = _validate(texts, rows, np.asarray(grid.row_numbers[header_index + 1 :]), report)
     if not len(census):
         if not rows:
             message = f"no usable row: nothing below the header on row {grid.row_numbers[header_index]}"

@@ -1,8 +1,9 @@
 """template.yaml's IAM policies allow what each function does: a run's whole life on the local stack
-(upload, run with an ensemble, exports, results, analytics, census routes, live progress, a census
-the import refuses, workspace deletion) with every AWS call recorded by the function that made it, then each call checked against
-that function's statements in the template (action, resource, and an s3:prefix condition). The local
-stack does not enforce IAM, so this is what tells a policy too narrow for the code."""
+(upload, run with an ensemble, exports, results, analytics, census routes, live progress, a census the
+import refuses, workspace deletion) with every AWS call recorded by the function that made it, then
+each call checked against that function's statements in the template (action, resource, and an
+s3:prefix condition). The local stack does not enforce IAM, so this is what tells a policy too narrow
+for the code."""
 
 from collections.abc import Iterator
 from contextvars import ContextVar

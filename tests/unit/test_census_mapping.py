@@ -1,6 +1,8 @@
 """The import wizard's domain: the table of an upload, suggestions from the reader's aliases, mappings
 and their transforms, and the generated census that keeps the source's row numbers."""
 
+import json
+
 import pytest
 from planalign.domain import census_mapping
 from planalign.domain.census_reader import read_census
@@ -46,6 +48,12 @@ def test_the_source_is_read_under_its_title_rows_with_unique_column_names() -> N
         "null_count": 1,
         "sample_values": ["Sales", "Ops"],
     }
+
+
+def test_a_plain_csvs_row_numbers_are_a_list_its_preview_can_store() -> None:
+    table = census_mapping.read_source(b"employee_id,active\nE1,true\nE2,true\n", "census.csv")
+    assert table.row_numbers == [2, 3]
+    assert json.loads(json.dumps(table.row_numbers)) == [2, 3]  # the wizard stores its preview as JSON
 
 
 def test_a_file_the_reader_refuses_is_refused_with_its_reason() -> None:

@@ -122,7 +122,7 @@ def read_source(
         header_row=grid.row_numbers[top],
         columns=columns,
         rows=rows,
-        row_numbers=grid.row_numbers[top + 1 :],
+        row_numbers=list(grid.row_numbers[top + 1 :]),  # a CSV grid numbers its rows with a range
         renames=renames,
         warnings=warnings,
     )

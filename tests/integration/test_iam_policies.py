@@ -201,9 +201,45 @@ def test_every_call_a_function_makes_is_allowed_by_its_policies(
 
     assert stack.template is not None
     assert {function for function, *_ in recorder.calls} == set(stack.template.functions)
+    assert_allowed(stack.template, recorder.calls)
+
+
+def test_the_import_wizards_calls_are_allowed_too(
+    stack: LocalStack, recorder: Recorder, small_census: bytes
+) -> None:
+    """The wizard's source and previews, the census it generates (which the S3 trigger imports) and
+    the Parquet copy it serves: CensusApiFunction's own S3 prefixes."""
+    token, _ = create_token(Store(), "tenant-a")
+    api = httpx.Client(base_url=stack.api_url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    base = f"/api/workspaces/{make_workspace(api)}"
+    recorder.calls.clear()
+    uploaded = api.post(f"{base}/imports/upload", files={"file": ("census.csv", small_census, "text/csv")})
+    assert uploaded.status_code == 201, uploaded.text
+    imports = f"{base}/imports/{uploaded.json()['import_id']}"
+    suggestions = api.get(f"{imports}/suggestions").json()["suggestions"]
+    mapping = [
+        {
+            "input_column": s["input_column"],
+            "output_column": s["suggested_canonical_field"],
+            "output_type": "string",
+            "transformations": [],
+        }
+        for s in suggestions
+        if s["suggested_canonical_field"]
+    ]
+    assert api.put(f"{imports}/mapping", json={"field_mappings": mapping}).status_code == 200
+    assert api.get(f"{imports}/mapped-preview").status_code == 200
+    assert api.post(f"{imports}/generate", json={}).status_code == 202
+    session = wait_for(lambda: (s := api.get(imports).json())["status"] == "completed" and s)
+    download = api.get(f"{base}/parquet-files/{session['parquet_file_id']}/download", follow_redirects=False)
+    assert download.status_code == 307
+    assert stack.template is not None
+    assert "CensusApiFunction" in {function for function, *_ in recorder.calls}
+    assert_allowed(stack.template, recorder.calls)
+
+
+def assert_allowed(template: LocalTemplate, calls: set[Call]) -> None:
     denied = sorted(
-        call
-        for call in recorder.calls
-        if not any(allows(s, *call[1:]) for s in statements(stack.template, call[0]))
+        call for call in calls if not any(allows(s, *call[1:]) for s in statements(template, call[0]))
     )
     assert denied == [], "\n".join(map(str, denied))

@@ -62,16 +62,22 @@ def test_an_execution_that_ended_badly_marks_its_unfinished_run_failed(
     assert store.get("SC", scenario_id).get("active_run_id") is None
 
 
+def completed_run_with_exports(api: httpx.Client, census: bytes) -> str:
+    """A one-year run of a new scenario, completed and its exports made; its id."""
+    workspace_id = make_workspace(api)
+    scenario_id = make_scenario(api, workspace_id, config_overrides={"simulation": {"end_year": 2025}})
+    assert upload(api, workspace_id, census, run_scenarios=[scenario_id]).status_code == 204
+    run_id: str = wait_for(lambda: api.get(f"/api/scenarios/{scenario_id}/runs").json())[0]["id"]
+    assert wait_terminal(api, run_id)["status"] == "completed"
+    wait_for(lambda: api.get(f"/api/runs/{run_id}").json()["exports_status"] == "ready")
+    return run_id
+
+
 def test_a_terminal_run_is_never_overwritten(
     stack: LocalStack, api: httpx.Client, small_census: bytes
 ) -> None:
-    workspace_id = make_workspace(api)
-    scenario_id = make_scenario(api, workspace_id, config_overrides={"simulation": {"end_year": 2025}})
-    assert upload(api, workspace_id, small_census, run_scenarios=[scenario_id]).status_code == 204
-    run_id = wait_for(lambda: api.get(f"/api/scenarios/{scenario_id}/runs").json())[0]["id"]
-    assert wait_terminal(api, run_id)["status"] == "completed"
+    run_id = completed_run_with_exports(api, small_census)
     # Once its exports are made too, an execution ending badly changes nothing of the run.
-    wait_for(lambda: api.get(f"/api/runs/{run_id}").json()["exports_status"] == "ready")
     assert invoke_lifecycle(stack, execution_event(run_id, "ABORTED"))["changed"] is False
     assert api.get(f"/api/runs/{run_id}").json()["status"] == "completed"
 
@@ -79,12 +85,7 @@ def test_a_terminal_run_is_never_overwritten(
 def test_an_execution_ending_badly_while_the_exports_are_made_fails_them_not_the_run(
     stack: LocalStack, api: httpx.Client, small_census: bytes
 ) -> None:
-    workspace_id = make_workspace(api)
-    scenario_id = make_scenario(api, workspace_id, config_overrides={"simulation": {"end_year": 2025}})
-    assert upload(api, workspace_id, small_census, run_scenarios=[scenario_id]).status_code == 204
-    run_id = wait_for(lambda: api.get(f"/api/scenarios/{scenario_id}/runs").json())[0]["id"]
-    assert wait_terminal(api, run_id)["status"] == "completed"
-    wait_for(lambda: api.get(f"/api/runs/{run_id}").json()["exports_status"] == "ready")
+    run_id = completed_run_with_exports(api, small_census)
     store = Store()
     # As if the Exports state were still at work when the execution timed out.
     store.update("RUN", run_id, {"exports_status": "pending"})

@@ -97,7 +97,10 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as data_dir, LocalStack(data_dir=Path(data_dir), no_auth=True) as stack:
+    with (
+        tempfile.TemporaryDirectory() as data_dir,
+        LocalStack(data_dir=Path(data_dir), no_auth=True) as stack,
+    ):
         api = httpx.Client(base_url=stack.api_url, timeout=120)
         one_run(api, 1_000, 2, seed=1)  # loads every function once
         rows = []

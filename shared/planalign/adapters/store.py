@@ -465,6 +465,48 @@ class Store:
                 raise RunConflict(f"{pk} does not exist") from error
             raise
 
+    def move_to_counter(
+        self, kind: str, item_id: str, attribute: str, value: int, pk: str, sk: str, counter: str
+    ) -> bool:
+        """In one transaction, remove `attribute` from an item, where it holds `value`, and add `value`
+        to the `counter` of an entry (made on first use): a number counted once, however often it is
+        asked. False, with nothing written, when the item no longer holds it (it was counted)."""
+        from botocore.exceptions import ClientError
+
+        table = self.table.name
+        try:  # the table's client takes plain values, as the table does
+            self.table.meta.client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": table,
+                            "Key": {"pk": partition(kind, item_id), "sk": ITEM_SK},
+                            "UpdateExpression": "REMOVE #a",
+                            "ConditionExpression": "#a = :n",
+                            "ExpressionAttributeNames": {"#a": attribute},
+                            "ExpressionAttributeValues": {":n": value},
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": table,
+                            "Key": {"pk": pk, "sk": sk},
+                            "UpdateExpression": "ADD #c :n",
+                            "ExpressionAttributeNames": {"#c": counter},
+                            "ExpressionAttributeValues": {":n": value},
+                        }
+                    },
+                ]
+            )
+        except ClientError as error:
+            reasons = [r.get("Code") for r in error.response.get("CancellationReasons") or []]
+            if "ConditionalCheckFailed" in reasons:
+                return False
+            if _is_throttle(error) or "TransactionConflict" in reasons:
+                raise TransientStoreError(str(error)) from error
+            raise
+        return True
+
     def count_in_item(self, kind: str, item_id: str, deltas: Mapping[str, int]) -> None:
         """add_to_counters on an entity item that must exist (RunConflict if it is gone)."""
         self.add_to_counters(partition(kind, item_id), ITEM_SK, deltas, must_exist=True)

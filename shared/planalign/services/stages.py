@@ -298,11 +298,14 @@ def pipeline_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) ->
     state = PipelineInput.model_validate(event)
     began = time.perf_counter()
     run = store.get("RUN", state.run_id, state.tenant_id)
+    prefix = run_prefix(run["tenant_id"], run["workspace_id"], run["id"])
+    if run["status"] == run_status.COMPLETED:
+        # A retry after this stage completed the run and then failed: only its tail is left to do.
+        return _end_pipeline(store, run, prefix)
     progress = RunProgress(store, run)
     progress.report("pipeline", 0.0, "pipeline started", kind="stage_started")
     simulated = json.loads(artifacts.get(state.simulation.output_key))
     members = resolve_config(run["config"]).ensemble.members
-    prefix = run_prefix(run["tenant_id"], run["workspace_id"], run["id"])
     bands = ensemble_bands(artifacts, prefix, simulated["metrics"], members) if members > 1 else None
     results = {"run_id": run["id"], "scenario_id": run["scenario_id"], **simulated["results"], "bands": bands}
     manifest = run_manifest(run, store.get("DS", run["dataset_id"]), simulated["seed"])
@@ -332,7 +335,6 @@ def pipeline_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) ->
     progress.report("pipeline", 1.0, "results written", kind="stage_completed")
     # A run that finished with warnings is completed and lists them (the Studio's vocabulary).
     warnings = [*(store.get("RUN", run["id"]).get("warnings") or []), *failed_checks]
-    status = run_status.COMPLETED
     summary = {
         key: results[key]
         for key in (
@@ -348,7 +350,7 @@ def pipeline_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) ->
     finished = finish_run(
         store,
         run["id"],
-        status,
+        run_status.COMPLETED,
         {
             "progress": 100.0,
             "warnings": warnings,
@@ -359,13 +361,27 @@ def pipeline_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) ->
             # members are not); the workbook adds itself once made.
             "artifact_count": sum("/" not in obj["Key"][len(prefix) :] for obj in stored),
             "exports_status": run_status.EXPORTS_PENDING,
+            # The tail's marker, set with the completion (see _end_pipeline).
+            usage.UNCOUNTED_BYTES: sum(int(obj["Size"]) for obj in stored),
         },
     )
     if finished is None:
-        raise RunConflict(f"run {run['id']} ended before its pipeline finished")
-    _record_summary(store, run, summary, finished["completed_at"])
-    usage.count(store, run["tenant_id"], storage_bytes=sum(int(obj["Size"]) for obj in stored))
-    return Completed(results_key=prefix + "results.json", status=status).model_dump()
+        # Another attempt of this stage may have completed the run; a cancelled or failed one is over.
+        finished = store.get("RUN", run["id"])
+        if finished["status"] != run_status.COMPLETED:
+            raise RunConflict(f"run {run['id']} ended before its pipeline finished")
+    return _end_pipeline(store, finished, prefix)
+
+
+def _end_pipeline(store: Store, run: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """What follows the run's completion, made safe to repeat, so that a retry of the stage after a
+    failure here ends as the first attempt would have (the execution goes on to the exports): the
+    scenario's summary and the workspace's last run (the same values set again), then the run's bytes
+    counted against the tenant once, which removes the marker; and the same answer."""
+    if usage.UNCOUNTED_BYTES in run:
+        _record_summary(store, run)
+        usage.count_run_storage(store, run)
+    return Completed(results_key=prefix + "results.json", status=run_status.COMPLETED).model_dump()
 
 
 def exports_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) -> dict[str, Any]:
@@ -427,10 +443,10 @@ def _first_events(artifacts: Artifacts, prefix: str, years: list[int], rows: int
     return pa.concat_tables(tables).slice(0, rows)
 
 
-def _record_summary(store: Store, run: dict[str, Any], summary: dict[str, Any], completed_at: str) -> None:
+def _record_summary(store: Store, run: dict[str, Any]) -> None:
     for kind, item_id, values in (
-        ("SC", run["scenario_id"], {"results_summary": summary}),
-        ("WS", run["workspace_id"], {"last_run_at": completed_at}),
+        ("SC", run["scenario_id"], {"results_summary": run["results_summary"]}),
+        ("WS", run["workspace_id"], {"last_run_at": run["completed_at"]}),
     ):
         try:
             store.update(kind, item_id, values)

@@ -6,6 +6,8 @@ from typing import Any
 from planalign.adapters.store import Store, partition
 
 USAGE_KEYS = ("workspaces", "scenarios", "storage_bytes")
+# The run item's attribute that holds the bytes of its folder until they are counted.
+UNCOUNTED_BYTES = "uncounted_bytes"
 
 
 def _key(tenant_id: str) -> tuple[str, str]:
@@ -20,6 +22,17 @@ def count(
     changed = {name: delta for name, delta in deltas.items() if delta}
     if changed:
         store.add_to_counters(*_key(tenant_id), changed)
+
+
+def count_run_storage(store: Store, run: dict[str, Any]) -> None:
+    """Count a completed run's bytes against its tenant once: they wait on the run as
+    `UNCOUNTED_BYTES` (set with its completion) and move to the tenant's counter in one transaction
+    that removes them, so a pipeline retried after counting counts nothing again."""
+    if UNCOUNTED_BYTES in run:
+        pk, sk = _key(run["tenant_id"])
+        store.move_to_counter(
+            "RUN", run["id"], UNCOUNTED_BYTES, int(run[UNCOUNTED_BYTES]), pk, sk, "storage_bytes"
+        )
 
 
 def usage(store: Store, tenant_id: str) -> dict[str, int]:

@@ -58,6 +58,12 @@ class Recorder:
         if service == "s3":
             for action, resource, prefix in s3_access(operation, params):
                 self.add(action, resource, prefix)
+        elif service == "dynamodb" and operation == "TransactWriteItems":
+            # A transaction asks for the action of each of its writes (ConditionCheck has its own).
+            for write in params["TransactItems"]:
+                ((kind, request),) = write.items()
+                action = "ConditionCheckItem" if kind == "ConditionCheck" else f"{kind}Item"
+                self.add(f"dynamodb:{action}", request["TableName"])
         elif service == "dynamodb":
             tables = [params["TableName"]] if "TableName" in params else list(params.get("RequestItems", {}))
             for table in tables:

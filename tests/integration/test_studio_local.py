@@ -67,6 +67,13 @@ def test_cors_allows_the_studios_methods_and_exposes_its_headers(open_stack: Loc
         headers={"Origin": "http://localhost:5173", "Access-Control-Request-Method": "PATCH"},
     )
     assert "PATCH" in preflight.headers["access-control-allow-methods"]
+    # A Studio on a loopback port (vite's dev server, `vite preview`) is named as allowed; another
+    # site is not, so its pages cannot read the local API's answers.
+    assert preflight.headers["access-control-allow-origin"] == "http://localhost:5173"
+    preview = httpx.get(f"{open_stack.api_url}/api/health", headers={"Origin": "http://127.0.0.1:4173"})
+    assert preview.headers["access-control-allow-origin"] == "http://127.0.0.1:4173"
+    elsewhere = httpx.get(f"{open_stack.api_url}/api/health", headers={"Origin": "https://example.com"})
+    assert "access-control-allow-origin" not in elsewhere.headers
     exposed = httpx.get(f"{open_stack.api_url}/api/health").headers["access-control-expose-headers"]
     for header in ("x-planalign-run-warning", "x-planalign-active-run-id", "x-planalign-result-run-id"):
         assert header in exposed

@@ -219,3 +219,30 @@ def test_a_throttled_ensemble_member_waits_minutes_for_a_reserved_slot() -> None
         throttled["IntervalSeconds"] * throttled["BackoffRate"] ** n for n in range(throttled["MaxAttempts"])
     ]
     assert sum(waits) >= 300  # members that end free their slots meanwhile
+
+
+def cors_origins(node: Any) -> list[Any]:
+    """Every value under a CORS origins key (the bucket's AllowedOrigins, the HTTP API's AllowOrigins,
+    the OpenAPI's allowOrigins), wherever it is."""
+    found: list[Any] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("AllowedOrigins", "AllowOrigins", "allowOrigins"):
+                found.append(value)
+            found.extend(cors_origins(value))
+    elif isinstance(node, list):
+        for value in node:
+            found.extend(cors_origins(value))
+    return found
+
+
+def test_cors_names_the_studios_origins_and_never_any(
+    resources: dict[str, Any], transformed: dict[str, Any]
+) -> None:
+    written = cors_origins(resources["ArtifactBucket"]) + cors_origins(resources["HttpApi"])
+    translated = cors_origins(transformed["Resources"]["HttpApi"]["Properties"]["Body"])
+    assert len(written) == 2 and translated
+    for origins in written + translated:
+        assert "*" not in json.dumps(origins)
+    for origins in written:
+        assert "StudioOrigins" in json.dumps(origins) and "StudioDomainName" in json.dumps(origins)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from planalign.local.auth import LocalAuth
-from planalign.local.gateway import HttpGateway
+from planalign.local.gateway import HttpGateway, cors_headers
 from planalign.local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,3 +63,13 @@ def test_a_greedy_route_with_more_literal_segments_is_tried_first(gateway: HttpG
     matched = gateway.match("GET", "/api/workspaces/ws_1/imports/imp_1")
     assert matched is not None
     assert matched[1] == {"workspace_id": "ws_1", "proxy": "imp_1"}
+
+
+def test_cors_allows_loopback_pages_or_else_only_the_studio_origins_named() -> None:
+    assert cors_headers("http://127.0.0.1:5173", ())["access-control-allow-origin"] == "http://127.0.0.1:5173"
+    assert cors_headers("http://[::1]:4173", ())["access-control-allow-origin"] == "http://[::1]:4173"
+    for origin in ("https://example.com", "http://localhost.example.com", "null", None):
+        assert "access-control-allow-origin" not in cors_headers(origin, ())
+    named = ("https://studio.example.com",)
+    assert cors_headers(named[0], named)["access-control-allow-origin"] == named[0]
+    assert "access-control-allow-origin" not in cors_headers("http://localhost:5173", named)

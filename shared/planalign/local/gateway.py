@@ -25,8 +25,8 @@ from planalign.local.template import ACCOUNT_ID, Route
 
 TEXT_TYPES = ("application/json", "text/", "application/xml", "application/x-www-form-urlencoded")
 CONNECTIONS_PATH = "/@connections/"  # API Gateway's management API: POST, GET, DELETE per connection
+# What the template's HttpApi CorsConfiguration sets; the allowed origin is added per request (cors_headers).
 CORS_HEADERS = {
-    "access-control-allow-origin": "*",
     "access-control-allow-headers": "authorization,content-type,x-api-token",
     "access-control-allow-methods": "GET,POST,PUT,PATCH,DELETE,OPTIONS",
     "access-control-expose-headers": (
@@ -34,6 +34,17 @@ CORS_HEADERS = {
     ),
 }
 API_PREFIX = "/api/"
+# Without the template's StudioOrigins, a page of this machine on any port (a Studio's `vite` dev server
+# or `vite preview`) may call the local API; no other site may read its answers.
+LOOPBACK_ORIGIN = re.compile(r"http://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?")
+
+
+def cors_headers(origin: str | None, origins: tuple[str, ...]) -> dict[str, str]:
+    """The CORS headers of an answer to a request from `origin`: it is named as allowed when it is one
+    of `origins` (the template's StudioOrigins) or, without them, a loopback page."""
+    if origin is None or not (origin in origins if origins else LOOPBACK_ORIGIN.fullmatch(origin)):
+        return CORS_HEADERS
+    return {**CORS_HEADERS, "access-control-allow-origin": origin}
 
 
 def _is_utf8(body: bytes) -> bool:
@@ -49,12 +60,18 @@ class HttpGateway:
     outside /api/ is a file of it, or its index.html for the Studio's client-side routes)."""
 
     def __init__(
-        self, routes: list[Route], runner: LambdaRunner, auth: LocalAuth, studio_dir: Path | None = None
+        self,
+        routes: list[Route],
+        runner: LambdaRunner,
+        auth: LocalAuth,
+        studio_dir: Path | None = None,
+        origins: tuple[str, ...] = (),
     ) -> None:
         self.routes = routes
         self.runner = runner
         self.auth = auth
         self.studio_dir = studio_dir.resolve() if studio_dir is not None else None
+        self.origins = origins
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         for route in self.routes:
@@ -66,13 +83,20 @@ class HttpGateway:
         return None
 
     async def handle(self, request: Request) -> Response:
+        response = await self.answer(request)
+        for name, value in cors_headers(request.headers.get("origin"), self.origins).items():
+            response.headers.setdefault(name, value)  # a function's own header wins, as in API Gateway
+        response.headers.append("vary", "origin")
+        return response
+
+    async def answer(self, request: Request) -> Response:
         if request.method == "OPTIONS":
-            return Response(status_code=204, headers=CORS_HEADERS)
+            return Response(status_code=204)
         matched = self.match(request.method, request.url.path)
         if matched is None:
             if self.studio_dir is not None and not request.url.path.startswith(API_PREFIX):
                 return self.studio_file(request)
-            return JSONResponse({"detail": "Not Found"}, status_code=404, headers=CORS_HEADERS)
+            return JSONResponse({"detail": "Not Found"}, status_code=404)
         route, path_parameters = matched
         # As API Gateway: a route without an authorizer (Auth: NONE) gets no authorizer context.
         tenant = None
@@ -80,7 +104,7 @@ class HttpGateway:
             credential = request_credential(request.headers, cookies=request.cookies)
             tenant = await run_in_threadpool(self.auth.tenant_of, credential)
         if not route.public and tenant is None:
-            return JSONResponse({"detail": "missing or invalid token"}, status_code=401, headers=CORS_HEADERS)
+            return JSONResponse({"detail": "missing or invalid token"}, status_code=401)
         event = self.event(request, await request.body(), route, path_parameters, tenant)
         try:
             result = await run_in_threadpool(self.runner.invoke, route.function, event)
@@ -88,7 +112,6 @@ class HttpGateway:
             return JSONResponse(
                 {"detail": f"internal error in {route.function}: {error.error_type}"},
                 status_code=502,
-                headers=CORS_HEADERS,
             )
         response = self.response(result)
         # As the front door's viewer-response function: a credential sent in a header that got an
@@ -175,7 +198,7 @@ class HttpGateway:
     def response(result: dict[str, Any]) -> Response:
         body = result.get("body") or ""
         content = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
-        headers = {**CORS_HEADERS, **{k.lower(): str(v) for k, v in (result.get("headers") or {}).items()}}
+        headers = {k.lower(): str(v) for k, v in (result.get("headers") or {}).items()}
         headers.pop("content-length", None)
         response = Response(content=content, status_code=int(result.get("statusCode", 200)), headers=headers)
         for cookie in result.get("cookies") or []:

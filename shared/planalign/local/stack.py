@@ -399,7 +399,8 @@ class LocalStack:
             self.runner, self.template.http_authorizer, self.template.websocket_authorizer
         )
         self.auth = LocalAuth(self.auth.tokens, self.auth.open_tenant, None if self.no_auth else authorizer)
-        http = HttpGateway(self.template.routes, self.runner, self.auth, self.studio_dir)
+        origins = tuple(o for o in self.template.parameters.get("StudioOrigins", "").split(",") if o)
+        http = HttpGateway(self.template.routes, self.runner, self.auth, self.studio_dir, origins)
         websocket = WebSocketGateway(self.template.websocket_routes, self.runner, self.auth, self.signer)
         config = uvicorn.Config(
             build_app(http, websocket),

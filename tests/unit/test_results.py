@@ -136,7 +136,8 @@ def tiny_output(
         "core_eligible": column(snapshot_rows, "eligible", "bool"),
         # A full-time year (2,080 hours) prorated by the pay earned.
         "annual_hours": np.array(
-            [2080 * row["prorated_pay"] / row["pay"] if row["pay"] else 0 for row in snapshot_rows], np.float32
+            [2080 * row["prorated_pay"] / row["pay"] if row["pay"] else 0 for row in snapshot_rows],
+            np.float32,
         ),
     }
     events = {

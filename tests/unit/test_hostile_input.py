@@ -29,8 +29,19 @@ def test_a_body_that_is_not_utf8_is_422_whatever_its_content_type(client: TestCl
         answer = client.post(
             "/api/workspaces", content=b"\xff\xfe\x00", headers={"content-type": content_type}
         )
-        assert answer.status_code in (400, 422), (content_type, answer.text)
+        assert answer.status_code == 422, (content_type, answer.text)
         assert answer.json()["detail"]
+
+
+def test_a_broken_multipart_body_is_422(client: TestClient, store: Store) -> None:
+    created = client.post("/api/workspaces", json={"name": "upload"}).json()
+    answer = client.post(
+        f"/api/workspaces/{created['id']}/upload",
+        content=b"--b\r\n96--b--\r\n",
+        headers={"content-type": "multipart/form-data; boundary=b"},
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["detail"].startswith("body: ")
 
 
 def test_a_422_repeats_a_long_input_only_in_part(client: TestClient) -> None:

@@ -6,8 +6,11 @@ import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 
 from planalign.errors import (
     CensusRejected,
@@ -77,12 +80,26 @@ def install_error_handlers(app: FastAPI) -> None:
     async def too_deep(request: Request, error: Exception) -> JSONResponse:
         return JSONResponse({"detail": "body: nested too deep"}, status_code=422)
 
+    async def http_error(request: Request, error: Exception) -> Response:
+        # FastAPI and Starlette answer a body they cannot parse (not UTF-8, nested too deep, broken
+        # multipart) with an undocumented 400: the 422 of any other invalid input.
+        assert isinstance(error, HTTPException)
+        cause = error.__cause__ or error.__context__
+        if isinstance(cause, UnicodeDecodeError):
+            return await undecodable_body(request, error)
+        if isinstance(cause, RecursionError):
+            return await too_deep(request, error)
+        if isinstance(cause, MultiPartException):
+            return JSONResponse({"detail": f"body: {error.detail}"}, status_code=422)
+        return await http_exception_handler(request, error)
+
     async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
         logger.exception("unhandled error", extra={"path": request.url.path})
         return JSONResponse({"detail": "internal error; it has been logged"}, status_code=500)
 
     app.add_exception_handler(PlanAlignError, domain_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(UnicodeDecodeError, undecodable_body)
     app.add_exception_handler(RecursionError, too_deep)
     app.add_exception_handler(Exception, unexpected_error)

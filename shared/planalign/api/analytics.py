@@ -10,6 +10,7 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, Query
 
 from planalign.api.analytics_models import DCPlanAnalytics, DCPlanComparisonResponse, WinnersLosersResponse
+from planalign.api.app import BAD_REQUEST_RESPONSES
 from planalign.api.run_headers import RunHeaders
 from planalign.api.services import ArtifactsDep, StoreDep
 from planalign.api.tenant import Tenant
@@ -17,7 +18,9 @@ from planalign.domain.dc_plan_analytics import Options
 from planalign.errors import InvalidRequest, RunConflict
 from planalign.services import analytics
 
-router = APIRouter(prefix="/api/workspaces/{workspace_id}", tags=["analytics"])
+router = APIRouter(
+    prefix="/api/workspaces/{workspace_id}", tags=["analytics"], responses=BAD_REQUEST_RESPONSES
+)
 
 CohortQuery = Literal["all", "new_hires", "baseline"]
 

@@ -30,6 +30,11 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (422, "invalid input, naming the field"),
     )
 }
+# The Studio's analysis routes answer 400 where the Studio's backend does: a scenario that has not
+# completed, too few or too many scenarios, an analysis that cannot be made.
+BAD_REQUEST_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorAnswer, "description": "the analysis cannot be made for this request"}
+}
 # An export link of a completed run whose export is still being made (services/runs.wait_for_export).
 EXPORT_PENDING_RESPONSES: dict[int | str, dict[str, Any]] = {
     202: {

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from pydantic import TypeAdapter, ValidationError
 
+from planalign.api.app import BAD_REQUEST_RESPONSES
 from planalign.api.census_models import (
     Band,
     BandAnalysis,
@@ -24,7 +25,7 @@ from planalign.domain import census_analysis
 from planalign.errors import InvalidRequest
 from planalign.services.census_analysis import band_config, load_census
 
-router = APIRouter(prefix="/api/workspaces/{workspace_id}", tags=["bands"])
+router = APIRouter(prefix="/api/workspaces/{workspace_id}", tags=["bands"], responses=BAD_REQUEST_RESPONSES)
 _BANDS = TypeAdapter(list[Band])
 
 

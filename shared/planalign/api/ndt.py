@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from planalign.api.analytics import answered_as
+from planalign.api.app import BAD_REQUEST_RESPONSES
 from planalign.api.ndt_models import (
     ACPTestResponse,
     ADPTestResponse,
@@ -22,7 +23,9 @@ from planalign.domain.ndt import DEFAULT_WARNING_THRESHOLD
 from planalign.errors import InvalidRequest
 from planalign.services import ndt
 
-router = APIRouter(prefix="/api/workspaces/{workspace_id}/analytics/ndt", tags=["ndt"])
+router = APIRouter(
+    prefix="/api/workspaces/{workspace_id}/analytics/ndt", tags=["ndt"], responses=BAD_REQUEST_RESPONSES
+)
 SCENARIOS = Query(..., description="comma-separated scenario ids")
 YEAR = Query(..., description="the simulated year to test")
 

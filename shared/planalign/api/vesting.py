@@ -7,6 +7,7 @@ repeated or too long selection, or a scenario that has not completed, is 400."""
 from fastapi import APIRouter, Query
 
 from planalign.api.analytics import answered_as
+from planalign.api.app import BAD_REQUEST_RESPONSES
 from planalign.api.run_headers import RunHeaders
 from planalign.api.services import ArtifactsDep, StoreDep
 from planalign.api.tenant import Tenant
@@ -21,7 +22,7 @@ from planalign.api.vesting_models import (
 from planalign.domain.vesting import SCHEDULES, ForfeiturePolicy, ScheduleType, VestingRule
 from planalign.services import vesting
 
-router = APIRouter(tags=["vesting"])
+router = APIRouter(tags=["vesting"], responses=BAD_REQUEST_RESPONSES)
 SCENARIO = "/api/workspaces/{workspace_id}/scenarios/{scenario_id}/analytics/vesting"
 
 

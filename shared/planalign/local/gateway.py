@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
-from starlette.routing import Route as StarletteRoute
+from starlette.routing import request_response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from planalign.local.auth import SESSION_COOKIE, LocalAuth, request_credential
@@ -210,19 +210,18 @@ class HttpGateway:
 
 
 def build_app(http: HttpGateway, websocket: "WebSocketGateway") -> ASGIApp:
-    """The gateway's one ASGI app: `/@connections/...` straight to the WebSocket side, the rest
-    routed by Starlette (WebSocket paths, then every HTTP path to the HTTP API's routes)."""
-    routes: list[Any] = websocket.routes_for_app()
-    routes.append(
-        StarletteRoute(
-            "/{path:path}", http.handle, methods=["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
-        )
-    )
-    routed = Starlette(routes=routes)
+    """The gateway's one ASGI app: `/@connections/...` straight to the WebSocket side, every other
+    HTTP path to the HTTP API's routes, and the WebSocket paths routed by Starlette."""
+    routed = Starlette(routes=websocket.routes_for_app())
+    # Every HTTP path goes to the HTTP API's routes unrouted: Starlette's `{path:path}` does not match
+    # a path with a newline (`%0A`), which then got Starlette's plain-text 404 instead of ours.
+    http_app = request_response(http.handle)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(CONNECTIONS_PATH):
             await websocket.connections(scope, receive, send)
+        elif scope["type"] == "http":
+            await http_app(scope, receive, send)
         else:
             await routed(scope, receive, send)
 

@@ -77,7 +77,7 @@ def test_own_ids_answers_are_documented_and_never_5xx(
 
 
 @schema.parametrize()
-@bounded(max_examples=2)
+@bounded(max_examples=1)  # the same paths as tenant A's, answered for a stranger: one draw each
 def test_other_tenants_ids_answers_are_documented_and_never_5xx(
     case: schemathesis.Case, stack: LocalStack, own_ids: dict[str, str]
 ) -> None:

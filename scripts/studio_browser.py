@@ -1086,7 +1086,9 @@ class Driver:
                     f"'Error Loading Comparison': {self.page.locator('h3 + p').first.inner_text()}"
                 )
             self.settle()
-            names = [t.strip() for t in self.page.locator("thead th").all_inner_texts()[1:]]
+            # The Key Metrics table's own header: the page has more tables below it.
+            header = self.page.locator("table").first.locator("thead th")
+            names = [t.strip() for t in header.all_inner_texts()[1:]]
             cells = self.page.locator(
                 "xpath=//tr[td[contains(normalize-space(.),'Final Headcount')]]/td[position()>1]"
             )

@@ -9,6 +9,7 @@ is bounded in requests and seconds. Prints a table (README "Reliability and secu
 """
 
 import argparse
+import base64
 import json
 import os
 import signal
@@ -27,7 +28,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "shared"))
 
-from planalign.adapters.store import ITEM_SK, to_dynamo  # noqa: E402
+from planalign.adapters.store import ITEM_SK, pack_documents  # noqa: E402
 from planalign.domain.studio_config import default_base_config  # noqa: E402
 from planalign.local.stack import free_port  # noqa: E402
 from planalign.targets import ENDPOINT_FILE  # noqa: E402
@@ -68,7 +69,7 @@ def add_workspaces(data_dir: Path, table: str, workspaces: int) -> None:
     with (data_dir / "journal.jsonl").open("a") as journal:
         for number in range(workspaces):
             tenant, workspace_id = f"other-{number // 10}", f"ws_seed{number:07d}"
-            item = to_dynamo(
+            item = pack_documents(
                 {
                     "pk": f"WS#{workspace_id}",
                     "sk": ITEM_SK,
@@ -88,6 +89,8 @@ def add_workspaces(data_dir: Path, table: str, workspaces: int) -> None:
                 }
             )
             wire = {name: serializer.serialize(value) for name, value in item.items()}
+            # The journal holds Binary values as base64 text (JSON), as the stack writes them.
+            wire = {k: {"B": base64.b64encode(v["B"]).decode()} if "B" in v else v for k, v in wire.items()}
             key = item_key_json({"pk": wire["pk"], "sk": wire["sk"]})
             journal.write(json.dumps({"table": table, "key": key, "item": wire}) + "\n")
 

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from planalign.domain.census_generator import census_csv, generate_census
 from planalign.domain.results import compute_bands
+from planalign.domain.run_state import execution_name
 from planalign.domain.simulation import member_seed
 from planalign.local.stack import LocalStack
 
@@ -114,7 +115,9 @@ def test_cancelling_an_ensemble_stops_its_members(stack: LocalStack, api: httpx.
     )
     assert api.post(f"/api/runs/{run_id}/cancel").status_code == 202
     machine_arn = os.environ["STATE_MACHINE_ARN"]
-    execution_arn = f"{machine_arn.replace(':stateMachine:', ':execution:')}:{run_id}"
+    execution_arn = (
+        f"{machine_arn.replace(':stateMachine:', ':execution:')}:{execution_name('tenant-a', run_id)}"
+    )
     sfn = stack.client("stepfunctions")
     wait_for(lambda: sfn.describe_execution(executionArn=execution_arn)["status"] != "RUNNING", timeout=120)
     run = api.get(f"/api/runs/{run_id}").json()

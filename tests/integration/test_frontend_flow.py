@@ -97,7 +97,7 @@ def test_upload_triggers_a_run_that_completes_with_results_and_exports(
 
 
 def test_started_run_answers_pending_with_links_and_uses_latest_dataset(
-    api: httpx.Client, small_census: bytes
+    api: httpx.Client, other_tenant: httpx.Client, small_census: bytes
 ) -> None:
     workspace_id = make_workspace(api)
     scenario_id = make_scenario(api, workspace_id, config_overrides={"simulation": {"end_year": 2025}})
@@ -122,6 +122,22 @@ def test_started_run_answers_pending_with_links_and_uses_latest_dataset(
     again = api.post(f"/api/scenarios/{scenario_id}/run", json={"run_id": f"client-{workspace_id}"})
     assert again.status_code == 409
     assert "exists" in again.json()["detail"]
+
+    # Run ids are each tenant's own: to another tenant this one does not exist, and it may take the id.
+    run_id, history = run["id"], api.get(f"/api/runs/{run['id']}/events").json()
+    assert other_tenant.get(f"/api/runs/{run_id}").status_code == 404
+    their_workspace = make_workspace(other_tenant)
+    their_scenario = make_scenario(
+        other_tenant, their_workspace, config_overrides={"simulation": {"end_year": 2025}}
+    )
+    assert upload(other_tenant, their_workspace, small_census).status_code == 204
+    wait_terminal_dataset(other_tenant, their_workspace)
+    theirs = other_tenant.post(f"/api/scenarios/{their_scenario}/run", json={"run_id": run_id})
+    assert theirs.status_code == 202, theirs.text
+    their_run = wait_terminal(other_tenant, run_id)
+    assert (their_run["scenario_id"], their_run["status"]) == (their_scenario, "completed")
+    assert api.get(f"/api/runs/{run_id}").json()["scenario_id"] == scenario_id
+    assert api.get(f"/api/runs/{run_id}/events").json() == history
 
 
 def wait_terminal_dataset(api: httpx.Client, workspace_id: str) -> dict:

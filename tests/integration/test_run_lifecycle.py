@@ -6,20 +6,29 @@ from typing import Any
 
 import httpx
 import pytest
-from planalign.adapters.store import Store
+from planalign.adapters.store import Store, run_key
+from planalign.domain.run_state import execution_name
 from planalign.local.stack import LocalStack
-from planalign.services.runs import create_run
+from planalign.services.runs import create_run, execution_input
 
 from tests.integration.conftest import make_scenario, make_workspace, upload, wait_for, wait_terminal
 
 pytestmark = pytest.mark.integration
 
 
-def execution_event(name: str, status: str) -> dict[str, Any]:
+def execution_event(run_id: str, status: str, tenant_id: str = "tenant-a") -> dict[str, Any]:
+    """EventBridge's event for the execution of a run: the run is the one its input names."""
+    name = execution_name(tenant_id, run_id)
+    state = {"tenant_id": tenant_id, "workspace_id": "ws", "dataset_id": "ds", "run_id": run_id}
     return {
         "source": "aws.states",
         "detail-type": "Step Functions Execution Status Change",
-        "detail": {"name": name, "status": status, "executionArn": f"arn:aws:states:::execution:run:{name}"},
+        "detail": {
+            "name": name,
+            "status": status,
+            "executionArn": f"arn:aws:states:::execution:run:{name}",
+            "input": json.dumps(state),
+        },
     }
 
 
@@ -88,7 +97,7 @@ def test_an_execution_ending_badly_while_the_exports_are_made_fails_them_not_the
     run_id = completed_run_with_exports(api, small_census)
     store = Store()
     # As if the Exports state were still at work when the execution timed out.
-    store.update("RUN", run_id, {"exports_status": "pending"})
+    store.update("RUN", run_key("tenant-a", run_id), {"exports_status": "pending"})
     assert invoke_lifecycle(stack, execution_event(run_id, "TIMED_OUT"))["changed"] is True
     run = api.get(f"/api/runs/{run_id}").json()
     assert (run["status"], run["exports_status"]) == ("completed", "failed")
@@ -105,7 +114,11 @@ def test_aborting_the_execution_outside_the_api_ends_the_run(stack: LocalStack, 
     sfn = stack.client("stepfunctions")
     machine = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
     # An execution whose import waits on nothing real, stopped by an operator in the console.
-    arn = sfn.start_execution(stateMachineArn=machine, name=run["id"], input=json.dumps({"unused": True}))
+    arn = sfn.start_execution(
+        stateMachineArn=machine,
+        name=execution_name("tenant-a", run["id"]),
+        input=json.dumps(execution_input(run)),
+    )
     sfn.stop_execution(executionArn=arn["executionArn"], error="Operator", cause="stopped in the console")
     final = wait_terminal(api, run["id"])
     assert final["status"] == "failed"
@@ -127,7 +140,7 @@ def test_after_a_cancel_no_later_state_of_the_execution_runs(stack: LocalStack, 
     assert api.post(f"/api/runs/{run_id}/cancel").status_code == 202
     sfn = stack.client("stepfunctions")
     machine = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
-    execution_arn = f"{machine.replace(':stateMachine:', ':execution:')}:{run_id}"
+    execution_arn = f"{machine.replace(':stateMachine:', ':execution:')}:{execution_name('tenant-a', run_id)}"
     wait_for(lambda: sfn.describe_execution(executionArn=execution_arn)["status"] != "RUNNING", timeout=120)
     history = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
     entered = [e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e]

@@ -9,7 +9,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import httpx
 import pytest
-from planalign.adapters.store import Store
+from planalign.adapters.store import Store, run_key
 from planalign.local.stack import LocalStack
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
@@ -176,7 +176,7 @@ def test_heartbeats_reach_the_subscribers_of_a_running_run(stack: LocalStack) ->
     run_id = "ws-heartbeat"
     store.create(
         "RUN",
-        run_id,
+        run_key("tenant-a", run_id),
         {
             "id": run_id,
             "tenant_id": "tenant-a",
@@ -191,7 +191,7 @@ def test_heartbeats_reach_the_subscribers_of_a_running_run(stack: LocalStack) ->
     )
     with connect(f"{stack.ws_url}/ws/simulation/{run_id}?token=token-a") as socket:
         assert json.loads(socket.recv(timeout=10))["type"] == "snapshot"
-        with run_heartbeat(store, run_id, interval=0.2):
+        with run_heartbeat(store, run_key("tenant-a", run_id), interval=0.2):
             beats = [json.loads(socket.recv(timeout=10)) for _ in range(3)]
     assert beats == [{"type": "heartbeat", "run_id": run_id}] * 3
 
@@ -293,7 +293,7 @@ def test_a_stream_batch_leaves_out_only_updates_that_a_later_one_replaces(stack:
         }
         for status, stage, done, progress in states
     ]
-    keys = (f"RUN#{run_id}", "A")
+    keys = (f"RUN#tenant-a#{run_id}", "A")
     records = [stream_record("MODIFY", keys, new, old) for old, new in itertools.pairwise(runs)]
     event = {
         "seq": 1,
@@ -303,7 +303,7 @@ def test_a_stream_batch_leaves_out_only_updates_that_a_later_one_replaces(stack:
         "year": 2025,
         "message": "year 2025",
     }
-    records.insert(3, stream_record("INSERT", (f"RUN#{run_id}", "EV#00000001"), event))
+    records.insert(3, stream_record("INSERT", (f"RUN#tenant-a#{run_id}", "EV#00000001"), event))
     with (
         connect(f"{stack.ws_url}/ws?token=token-a") as watcher,
         connect(f"{stack.ws_url}/ws?token=token-b") as intruder,
@@ -381,7 +381,7 @@ def test_a_gone_connection_is_forgotten_after_the_410(
 
     scenario_id = ready_scenario(api, small_census)
     run_id = f"wsg-{scenario_id}"
-    topic = f"RUN#{run_id}"
+    topic = f"RUN#tenant-a#{run_id}"
     store = Store()
     # A socket that closed without its $disconnect reaching us: only the 410 tells.
     connect(store, "ghost", "tenant-a")

@@ -39,7 +39,7 @@ def state(store: Store, artifacts: Artifacts) -> dict[str, Any]:
     store.create("DS", "ds_1", {"id": "ds_1", **owned, "sha256": "0" * 64})
     store.create(
         "RUN",
-        "run_1",
+        "t1#run_1",
         {
             "id": "run_1",
             **owned,
@@ -87,12 +87,12 @@ def test_a_retry_after_the_tail_failed_completes_it_and_counts_the_storage_once(
     monkeypatch.setattr(module, step, failing_once)
     with pytest.raises(TransientStoreError):
         stages.pipeline_stage(store, artifacts, state)
-    assert store.get("RUN", "run_1")["status"] == "completed"
+    assert store.get("RUN", "t1#run_1")["status"] == "completed"
     stored = folder_bytes(artifacts)
 
     answer = stages.pipeline_stage(store, artifacts, state)
     assert answer == Completed(results_key=PREFIX + "results.json", status="completed").model_dump()
-    run = store.get("RUN", "run_1")
+    run = store.get("RUN", "t1#run_1")
     assert run["status"] == "completed"
     assert usage.UNCOUNTED_BYTES not in run
     assert usage.usage(store, "t1")["storage_bytes"] == stored
@@ -100,7 +100,7 @@ def test_a_retry_after_the_tail_failed_completes_it_and_counts_the_storage_once(
     assert store.get("WS", "ws_1")["last_run_at"] == run["completed_at"]
     # The retry wrote nothing into the completed run's folder or history.
     assert folder_bytes(artifacts) == stored
-    assert [e["kind"] for e in store.run_events("run_1")].count("terminal") == 1
+    assert [e["kind"] for e in store.run_events("t1#run_1")].count("terminal") == 1
 
     # A third attempt (the answer lost on its way back) changes nothing either.
     assert stages.pipeline_stage(store, artifacts, state) == answer
@@ -114,7 +114,7 @@ def test_a_run_is_counted_once_even_from_a_stale_copy(
     counted = usage.usage(store, "t1")["storage_bytes"]
     assert counted == folder_bytes(artifacts) > 0
     # A copy of the run read before the counting still holds the marker: the counting is done.
-    usage.count_run_storage(store, {**store.get("RUN", "run_1"), usage.UNCOUNTED_BYTES: counted})
+    usage.count_run_storage(store, {**store.get("RUN", "t1#run_1"), usage.UNCOUNTED_BYTES: counted})
     assert usage.usage(store, "t1")["storage_bytes"] == counted
 
 
@@ -122,8 +122,8 @@ def test_a_run_is_counted_once_even_from_a_stale_copy(
 def test_a_run_that_ended_otherwise_still_stops_the_pipeline(
     store: Store, artifacts: Artifacts, state: dict[str, Any], status: str
 ) -> None:
-    finish_run(store, "run_1", status, {"error_message": "by the user"})
+    finish_run(store, "t1#run_1", status, {"error_message": "by the user"})
     with pytest.raises(RunConflict):
         stages.pipeline_stage(store, artifacts, state)
-    assert store.get("RUN", "run_1")["status"] == status
+    assert store.get("RUN", "t1#run_1")["status"] == status
     assert usage.usage(store, "t1")["storage_bytes"] == 0

@@ -8,8 +8,8 @@ from planalign.services.progress import RunProgress
 
 
 def running_run(store: Store) -> dict[str, object]:
-    store.create("RUN", "run_1", {"id": "run_1", "tenant_id": "t1", "status": "running", "progress": 10.0})
-    return store.get("RUN", "run_1")
+    store.create("RUN", "t1#run_1", {"id": "run_1", "tenant_id": "t1", "status": "running", "progress": 10.0})
+    return store.get("RUN", "t1#run_1")
 
 
 def test_a_report_overtaken_by_another_writer_is_dropped(store: Store) -> None:
@@ -17,17 +17,17 @@ def test_a_report_overtaken_by_another_writer_is_dropped(store: Store) -> None:
     ahead, behind = RunProgress(store, run), RunProgress(store, run)
     ahead.report("simulation", 0.8, "member 8 done")
     behind.report("simulation", 0.5, "member 5 done")
-    assert store.get("RUN", "run_1")["progress"] == 70.0
-    assert store.get("RUN", "run_1")["message"] == "member 8 done"
-    assert [e["message"] for e in store.run_events("run_1")] == ["member 8 done"]
+    assert store.get("RUN", "t1#run_1")["progress"] == 70.0
+    assert store.get("RUN", "t1#run_1")["message"] == "member 8 done"
+    assert [e["message"] for e in store.run_events("t1#run_1")] == ["member 8 done"]
 
 
 def test_a_run_that_ended_refuses_progress(store: Store) -> None:
     run = running_run(store)
-    store.transition_run("run_1", "cancelled")
+    store.transition_run("t1#run_1", "cancelled")
     with pytest.raises(RunConflict):
         RunProgress(store, run).report("simulation", 0.9, "too late")
-    assert store.run_events("run_1") == []
+    assert store.run_events("t1#run_1") == []
 
 
 def test_a_report_within_the_minimum_interval_is_dropped(store: Store) -> None:
@@ -36,5 +36,5 @@ def test_a_report_within_the_minimum_interval_is_dropped(store: Store) -> None:
     progress.report("simulation", 0.2, "first")
     progress.report("simulation", 0.3, "too soon", min_interval=60)
     progress.report("simulation", 0.4, "not throttled")
-    assert [e["message"] for e in store.run_events("run_1")] == ["first", "not throttled"]
-    assert store.get("RUN", "run_1")["progress"] == 40.0
+    assert [e["message"] for e in store.run_events("t1#run_1")] == ["first", "not throttled"]
+    assert store.get("RUN", "t1#run_1")["progress"] == 40.0

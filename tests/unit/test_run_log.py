@@ -21,10 +21,10 @@ def info_level() -> Iterator[None]:
 
 def make_run(store: Store) -> None:
     store.create(
-        "RUN", "run_1", {"id": "run_1", "tenant_id": "t1", "scenario_id": "sc_1", "status": "running"}
+        "RUN", "t1#run_1", {"id": "run_1", "tenant_id": "t1", "scenario_id": "sc_1", "status": "running"}
     )
     store.append_run_event(
-        "run_1",
+        "t1#run_1",
         {
             "timestamp": "2026-01-01T00:00:00.000Z",
             "stage": "import",
@@ -38,7 +38,7 @@ def make_run(store: Store) -> None:
 def test_a_stages_log_lines_join_the_history_in_time_order(store: Store) -> None:
     make_run(store)
     log = logging.getLogger("planalign.services.stages")
-    with captured_log(store, "run_1", "simulation"):
+    with captured_log(store, "t1#run_1", "simulation"):
         log.info("simulating %d employees", 500)
         log.warning("census: 3 rows rejected")
         logging.getLogger("somebody.else").warning("not the run's")
@@ -57,7 +57,7 @@ def test_a_stages_log_lines_join_the_history_in_time_order(store: Store) -> None
 def test_a_failing_stage_keeps_its_lines_and_its_error(store: Store) -> None:
     make_run(store)
     try:
-        with captured_log(store, "run_1", "pipeline"):
+        with captured_log(store, "t1#run_1", "pipeline"):
             try:
                 raise ValueError("disk full")
             except ValueError:
@@ -65,17 +65,17 @@ def test_a_failing_stage_keeps_its_lines_and_its_error(store: Store) -> None:
                 raise
     except ValueError:
         pass
-    (line,) = store.run_log("run_1")
+    (line,) = store.run_log("t1#run_1")
     assert (line["severity"], line["message"]) == ("ERROR", "stage failed: ValueError: disk full")
 
 
 def test_a_chatty_stage_keeps_its_first_lines(store: Store) -> None:
     make_run(store)
-    with captured_log(store, "run_1", "simulation"):
+    with captured_log(store, "t1#run_1", "simulation"):
         for k in range(MAX_LINES_PER_STAGE + 5):
             logging.getLogger("planalign").info("line %d", k)
-    lines = store.run_log("run_1")
+    lines = store.run_log("t1#run_1")
     assert len(lines) == MAX_LINES_PER_STAGE + 1
     assert lines[-1]["message"] == "5 more lines"
-    store.delete_run_events("run_1")
-    assert store.run_log("run_1") == []
+    store.delete_run_events("t1#run_1")
+    assert store.run_log("t1#run_1") == []

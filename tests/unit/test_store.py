@@ -2,12 +2,22 @@
 and throttling surfaced as the retryable TransientStoreError."""
 
 import re
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from planalign.adapters.store import Store, TransientStoreError, list_key, partition, split_partition
+from planalign.adapters.store import (
+    HISTORY_RETENTION_SECONDS,
+    Store,
+    TransientStoreError,
+    list_key,
+    partition,
+    run_key,
+    split_partition,
+    split_run_key,
+)
 from planalign.errors import NotFound, RunConflict
 
 
@@ -50,6 +60,44 @@ def test_another_tenant_sees_not_found(store: Store) -> None:
     assert store.get("RUN", "run_1", "t1")["progress"] == 0.5
     with pytest.raises(NotFound):
         store.get("RUN", "run_1", "t2")
+
+
+def test_a_config_is_stored_as_one_compressed_value_and_reads_back_unchanged(store: Store) -> None:
+    config = {"simulation": {"start_year": 2025, "growth": 0.03}, "tiers": [{"rate": 0.5}] * 200, "x": None}
+    store.create("WS", "ws_1", {"id": "ws_1", "tenant_id": "t1", "base_config": config, "name": "w"})
+    raw = store.table.get_item(Key={"pk": partition("WS", "ws_1"), "sk": "A"})["Item"]
+    assert isinstance(raw["base_config"].value, bytes) and len(raw["base_config"].value) < 200
+    assert store.get("WS", "ws_1")["base_config"] == config
+    updated = store.update("WS", "ws_1", {"base_config": {**config, "x": 1.5}})
+    assert updated["base_config"]["x"] == 1.5 and store.get("WS", "ws_1")["base_config"]["x"] == 1.5
+    assert store.list_all(list_key("T", "t1", "WS")) == []  # no gsi1 keys given: listed nowhere
+
+
+def test_a_config_stored_as_a_map_before_still_reads(store: Store) -> None:
+    store.table.put_item(Item={"pk": partition("WS", "ws_2"), "sk": "A", "base_config": {"a": 1}})
+    assert store.get("WS", "ws_2")["base_config"] == {"a": 1}
+
+
+def test_a_runs_history_expires_so_that_what_a_late_stage_writes_for_a_deleted_run_goes_too(
+    store: Store,
+) -> None:
+    new_run(store)
+    store.append_run_event("run_1", {"percent": 10.0, "message": "m"})
+    store.add_run_log("run_1", "import", [{"timestamp": "2026-11-30T00:00:00.000Z", "message": "x"}])
+    store.delete_run_events("run_1")
+    store.delete("RUN", "run_1")
+    store.append_run_event("run_1", {"percent": 20.0, "message": "late"})  # a stage still running
+    left = store.entries(partition("RUN", "run_1"))
+    assert {entry["sk"] for entry in left} == {"SEQ", "EV#00000001"}
+    for entry in left:
+        assert abs(entry["expires_at"] - (time.time() + HISTORY_RETENTION_SECONDS)) < 60
+
+
+def test_two_tenants_runs_of_one_id_are_two_runs() -> None:
+    assert run_key("t1", "nightly") != run_key("t2", "nightly")
+    assert split_run_key(run_key("t1", "nightly")) == ("t1", "nightly")
+    with pytest.raises(ValueError):
+        run_key("t1#x", "nightly")
 
 
 def test_a_claim_is_taken_once(store: Store) -> None:

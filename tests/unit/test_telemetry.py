@@ -3,12 +3,13 @@ update, snapshot, milestone, heartbeat and batch messages (and that the response
 they are), the polling route's answer, the notifier's choice of message for each stream record, and
 the heartbeats a working stage writes. The integration tests check them against studio/openapi.json."""
 
+import base64
 import itertools
 import time
 from typing import Any
 
 import pytest
-from planalign.adapters.store import Store, to_dynamo
+from planalign.adapters.store import Store, pack_documents
 from planalign.api.telemetry_models import RunTelemetryResponse, RunTelemetrySnapshot, TelemetryMilestone
 from planalign.errors import InvalidRequest, NotFound
 from planalign.services import notifications, subscriptions, telemetry
@@ -321,13 +322,15 @@ def test_a_scenario_whose_last_run_is_gone_has_no_telemetry(store: Store) -> Non
 def test_the_scenarios_last_run_answers_with_its_snapshot(store: Store) -> None:
     make_scenario(store, last_run_id="run_1")
     for run_id in ("run_old", "run_1"):
-        store.create("RUN", run_id, running_run(id=run_id, status="failed", error_message="simulation: boom"))
-    store.append_run_event("run_1", event(1, "run_started"))
-    store.append_run_event("run_1", event(2, "error", severity="error"))
+        store.create(
+            "RUN", f"t1#{run_id}", running_run(id=run_id, status="failed", error_message="simulation: boom")
+        )
+    store.append_run_event("t1#run_1", event(1, "run_started"))
+    store.append_run_event("t1#run_1", event(2, "error", severity="error"))
     answer = telemetry.scenario_telemetry(store, "t1", "sc_1")
     assert answer["run"] == {"run_id": "run_1", "status": "failed", "error_message": "simulation: boom"}
-    run = store.get("RUN", "run_1")
-    assert answer["telemetry"] == telemetry.run_snapshot(run, store.run_events("run_1"))
+    run = store.get("RUN", "t1#run_1")
+    assert answer["telemetry"] == telemetry.run_snapshot(run, store.run_events("t1#run_1"))
     assert [m["kind"] for m in answer["telemetry"]["milestones"]] == ["run_started", "error"]
     assert RunTelemetryResponse.model_validate(answer, strict=True).model_dump() == answer
 
@@ -338,13 +341,15 @@ def test_the_scenarios_last_run_answers_with_its_snapshot(store: Store) -> None:
 def stream_record(
     event_name: str, keys: tuple[str, str], new: dict[str, Any], old: Any = None
 ) -> dict[str, Any]:
-    """A DynamoDB stream record as the notifier gets it (NEW_AND_OLD_IMAGES)."""
+    """A DynamoDB stream record as the notifier gets it (NEW_AND_OLD_IMAGES): items as the store
+    writes them, Binary values base64 text as in a Lambda's event."""
     from boto3.dynamodb.types import TypeSerializer
 
     serializer = TypeSerializer()
 
     def image(item: dict[str, Any]) -> dict[str, Any]:
-        return {k: serializer.serialize(v) for k, v in to_dynamo(item).items()}
+        wire = {k: serializer.serialize(v) for k, v in pack_documents(item).items()}
+        return {k: {"B": base64.b64encode(v["B"]).decode()} if "B" in v else v for k, v in wire.items()}
 
     record: dict[str, Any] = {
         "eventName": event_name,
@@ -362,25 +367,25 @@ def messages_of(store: Store, records: list[dict[str, Any]]) -> list[tuple[str |
 def test_a_change_that_is_only_a_heartbeat_is_a_heartbeat(store: Store) -> None:
     before = running_run(heartbeat_at="2025-03-01T10:00:05.000Z")
     after = {**before, "heartbeat_at": "2025-03-01T10:00:10.000Z"}
-    record = stream_record("MODIFY", ("RUN#run_1", "A"), after, before)
+    record = stream_record("MODIFY", ("RUN#t1#run_1", "A"), after, before)
     (item,) = notifications._messages(store, [record])
-    assert item.message == {"type": "heartbeat", "run_id": "run_1"} and item.topic == "RUN#run_1"
+    assert item.message == {"type": "heartbeat", "run_id": "run_1"} and item.topic == "RUN#t1#run_1"
 
 
 def test_a_change_the_telemetry_does_not_show_sends_nothing(store: Store) -> None:
     before = running_run()
     after = {**before, "stage_timings": {"import": 0.1}, "warnings": ["x"]}
-    assert messages_of(store, [stream_record("MODIFY", ("RUN#run_1", "A"), after, before)]) == []
+    assert messages_of(store, [stream_record("MODIFY", ("RUN#t1#run_1", "A"), after, before)]) == []
 
 
 def test_progress_sends_an_update_and_feed_events_a_milestone(store: Store) -> None:
-    store.create("RUN", "run_1", running_run())
+    store.create("RUN", "t1#run_1", running_run())
     before = running_run()
     after = {**before, "progress": 50.0, "updated_at": "2025-03-01T10:00:03.000Z"}
     records = [
-        stream_record("MODIFY", ("RUN#run_1", "A"), after, before),
-        stream_record("INSERT", ("RUN#run_1", "EV#00000002"), event(2, "progress")),
-        stream_record("INSERT", ("RUN#run_1", "EV#00000003"), event(3, "stage_completed")),
+        stream_record("MODIFY", ("RUN#t1#run_1", "A"), after, before),
+        stream_record("INSERT", ("RUN#t1#run_1", "EV#00000002"), event(2, "progress")),
+        stream_record("INSERT", ("RUN#t1#run_1", "EV#00000003"), event(3, "stage_completed")),
     ]
     outgoing = notifications._messages(store, records)
     assert [(o.message["type"], o.replaceable) for o in outgoing] == [("update", True), ("milestone", False)]
@@ -388,20 +393,22 @@ def test_progress_sends_an_update_and_feed_events_a_milestone(store: Store) -> N
 
 
 def test_a_connection_subscribed_on_connect_gets_its_own_snapshot(store: Store) -> None:
-    store.create("RUN", "run_1", running_run())
-    store.append_run_event("run_1", event(1, "run_started"))
+    store.create("RUN", "t1#run_1", running_run())
+    store.append_run_event("t1#run_1", event(1, "run_started"))
     subscriptions.connect(store, "conn_1", "t1", {"token": "x", "run_id": "run_1"})
-    assert (store.get_entry("CONN#conn_1", "A") or {})["topics"] == ["RUN#run_1"]
-    entry = store.get_entry("RUN#run_1", "WS#conn_1")
+    assert (store.get_entry("CONN#conn_1", "A") or {})["topics"] == ["RUN#t1#run_1"]
+    entry = store.get_entry("RUN#t1#run_1", "WS#conn_1")
     assert entry is not None
-    record = stream_record("INSERT", ("RUN#run_1", "WS#conn_1"), entry)
+    record = stream_record("INSERT", ("RUN#t1#run_1", "WS#conn_1"), entry)
     (item,) = notifications._messages(store, [record])
     assert item.connection_id == "conn_1"
-    assert item.message == telemetry.snapshot_message(store.get("RUN", "run_1"), store.run_events("run_1"))
+    assert item.message == telemetry.snapshot_message(
+        store.get("RUN", "t1#run_1"), store.run_events("t1#run_1")
+    )
     # Another tenant's connection learns nothing of the run.
     subscriptions.connect(store, "conn_2", "t2", {"run_id": "run_1"})
     other = stream_record(
-        "INSERT", ("RUN#run_1", "WS#conn_2"), store.get_entry("RUN#run_1", "WS#conn_2") or {}
+        "INSERT", ("RUN#t1#run_1", "WS#conn_2"), store.get_entry("RUN#t1#run_1", "WS#conn_2") or {}
     )
     assert notifications._messages(store, [other]) == []
 
@@ -439,71 +446,75 @@ def test_a_connection_is_subscribed_once_its_snapshot_reached_it_while_it_opened
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(notifications, "OPENING_RETRY_SECONDS", (0.0, 0.0, 0.0))
-    store.create("RUN", "run_1", running_run())
+    store.create("RUN", "t1#run_1", running_run())
     subscriptions.connect(store, "early", "t1", {"run_id": "run_1"})
-    subscriptions.add_subscriber(store, "RUN#run_1", "t1", "early")  # an earlier batch's work
+    subscriptions.add_subscriber(store, "RUN#t1#run_1", "t1", "early")  # an earlier batch's work
     subscriptions.connect(store, "new", "t1", {"run_id": "run_1"})
     # This batch: "new"'s entry, then a progress write, which its snapshot (read after it) shows.
     before, after = running_run(), running_run(progress=60.0, updated_at="2025-03-01T10:00:04.000Z")
     records = [
-        stream_record("INSERT", ("RUN#run_1", "WS#new"), store.get_entry("RUN#run_1", "WS#new") or {}),
-        stream_record("MODIFY", ("RUN#run_1", "A"), after, before),
+        stream_record("INSERT", ("RUN#t1#run_1", "WS#new"), store.get_entry("RUN#t1#run_1", "WS#new") or {}),
+        stream_record("MODIFY", ("RUN#t1#run_1", "A"), after, before),
     ]
-    store.update("RUN", "run_1", {"progress": 60.0, "updated_at": "2025-03-01T10:00:04.000Z"})
+    store.update("RUN", "t1#run_1", {"progress": 60.0, "updated_at": "2025-03-01T10:00:04.000Z"})
     push = RecordingPush(closed_for=2)
     assert notifications.notify(store, push, records) == 2
     assert [(c, m["type"]) for c, m in push.sent] == [("early", "update"), ("new", "snapshot")]
     assert push.sent[1][1]["data"]["progress"] == 60
     assert len(push.posts) == 3  # two 410s while "new" opened, then its snapshot
-    assert subscriptions.subscribers(store, "RUN#run_1", "t1") == ["early", "new"]
+    assert subscriptions.subscribers(store, "RUN#t1#run_1", "t1") == ["early", "new"]
 
 
 def test_a_connection_that_never_opens_is_not_subscribed(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(notifications, "OPENING_RETRY_SECONDS", (0.0,))
-    store.create("RUN", "run_1", running_run())
+    store.create("RUN", "t1#run_1", running_run())
     subscriptions.connect(store, "never", "t1", {"run_id": "run_1"})
-    entry = store.get_entry("RUN#run_1", "WS#never") or {}
+    entry = store.get_entry("RUN#t1#run_1", "WS#never") or {}
     push = RecordingPush(closed_for=10)
-    assert notifications.notify(store, push, [stream_record("INSERT", ("RUN#run_1", "WS#never"), entry)]) == 0
-    assert subscriptions.subscribers(store, "RUN#run_1", "t1") == []
+    assert (
+        notifications.notify(store, push, [stream_record("INSERT", ("RUN#t1#run_1", "WS#never"), entry)]) == 0
+    )
+    assert subscriptions.subscribers(store, "RUN#t1#run_1", "t1") == []
 
 
 def test_a_connection_to_a_run_not_made_yet_is_subscribed_for_its_creation(store: Store) -> None:
     subscriptions.connect(store, "early", "t1", {"run_id": "run_1"})
-    entry = store.get_entry("RUN#run_1", "WS#early") or {}
-    assert notifications._messages(store, [stream_record("INSERT", ("RUN#run_1", "WS#early"), entry)]) == []
-    assert subscriptions.subscribers(store, "RUN#run_1", "t1") == ["early"]
+    entry = store.get_entry("RUN#t1#run_1", "WS#early") or {}
+    assert (
+        notifications._messages(store, [stream_record("INSERT", ("RUN#t1#run_1", "WS#early"), entry)]) == []
+    )
+    assert subscriptions.subscribers(store, "RUN#t1#run_1", "t1") == ["early"]
 
 
 # ---------------------------------------------------------------- heartbeats
 
 
 def test_a_heartbeat_is_written_only_for_a_running_run_and_not_twice_in_an_interval(store: Store) -> None:
-    store.create("RUN", "run_1", running_run())
-    assert beat(store, "run_1", interval=60) is True
-    assert beat(store, "run_1", interval=60) is False  # another writer's heartbeat is recent
-    assert beat(store, "run_1", interval=0.0) is True
-    store.update("RUN", "run_1", {"status": "cancelled"})
-    assert beat(store, "run_1", interval=0.0) is False
+    store.create("RUN", "t1#run_1", running_run())
+    assert beat(store, "t1#run_1", interval=60) is True
+    assert beat(store, "t1#run_1", interval=60) is False  # another writer's heartbeat is recent
+    assert beat(store, "t1#run_1", interval=0.0) is True
+    store.update("RUN", "t1#run_1", {"status": "cancelled"})
+    assert beat(store, "t1#run_1", interval=0.0) is False
     assert beat(store, "run_nope") is False
 
 
 def test_a_working_stage_beats_until_it_ends(store: Store) -> None:
-    store.create("RUN", "run_1", running_run())
+    store.create("RUN", "t1#run_1", running_run())
     beats: list[str] = []
-    with run_heartbeat(store, "run_1", interval=0.05):
+    with run_heartbeat(store, "t1#run_1", interval=0.05):
         deadline = time.monotonic() + 10
         while len(beats) < 3 and time.monotonic() < deadline:
-            stamp = store.get("RUN", "run_1").get("heartbeat_at")
+            stamp = store.get("RUN", "t1#run_1").get("heartbeat_at")
             if stamp and stamp not in beats:
                 beats.append(stamp)
             time.sleep(0.01)
     assert len(beats) == 3 and beats == sorted(beats)
-    last = store.get("RUN", "run_1")["heartbeat_at"]
+    last = store.get("RUN", "t1#run_1")["heartbeat_at"]
     time.sleep(0.2)
-    assert store.get("RUN", "run_1")["heartbeat_at"] == last
+    assert store.get("RUN", "t1#run_1")["heartbeat_at"] == last
     with run_heartbeat(store, None, interval=0.01):  # an import-only execution has no run
         pass
 
@@ -511,11 +522,11 @@ def test_a_working_stage_beats_until_it_ends(store: Store) -> None:
 def test_memory_and_elapsed_time_reach_the_item_and_the_history(store: Store) -> None:
     from planalign.services.progress import RunProgress
 
-    store.create("RUN", "run_1", running_run(progress=10.0))
-    progress = RunProgress(store, store.get("RUN", "run_1"))
+    store.create("RUN", "t1#run_1", running_run(progress=10.0))
+    progress = RunProgress(store, store.get("RUN", "t1#run_1"))
     progress.report("simulation", 0.5, "half", values={"events_per_second": 10.0}, detail={"x": 1})
     progress.warn("simulation", [f"w{n}" for n in range(23)])
-    run, history = store.get("RUN", "run_1"), store.run_events("run_1")
+    run, history = store.get("RUN", "t1#run_1"), store.run_events("t1#run_1")
     assert run["memory_mb"] > 0 and history[0]["memory_mb"] == run["memory_mb"]
     assert history[0]["elapsed_seconds"] > 0 and history[0]["events_per_second"] == 10.0
     assert (history[0]["severity"], history[0]["detail"]) == ("info", {"x": 1})

@@ -4,6 +4,8 @@
 
 import base64
 import json
+import time
+import zlib
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -19,6 +21,10 @@ EVENT_SK_PREFIX = "EV#"  # a run's history: `EV#{seq:08d}` in the run's partitio
 # `WS#{connection id}`.
 CONNECT_SK_PREFIX = "WS#"
 KEY_FIELDS = ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "tenant_id", "expires_at")
+# Configs are written and read whole, never queried inside: each is one compressed JSON value (a
+# Binary), so DynamoDB parses one attribute, not the thousands of a Studio config's nested maps, and
+# an item holds a larger config. Items written before this hold maps, and read as they are.
+DOCUMENT_FIELDS = frozenset({"base_config", "config_overrides", "config", "studio_config"})
 
 
 # ------------------------------------------------------------------ the key layout
@@ -38,10 +44,45 @@ def split_partition(key: str) -> tuple[str, str]:
     return kind, item_id
 
 
+def run_key(tenant_id: str, run_id: str) -> str:
+    """A run's item id. Run ids are a tenant's own (a client may choose one, and two tenants may each
+    have a run `nightly`), so the key holds the tenant: the run's partition is `RUN#{tenant}#{run}`."""
+    if "#" in tenant_id:
+        raise ValueError(f"a tenant id holds no '#': {tenant_id!r}")
+    return f"{tenant_id}#{run_id}"
+
+
+def key_of_run(run: Mapping[str, Any]) -> str:
+    """run_key of a run item."""
+    return run_key(run["tenant_id"], run["id"])
+
+
+def key_of_state(state: Mapping[str, Any]) -> str | None:
+    """run_key of a state machine state (its `tenant_id` and `run_id`); None for an import-only one."""
+    return run_key(state["tenant_id"], state["run_id"]) if state.get("run_id") else None
+
+
+def split_run_key(key: str) -> tuple[str, str]:
+    """`t1#run_1` -> ("t1", "run_1")."""
+    tenant_id, _, run_id = key.partition("#")
+    return tenant_id, run_id
+
+
 def list_key(owner_kind: str, owner_id: str, kind: str) -> str:
     """The gsi1 partition that lists the items of `kind` an item holds: `WS#ws_1#SC`, a workspace's
     scenarios."""
     return f"{partition(owner_kind, owner_id)}#{kind}"
+
+
+# A run's history (its events, log lines and their counter) expires this long after it was written.
+# Deleting a run deletes its history at once; the TTL is for what a stage still running writes for a
+# run deleted meanwhile, which would otherwise stay for good.
+HISTORY_RETENTION_SECONDS = 400 * 86_400
+
+
+def history_expiry() -> int:
+    """The `expires_at` (TTL, epoch seconds) of a history entry written now."""
+    return int(time.time()) + HISTORY_RETENTION_SECONDS
 
 
 class TransientStoreError(Exception):
@@ -70,6 +111,33 @@ def to_dynamo(value: Any) -> Any:
     if isinstance(value, list):
         return [to_dynamo(v) for v in value]
     return value
+
+
+def pack_documents(item: Mapping[str, Any]) -> dict[str, Any]:
+    """The item as it is stored: its DOCUMENT_FIELDS as compressed JSON, the rest to_dynamo."""
+    return {
+        name: zlib.compress(json.dumps(value, separators=(",", ":")).encode(), 1)
+        if name in DOCUMENT_FIELDS and value is not None
+        else to_dynamo(value)
+        for name, value in item.items()
+    }
+
+
+def _binary_bytes(value: Any) -> bytes:
+    """The bytes of a Binary attribute as boto3 reads it (a `Binary`), or as given (bytes)."""
+    return bytes(value.value) if hasattr(value, "value") else bytes(value)
+
+
+def unpack_documents(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored item back to plain values: its documents decompressed, the rest through `plain`."""
+    from boto3.dynamodb.types import Binary
+
+    return {
+        name: json.loads(zlib.decompress(_binary_bytes(value)))
+        if name in DOCUMENT_FIELDS and isinstance(value, Binary | bytes)
+        else plain(value)
+        for name, value in item.items()
+    }
 
 
 def public(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -167,7 +235,7 @@ class Store:
         item = response.get("Item")
         if item is None or (tenant_id is not None and item.get("tenant_id") != tenant_id):
             raise NotFound(f"{kind.lower()} {item_id} not found")
-        return plain(item)
+        return unpack_documents(item)
 
     def create(self, kind: str, item_id: str, item: Mapping[str, Any]) -> None:
         """Put a new item; RunConflict if the id exists already."""
@@ -176,7 +244,7 @@ class Store:
         try:
             self._call(
                 "put_item",
-                Item=to_dynamo({**item, "pk": partition(kind, item_id), "sk": ITEM_SK}),
+                Item=pack_documents({**item, "pk": partition(kind, item_id), "sk": ITEM_SK}),
                 ConditionExpression="attribute_not_exists(pk)",
             )
         except ClientError as error:
@@ -202,7 +270,8 @@ class Store:
         names = {f"#f{i}": name for i, name in enumerate(values)}
         names.update({f"#r{i}": name for i, name in enumerate(remove)})
         names.update(condition_names or {})
-        expression_values = {f":v{i}": to_dynamo(value) for i, value in enumerate(values.values())}
+        packed = pack_documents(values)
+        expression_values = {f":v{i}": value for i, value in enumerate(packed.values())}
         expression_values.update({k: to_dynamo(v) for k, v in (condition_values or {}).items()})
         expression = ""
         if values:
@@ -219,7 +288,7 @@ class Store:
         if expression_values:
             kwargs["ExpressionAttributeValues"] = expression_values
         try:
-            return plain(self._call("update_item", **kwargs)["Attributes"])
+            return unpack_documents(self._call("update_item", **kwargs)["Attributes"])
         except ClientError as error:
             if _is_condition_failure(error):
                 raise RunConflict(f"{kind.lower()} {item_id} changed or does not allow this now") from error
@@ -264,7 +333,8 @@ class Store:
         if cursor:
             kwargs["ExclusiveStartKey"] = _list_position(decode_cursor(cursor), list_key)
         response = self._call("query", **kwargs)
-        return [plain(i) for i in response.get("Items", [])], encode_cursor(response.get("LastEvaluatedKey"))
+        items = [unpack_documents(i) for i in response.get("Items", [])]
+        return items, encode_cursor(response.get("LastEvaluatedKey"))
 
     def list_all(self, list_key: str, *, newest_first: bool = True) -> list[dict[str, Any]]:
         return self.list_page(list_key, limit=None, newest_first=newest_first)[0]
@@ -288,16 +358,17 @@ class Store:
 
     # ------------------------------------------------------------------ runs
     def transition_run(
-        self, run_id: str, status: str, values: Mapping[str, Any] | None = None
+        self, run: str, status: str, values: Mapping[str, Any] | None = None
     ) -> dict[str, Any]:
         """The one place a run's status changes: allowed only from the statuses of ALLOWED_FROM, so a
-        terminal run never goes back. RunConflict when the run is not in an allowed status."""
+        terminal run never goes back. RunConflict when the run is not in an allowed status. `run` is
+        the run's key (run_key), as in every method here that names a run."""
         allowed = sorted(ALLOWED_FROM[status])
         placeholders = {f":from{i}": s for i, s in enumerate(allowed)}
         remove: tuple[str, ...] = ("gsi2pk", "gsi2sk") if status in TERMINAL else ()
         return self.update(
             "RUN",
-            run_id,
+            run,
             {**(values or {}), "status": status},
             remove=remove,
             condition=f"attribute_exists(pk) AND #status IN ({', '.join(placeholders)})",
@@ -305,7 +376,7 @@ class Store:
             condition_names={"#status": "status"},
         )
 
-    def append_run_event(self, run_id: str, event: Mapping[str, Any]) -> int | None:
+    def append_run_event(self, run: str, event: Mapping[str, Any]) -> int | None:
         """Add a progress event to the run's history with the next sequence number. The counter
         keeps the last event's percent, so percents never go down along the sequence: an event that
         a concurrent writer has overtaken is dropped (None)."""
@@ -314,10 +385,14 @@ class Store:
         try:
             counter = self._call(
                 "update_item",
-                Key={"pk": partition("RUN", run_id), "sk": "SEQ"},
-                UpdateExpression="ADD seq :one SET last_percent = :percent",
+                Key={"pk": partition("RUN", run), "sk": "SEQ"},
+                UpdateExpression="ADD seq :one SET last_percent = :percent, expires_at = :expires",
                 ConditionExpression="attribute_not_exists(last_percent) OR last_percent <= :percent",
-                ExpressionAttributeValues={":one": 1, ":percent": to_dynamo(float(event["percent"]))},
+                ExpressionAttributeValues={
+                    ":one": 1,
+                    ":percent": to_dynamo(float(event["percent"])),
+                    ":expires": history_expiry(),
+                },
                 ReturnValues="ALL_NEW",
             )
         except ClientError as error:
@@ -328,16 +403,22 @@ class Store:
         self._call(
             "put_item",
             Item=to_dynamo(
-                {**event, "seq": seq, "pk": partition("RUN", run_id), "sk": f"{EVENT_SK_PREFIX}{seq:08d}"}
+                {
+                    **event,
+                    "seq": seq,
+                    "pk": partition("RUN", run),
+                    "sk": f"{EVENT_SK_PREFIX}{seq:08d}",
+                    "expires_at": history_expiry(),
+                }
             ),
         )
         return seq
 
-    def run_events(self, run_id: str) -> list[dict[str, Any]]:
+    def run_events(self, run: str) -> list[dict[str, Any]]:
         from boto3.dynamodb.conditions import Key
 
         kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("pk").eq(partition("RUN", run_id))
+            "KeyConditionExpression": Key("pk").eq(partition("RUN", run))
             & Key("sk").begins_with(EVENT_SK_PREFIX),
             "ConsistentRead": True,
         }
@@ -349,30 +430,29 @@ class Store:
                 return events
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def delete_run_events(self, run_id: str) -> None:
-        """The run's history, its log lines and its sequence counter (the run item stays)."""
+    def delete_run_events(self, run: str) -> None:
+        """Everything kept beside the run item in its partition: its history, log lines, sequence
+        counter and ensemble members (the run item stays)."""
         with self.table.batch_writer() as batch:
-            for event in self.run_events(run_id):
-                batch.delete_item(
-                    Key={"pk": partition("RUN", run_id), "sk": f"{EVENT_SK_PREFIX}{event['seq']:08d}"}
-                )
-            for line in self.run_log(run_id):
-                batch.delete_item(Key={"pk": partition("RUN", run_id), "sk": line["sk"]})
-            batch.delete_item(Key={"pk": partition("RUN", run_id), "sk": "SEQ"})
+            for entry in self.entries(partition("RUN", run), attributes=("pk", "sk")):
+                if entry["sk"] != ITEM_SK:
+                    batch.delete_item(Key={"pk": entry["pk"], "sk": entry["sk"]})
 
-    def add_run_log(self, run_id: str, stage: str, lines: Sequence[Mapping[str, str]]) -> None:
+    def add_run_log(self, run: str, stage: str, lines: Sequence[Mapping[str, str]]) -> None:
         """Lines a stage function logged, in order, beside the run's history (`LOG#` keys sort by time)."""
+        expires = history_expiry()
         with self.table.batch_writer() as batch:
             for n, line in enumerate(lines):
                 sk = f"LOG#{line['timestamp']}#{stage}#{n:04d}"
-                batch.put_item(Item={**line, "stage": stage, "pk": partition("RUN", run_id), "sk": sk})
+                entry = {**line, "stage": stage, "pk": partition("RUN", run), "sk": sk, "expires_at": expires}
+                batch.put_item(Item=entry)
 
-    def run_log(self, run_id: str) -> list[dict[str, Any]]:
+    def run_log(self, run: str) -> list[dict[str, Any]]:
         """The run's log lines, oldest first, each with its `sk`."""
         from boto3.dynamodb.conditions import Key
 
         kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("pk").eq(partition("RUN", run_id)) & Key("sk").begins_with("LOG#"),
+            "KeyConditionExpression": Key("pk").eq(partition("RUN", run)) & Key("sk").begins_with("LOG#"),
             "ConsistentRead": True,
         }
         lines: list[dict[str, Any]] = []
@@ -402,7 +482,7 @@ class Store:
     # ------------------------------------------------------------------ WebSocket connections
     def put_entry(self, pk: str, sk: str, item: Mapping[str, Any]) -> None:
         """A keyed entry that is not an entity (connections, subscriptions)."""
-        self._call("put_item", Item=to_dynamo({**item, "pk": pk, "sk": sk}))
+        self._call("put_item", Item=pack_documents({**item, "pk": pk, "sk": sk}))
 
     def add_to_entry_set(
         self, pk: str, sk: str, attribute: str, element: int | str, fields: Mapping[str, Any] | None = None
@@ -516,7 +596,7 @@ class Store:
 
     def get_entry(self, pk: str, sk: str) -> dict[str, Any] | None:
         item = self._call("get_item", Key={"pk": pk, "sk": sk}, ConsistentRead=True).get("Item")
-        return plain(item) if item else None
+        return unpack_documents(item) if item else None
 
     def entries(self, pk: str, attributes: Sequence[str] = ()) -> list[dict[str, Any]]:
         """The items under `pk`; only the named attributes when given (fewer bytes to read)."""
@@ -529,7 +609,7 @@ class Store:
         items: list[dict[str, Any]] = []
         while True:
             response = self._call("query", **kwargs)
-            items.extend(plain(i) for i in response.get("Items", []))
+            items.extend(unpack_documents(i) for i in response.get("Items", []))
             if "LastEvaluatedKey" not in response:
                 return items
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]

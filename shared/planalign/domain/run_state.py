@@ -2,7 +2,16 @@
 each stage answers, and so what each stage is given, as its input grows by the answers of the states
 before it (each under its ResultPath). States pass ids and S3 keys, never data."""
 
+import hashlib
+
 from pydantic import BaseModel, ConfigDict, Field
+
+
+def execution_name(tenant_id: str, run_id: str) -> str:
+    """A run's execution name: the run id (the console shows it) and a digest of tenant and run, as
+    run ids are a tenant's own and an execution name is the state machine's (at most 80 characters)."""
+    digest = hashlib.sha256(f"{tenant_id}#{run_id}".encode()).hexdigest()[:16]
+    return f"{run_id[:63]}-{digest}"
 
 
 class ExecutionInput(BaseModel):

@@ -337,6 +337,7 @@ class LocalStack:
                             if execution["executionArn"] in delivered:
                                 continue
                             delivered.add(execution["executionArn"])
+                            described = client.describe_execution(executionArn=execution["executionArn"])
                             event = {
                                 "source": "aws.states",
                                 "detail-type": "Step Functions Execution Status Change",
@@ -345,6 +346,7 @@ class LocalStack:
                                     "name": execution["name"],
                                     "status": execution["status"],
                                     "stateMachineArn": machine["stateMachineArn"],
+                                    "input": described.get("input"),
                                 },
                             }
                             for function in self.template.execution_watchers:

@@ -3,6 +3,7 @@ the stream's Lambda inside the write request that made the record (so a notifier
 calls would wait on that write), and hands it whatever records other threads added meanwhile.
 Here a write only queues its record (`record` observes moto's item changes), and one thread delivers."""
 
+import base64
 import itertools
 import logging
 import queue
@@ -28,6 +29,10 @@ class StreamDelivery:
         event_name = "INSERT" if old is None else "REMOVE" if new is None else "MODIFY"
         # Built here, inside the write: the record holds the item images as this write left them.
         record = StreamRecord(table, view_type, event_name, old, new, next(self._sequence))
+        for image in ("NewImage", "OldImage"):  # Binary values as a stream sends them: base64 text
+            for value in record.record["dynamodb"].get(image, {}).values():
+                if isinstance(value.get("B"), bytes):
+                    value["B"] = base64.b64encode(value["B"]).decode()
         self._records.put((shard, record))
 
     def run(self, stopping: threading.Event) -> None:

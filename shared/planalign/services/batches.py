@@ -6,7 +6,7 @@ from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
-from planalign.adapters.store import Store, list_key
+from planalign.adapters.store import Store, list_key, run_key
 from planalign.adapters.workflow import Workflow
 from planalign.domain import run_status
 from planalign.errors import InvalidRequest, NotFound, PlanAlignError, RunConflict
@@ -151,7 +151,7 @@ def _live_entries(store: Store, batch: dict[str, Any]) -> tuple[list[dict[str, A
         live = dict(entry)
         if entry["run_id"] is not None:
             try:
-                run = store.get("RUN", entry["run_id"], batch["tenant_id"])
+                run = store.get("RUN", run_key(batch["tenant_id"], entry["run_id"]), batch["tenant_id"])
             except NotFound:
                 # Deleting a scenario deletes its runs: the entry has ended without an outcome.
                 live.update(status=run_status.FAILED, error_message=f"run {entry['run_id']} was deleted")

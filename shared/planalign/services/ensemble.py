@@ -8,7 +8,7 @@ from typing import Any
 
 from planalign.adapters.artifacts import Artifacts, ensemble_items_key, member_metrics_key, run_prefix
 from planalign.adapters.metering import in_this_context
-from planalign.adapters.store import Store, partition
+from planalign.adapters.store import Store, key_of_run, partition, run_key
 from planalign.domain.census import Census
 from planalign.domain.config import resolve_config
 from planalign.domain.results import compute_bands, year_metrics
@@ -40,7 +40,7 @@ def plan_members(artifacts: Artifacts, run_folder: str, members: int) -> Ensembl
 def member_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) -> dict[str, Any]:
     """One Map item: simulate member k on its seed, store its per-year metrics, count it done."""
     state = MemberInput.model_validate(event)
-    run = store.get("RUN", state.run_id, state.tenant_id)
+    run = store.get("RUN", run_key(state.tenant_id, state.run_id), state.tenant_id)
     progress = RunProgress(store, run)
     config = resolve_config(run["config"])
     member = state.member
@@ -52,7 +52,7 @@ def member_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) -> d
     artifacts.put(member_metrics_key(folder, member), json.dumps(document).encode(), "application/json")
     # Member 0 (the simulation stage) is done before the Map starts. The finished members are a set
     # beside the run item, so a retried member counts once and the run item is written less.
-    done = 1 + store.add_to_entry_set(partition("RUN", run["id"]), "MEMBERS", "members", member)
+    done = 1 + store.add_to_entry_set(partition("RUN", key_of_run(run)), "MEMBERS", "members", member)
     members = config.ensemble.members
     progress.report(
         "simulation",

@@ -19,13 +19,13 @@ logger = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 5.0
 
 
-def beat(store: Store, run_id: str, interval: float = HEARTBEAT_SECONDS) -> bool:
+def beat(store: Store, run: str, interval: float = HEARTBEAT_SECONDS) -> bool:
     """Write one heartbeat unless the run is not running or another writer (an ensemble member beside
     this one) wrote one less than most of an interval ago. True if written."""
     try:
         store.update(
             "RUN",
-            run_id,
+            run,
             {"heartbeat_at": utc_now()},
             condition="#status = :running AND (attribute_not_exists(heartbeat_at) OR heartbeat_at <= :recent)",
             condition_values={":running": run_status.RUNNING, ":recent": utc_ago(interval * 0.8)},
@@ -37,9 +37,10 @@ def beat(store: Store, run_id: str, interval: float = HEARTBEAT_SECONDS) -> bool
 
 
 @contextmanager
-def run_heartbeat(store: Store, run_id: str | None, interval: float = HEARTBEAT_SECONDS) -> Iterator[None]:
-    """Heartbeats for `run_id` every `interval` seconds while the block runs (none without a run)."""
-    if not run_id:
+def run_heartbeat(store: Store, run: str | None, interval: float = HEARTBEAT_SECONDS) -> Iterator[None]:
+    """Heartbeats for the run (its run_key) every `interval` seconds while the block runs (none
+    without a run)."""
+    if not run:
         yield
         return
     stopped = threading.Event()
@@ -47,12 +48,12 @@ def run_heartbeat(store: Store, run_id: str | None, interval: float = HEARTBEAT_
     def keep_beating() -> None:
         while not stopped.wait(interval):
             try:
-                beat(store, run_id, interval)
+                beat(store, run, interval)
             except Exception:  # a missed heartbeat must never fail the stage
-                logger.warning("heartbeat not written", extra={"run_id": run_id}, exc_info=True)
+                logger.warning("heartbeat not written", extra={"run": run}, exc_info=True)
 
     # The stage's meter counts the heartbeat's writes too.
-    thread = threading.Thread(target=in_this_context(keep_beating), name=f"heartbeat-{run_id}", daemon=True)
+    thread = threading.Thread(target=in_this_context(keep_beating), name=f"heartbeat-{run}", daemon=True)
     thread.start()
     try:
         yield

@@ -1,12 +1,15 @@
 """Keeps a run's item in step with its execution: an execution that ended FAILED, TIMED_OUT or ABORTED
 (outside the API, or past every retry and Catch) marks its run failed. The transition is conditional,
 so a run that ended already (completed, cancelled, failed) keeps its status; a completed run whose
-exports were still being made has them marked failed."""
+exports were still being made has them marked failed. The run is the one the execution's input names
+(execution names are the state machine's, run ids each tenant's own)."""
 
+import json
 from typing import Any
 
-from planalign.adapters.store import Store
+from planalign.adapters.store import Store, run_key
 from planalign.domain import run_status
+from planalign.domain.run_state import ExecutionInput
 from planalign.errors import NotFound
 from planalign.services.runs import fail_exports, finish_run
 
@@ -21,15 +24,20 @@ def execution_ended(store: Store, event: dict[str, Any]) -> dict[str, Any]:
     reason = f"execution {status.lower().replace('_', ' ')}"
     if detail.get("cause") or detail.get("error"):
         reason += f": {detail.get('error') or ''} {detail.get('cause') or ''}".rstrip()
-    if name.startswith("import-"):
-        return _fail_import(store, name.removeprefix("import-"), reason)
     try:
-        store.get("RUN", name)
+        state = ExecutionInput.model_validate(json.loads(detail.get("input") or "{}"))
+    except ValueError:  # pydantic's ValidationError is one
+        return {"name": name, "changed": False}  # not an execution of ours
+    if state.run_id is None:
+        return _fail_import(store, state.dataset_id, reason)
+    key = run_key(state.tenant_id, state.run_id)
+    try:
+        store.get("RUN", key)
     except NotFound:
         return {"name": name, "changed": False}
-    if fail_exports(store, name, reason):
+    if fail_exports(store, key, reason):
         return {"name": name, "changed": True}
-    failed = finish_run(store, name, run_status.FAILED, {"error_message": reason})
+    failed = finish_run(store, key, run_status.FAILED, {"error_message": reason})
     return {"name": name, "changed": failed is not None}
 
 

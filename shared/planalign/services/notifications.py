@@ -4,6 +4,7 @@ the telemetry shows of a run changes; `heartbeat` when only the run's heartbeat 
 each history event that is a feed entry; `batch_update` (the Studio's BatchTelemetry) for its batch.
 Stages only write the run item and its history; they never talk to sockets."""
 
+import base64
 import logging
 import time
 from dataclasses import dataclass
@@ -15,9 +16,11 @@ from planalign.adapters.store import (
     EVENT_SK_PREFIX,
     ITEM_SK,
     Store,
+    key_of_run,
     partition,
-    plain,
     split_partition,
+    split_run_key,
+    unpack_documents,
 )
 from planalign.errors import NotFound
 from planalign.ids import utc_now
@@ -60,7 +63,12 @@ def _image(record: dict[str, Any], name: str) -> dict[str, Any] | None:
     if not image:
         return None
     deserializer = TypeDeserializer()
-    return plain({key: deserializer.deserialize(value) for key, value in image.items()})
+    # A stream record carries Binary values base64-encoded, as JSON must (the SDK decodes them in API
+    # answers, not here); only stored documents are Binary, and only at the top level.
+    wire: dict[str, Any] = {
+        key: {"B": base64.b64decode(value["B"])} if "B" in value else value for key, value in image.items()
+    }
+    return unpack_documents({key: deserializer.deserialize(value) for key, value in wire.items()})
 
 
 def notify(store: Store, push: Push, records: list[dict[str, Any]]) -> int:
@@ -127,7 +135,6 @@ def _leave_out_replaced(outgoing: list[Outgoing]) -> list[Outgoing]:
 
 def _messages(store: Store, records: list[dict[str, Any]]) -> list[Outgoing]:
     outgoing: list[Outgoing] = []
-    tenants: dict[str, str] = {}  # run id -> tenant id
     batches: dict[str, Outgoing | None] = {}  # batch id -> its batch_update, read once per batch
     for record in records:
         keys = record.get("dynamodb", {}).get("Keys", {})
@@ -139,11 +146,10 @@ def _messages(store: Store, records: list[dict[str, Any]]) -> list[Outgoing]:
             if record["eventName"] == "INSERT":
                 outgoing.extend(_connected(store, pk, new))
             continue
-        kind, run_id = split_partition(pk)
+        kind, run = split_partition(pk)
         if kind != "RUN":
             continue
         if sk == ITEM_SK:
-            tenants[new["id"]] = new["tenant_id"]
             item = _run_changed(record["eventName"], _image(record, "OldImage"), new)
             if item is None:
                 continue
@@ -156,15 +162,10 @@ def _messages(store: Store, records: list[dict[str, Any]]) -> list[Outgoing]:
                 if batch_update is not None:
                     outgoing.append(batch_update)
         elif sk.startswith(EVENT_SK_PREFIX) and record["eventName"] == "INSERT":
+            tenant_id, run_id = split_run_key(run)
             message = telemetry.milestone_message(run_id, new)
-            if message is None:
-                continue
-            if run_id not in tenants:
-                try:
-                    tenants[run_id] = store.get("RUN", run_id)["tenant_id"]
-                except NotFound:
-                    continue
-            outgoing.append(Outgoing(partition("RUN", run_id), tenants[run_id], message))
+            if message is not None:
+                outgoing.append(Outgoing(pk, tenant_id, message))
     return outgoing
 
 
@@ -181,7 +182,7 @@ def _connected(store: Store, topic: str, entry: dict[str, Any]) -> list[Outgoing
 
 
 def _run_changed(event_name: str, old: dict[str, Any] | None, new: dict[str, Any]) -> Outgoing | None:
-    topic, tenant_id = partition("RUN", new["id"]), new["tenant_id"]
+    topic, tenant_id = partition("RUN", key_of_run(new)), new["tenant_id"]
     if event_name == "INSERT":
         # Clients may subscribe before the run exists; this is their snapshot (no history yet).
         return Outgoing(topic, tenant_id, telemetry.snapshot_message(new, []))

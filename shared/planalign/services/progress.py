@@ -9,7 +9,7 @@ import sys
 from datetime import datetime
 from typing import Any
 
-from planalign.adapters.store import Store
+from planalign.adapters.store import Store, key_of_run
 from planalign.domain import run_status
 from planalign.errors import RunConflict
 from planalign.ids import utc_ago, utc_now
@@ -55,7 +55,7 @@ def seconds_between(start: str | None, end: str) -> float:
 class RunProgress:
     def __init__(self, store: Store, run: dict[str, Any]) -> None:
         self.store = store
-        self.run_id: str = run["id"]
+        self.run_key: str = key_of_run(run)
         self.percent = float(run.get("progress") or 0)
         self.started_at: str | None = run.get("started_at")
         self.events_per_second = float(run.get("events_per_second") or 0)
@@ -100,18 +100,18 @@ class RunProgress:
         try:
             self.store.update(
                 "RUN",
-                self.run_id,
+                self.run_key,
                 fields,
                 condition=condition,
                 condition_values=condition_values,
                 condition_names={"#status": "status"},
             )
         except RunConflict:
-            if self.store.get("RUN", self.run_id)["status"] != run_status.RUNNING:
+            if self.store.get("RUN", self.run_key)["status"] != run_status.RUNNING:
                 raise
             return
         self.store.append_run_event(
-            self.run_id,
+            self.run_key,
             {
                 "timestamp": timestamp,
                 "stage": stage,
@@ -136,7 +136,7 @@ class RunProgress:
             shown.append(f"{len(warnings) - len(shown)} more warnings (see the run's warnings)")
         for message in shown:
             self.store.append_run_event(
-                self.run_id,
+                self.run_key,
                 {
                     "timestamp": utc_now(),
                     "stage": stage,

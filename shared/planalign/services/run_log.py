@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from planalign.adapters.store import Store
+from planalign.adapters.store import Store, key_of_state
 from planalign.ids import utc_now
 
 # Enough for a stage's story; a stage that logs more keeps its first lines and says how many it dropped.
@@ -49,10 +49,11 @@ class _Collector(logging.Handler):
 
 
 @contextlib.contextmanager
-def captured_log(store: Store, run_id: str | None, stage: str) -> Iterator[None]:
-    """Collect the lines logged while the block runs and add them to the run's log at its end,
-    failure or not (a run's own log must not hide the stage's error: writing it never raises)."""
-    if not run_id:
+def captured_log(store: Store, run: str | None, stage: str) -> Iterator[None]:
+    """Collect the lines logged while the block runs and add them to the log of the run (its
+    run_key) at its end, failure or not (a run's own log must not hide the stage's error: writing it
+    never raises)."""
+    if not run:
         yield
         return
     collector = _Collector()
@@ -68,7 +69,7 @@ def captured_log(store: Store, run_id: str | None, stage: str) -> Iterator[None]
                 {"timestamp": utc_now(), "severity": "INFO", "message": f"{collector.dropped} more lines"}
             )
         try:
-            store.add_run_log(run_id, stage, lines)
+            store.add_run_log(run, stage, lines)
         except Exception:
             logging.getLogger(__name__).warning("the run's log copy could not be written", exc_info=True)
 
@@ -77,7 +78,7 @@ def with_run_log(stage: str, handler: Handler) -> Handler:
     """A stage function's handler whose log lines also reach its run's log."""
 
     def logged(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        with captured_log(Store(), event.get("run_id"), stage):
+        with captured_log(Store(), key_of_state(event), stage):
             return handler(event, context)
 
     return logged

@@ -10,10 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from planalign.adapters.artifacts import Artifacts, run_prefix
-from planalign.adapters.store import Store, list_key, partition
+from planalign.adapters.store import Store, key_of_run, list_key, partition, run_key
 from planalign.adapters.workflow import Workflow
 from planalign.domain import run_status
-from planalign.domain.run_state import ExecutionInput
+from planalign.domain.run_state import ExecutionInput, execution_name
 from planalign.domain.studio_config import merge_studio_config, translate_studio_config
 from planalign.errors import ExportPending, InvalidRequest, NotFound, RunConflict
 from planalign.ids import new_id, utc_now
@@ -163,11 +163,11 @@ def create_run(
         "gsi2pk": partition("ACTIVE", tenant_id),
         "gsi2sk": run_id,
     }
-    store.create("RUN", run_id, item)
+    store.create("RUN", run_key(tenant_id, run_id), item)
     try:
         _lock_scenario(store, tenant_id, scenario["id"], run_id)
     except RunConflict:
-        store.delete("RUN", run_id)
+        store.delete("RUN", run_key(tenant_id, run_id))
         raise
     return item
 
@@ -184,7 +184,7 @@ def _lock_scenario(store: Store, tenant_id: str, scenario_id: str, run_id: str) 
         return
     except RunConflict:
         active_id = store.get("SC", scenario_id)["active_run_id"]
-    active = _find_run(store, active_id)
+    active = _find_run(store, tenant_id, active_id)
     if active is not None and not run_status.is_terminal(active["status"]):
         raise RunConflict(f"scenario {scenario_id} already has an active run {active_id}")
     # The lock outlived its run (a crash between the run's end and the release): take it over.
@@ -197,9 +197,9 @@ def _lock_scenario(store: Store, tenant_id: str, scenario_id: str, run_id: str) 
     )
 
 
-def _find_run(store: Store, run_id: str) -> dict[str, Any] | None:
+def _find_run(store: Store, tenant_id: str, run_id: str) -> dict[str, Any] | None:
     try:
-        return store.get("RUN", run_id)
+        return store.get("RUN", run_key(tenant_id, run_id))
     except NotFound:
         return None
 
@@ -233,11 +233,11 @@ def execution_input(run: dict[str, Any]) -> dict[str, Any]:
 
 
 def launch_run(store: Store, workflow: Workflow, run: dict[str, Any]) -> None:
-    """StartExecution named after the run id; if Step Functions refuses, the run fails with why."""
+    """StartExecution named after the run; if Step Functions refuses, the run fails with why."""
     try:
-        workflow.start(run["id"], execution_input(run))
+        workflow.start(execution_name(run["tenant_id"], run["id"]), execution_input(run))
     except Exception as error:
-        finish_run(store, run["id"], run_status.FAILED, {"error_message": f"could not start: {error}"})
+        finish_run(store, key_of_run(run), run_status.FAILED, {"error_message": f"could not start: {error}"})
         raise
 
 
@@ -249,13 +249,13 @@ TERMINAL_SEVERITY = {
 
 
 def finish_run(
-    store: Store, run_id: str, status: str, values: dict[str, Any] | None = None
+    store: Store, key: str, status: str, values: dict[str, Any] | None = None
 ) -> dict[str, Any] | None:
-    """The one way a run ends: move it to a terminal status, release its scenario, and close its
-    history (an `error` event with the reason of a failure, then the `terminal` one). None if the
-    run had ended already, and then nothing is written."""
+    """The one way a run ends (`key`: its run_key): move it to a terminal status, release its scenario,
+    and close its history (an `error` event with the reason of a failure, then the `terminal` one).
+    None if the run had ended already, and then nothing is written."""
     try:
-        run = store.transition_run(run_id, status, {"completed_at": utc_now(), **(values or {})})
+        run = store.transition_run(key, status, {"completed_at": utc_now(), **(values or {})})
     except RunConflict:
         return None
     release_scenario(store, run)
@@ -267,7 +267,7 @@ def finish_run(
     }
     if status == run_status.FAILED:
         store.append_run_event(
-            run_id,
+            key,
             {**event, "kind": "error", "severity": "error", "message": run.get("error_message") or "failed"},
         )
     warnings = run.get("warnings") or []
@@ -277,7 +277,7 @@ def finish_run(
         run_status.FAILED: f"run failed in the {run.get('current_stage') or 'import'} stage",
     }[status]
     store.append_run_event(
-        run_id, {**event, "kind": "terminal", "severity": TERMINAL_SEVERITY[status], "message": closing}
+        key, {**event, "kind": "terminal", "severity": TERMINAL_SEVERITY[status], "message": closing}
     )
     return run
 
@@ -304,7 +304,7 @@ def start_run(
             raise NotFound(f"dataset {dataset_id} not found")
         if dataset["status"] == "failed":
             raise RunConflict(f"dataset {dataset_id} failed to import: {dataset.get('error')}")
-    if body.get("run_id") is not None and _find_run(store, body["run_id"]) is not None:
+    if body.get("run_id") is not None and _find_run(store, tenant_id, body["run_id"]) is not None:
         raise RunConflict(f"run {body['run_id']} exists already")
     run = create_run(store, tenant_id, scenario, dataset_id, run_id=body.get("run_id"))
     launch_run(store, workflow, run)
@@ -312,12 +312,12 @@ def start_run(
 
 
 def get_run(store: Store, tenant_id: str, run_id: str) -> dict[str, Any]:
-    return store.get("RUN", run_id, tenant_id)
+    return store.get("RUN", run_key(tenant_id, run_id), tenant_id)
 
 
 def scenario_run(store: Store, tenant_id: str, scenario_id: str, run_id: str) -> dict[str, Any]:
     """A run of this scenario; NotFound for another scenario's or tenant's run."""
-    run = store.get("RUN", run_id, tenant_id)
+    run = get_run(store, tenant_id, run_id)
     if run["scenario_id"] != scenario_id:
         raise NotFound(f"run {run_id} not found")
     return run
@@ -341,11 +341,14 @@ def _newest_run(store: Store, scenario_id: str, *, completed: bool = False) -> d
     cursor: str | None = None
     while True:
         page, cursor = store.list_page(
-            list_key("SC", scenario_id, "RUN"), limit=25, cursor=cursor, attributes=("id", "status")
+            list_key("SC", scenario_id, "RUN"),
+            limit=25,
+            cursor=cursor,
+            attributes=("id", "tenant_id", "status"),
         )
         for run in page:
             if not completed or run["status"] == run_status.COMPLETED:
-                return _find_run(store, run["id"])
+                return _find_run(store, run["tenant_id"], run["id"])
         if cursor is None:
             return None
 
@@ -363,7 +366,7 @@ def active_runs(store: Store, tenant_id: str) -> list[dict[str, Any]]:
     """The tenant's runs that have not ended, as the Studio's ActiveRun (page-refresh recovery)."""
     answer = []
     for run_id, _status in store.active_runs(tenant_id):
-        run = _find_run(store, run_id)
+        run = _find_run(store, tenant_id, run_id)
         if run is None or run_status.is_terminal(run["status"]):
             continue  # it ended between the index read and this one
         answer.append(
@@ -380,20 +383,22 @@ def active_runs(store: Store, tenant_id: str) -> list[dict[str, Any]]:
 
 
 def cancel_run(store: Store, workflow: Workflow, tenant_id: str, run_id: str) -> dict[str, Any]:
-    run = store.get("RUN", run_id, tenant_id)
+    run = get_run(store, tenant_id, run_id)
     if run_status.is_terminal(run["status"]):
         raise RunConflict(f"run {run_id} is {run['status']} already")
-    cancelled = finish_run(store, run_id, run_status.CANCELLED, {"error_message": "cancelled by the user"})
+    cancelled = finish_run(
+        store, run_key(tenant_id, run_id), run_status.CANCELLED, {"error_message": "cancelled by the user"}
+    )
     if cancelled is None:
         raise RunConflict(f"run {run_id} ended before it could be cancelled")
-    workflow.stop(run_id, "cancelled by the user")
+    workflow.stop(execution_name(tenant_id, run_id), "cancelled by the user")
     return cancelled
 
 
 def cancel_scenario_run(store: Store, workflow: Workflow, tenant_id: str, scenario_id: str) -> dict[str, Any]:
     """Cancel the scenario's active run; NotFound when it has none (as the Studio's backend answers)."""
     scenario = get_scenario(store, tenant_id, None, scenario_id)
-    run = _find_run(store, scenario.get("active_run_id") or "")
+    run = _find_run(store, tenant_id, scenario.get("active_run_id") or "")
     if run is None or run_status.is_terminal(run["status"]):
         raise NotFound(f"no running simulation found for scenario {scenario_id}")
     return cancel_run(store, workflow, tenant_id, run["id"])
@@ -406,7 +411,7 @@ def reset_scenario(store: Store, tenant_id: str, scenario_id: str) -> dict[str, 
     previous = scenario.get("status") or run_status.SCENARIO_NOT_RUN
     if previous not in (run_status.SCENARIO_QUEUED, run_status.RUNNING):
         raise InvalidRequest(f"scenario status is '{previous}', not stuck")
-    run = _find_run(store, scenario.get("active_run_id") or "")
+    run = _find_run(store, tenant_id, scenario.get("active_run_id") or "")
     if run is not None and not run_status.is_terminal(run["status"]):
         raise RunConflict("the simulation is actively running: cancel it instead")
     store.update("SC", scenario_id, {"status": run_status.FAILED}, remove=("active_run_id",))
@@ -420,11 +425,10 @@ def reset_scenario(store: Store, tenant_id: str, scenario_id: str) -> dict[str, 
 
 
 def run_events(store: Store, tenant_id: str, run_id: str) -> list[dict[str, Any]]:
-    store.get("RUN", run_id, tenant_id)
-    return store.run_events(run_id)
+    return store.run_events(key_of_run(get_run(store, tenant_id, run_id)))
 
 
-def _log_lines(store: Store, run_id: str) -> list[dict[str, Any]]:
+def _log_lines(store: Store, run: dict[str, Any]) -> list[dict[str, Any]]:
     """The run's log: its history events and its stage functions' own lines, in time order."""
     history = [
         (
@@ -432,11 +436,11 @@ def _log_lines(store: Store, run_id: str) -> list[dict[str, Any]]:
             LOG_SEVERITY.get(event.get("kind") or "", "INFO"),
             f"[{event.get('stage') or 'run'}] {event.get('message') or event.get('kind')}",
         )
-        for event in store.run_events(run_id)
+        for event in store.run_events(key_of_run(run))
     ]
     logged = [
         (line["timestamp"], line["severity"], f"[{line['stage']}] {line['message']}")
-        for line in store.run_log(run_id)
+        for line in store.run_log(key_of_run(run))
     ]
     # A stable sort: lines of one moment keep their order (history first, then the function's lines).
     ordered = sorted(history + logged, key=lambda line: line[0])
@@ -457,7 +461,7 @@ def log_page(
 ) -> dict[str, Any]:
     """The Studio's LogPage of a run's log."""
     run = scenario_run(store, tenant_id, scenario_id, run_id)
-    lines = _log_lines(store, run_id)
+    lines = _log_lines(store, run)
     if severity:
         lines = [line for line in lines if line["severity"] == severity.upper()]
     offset = (page - 1) * page_size
@@ -475,9 +479,9 @@ def log_page(
 
 def run_log_text(store: Store, tenant_id: str, scenario_id: str, run_id: str) -> str:
     """The run's log as the downloadable text file: `timestamp [SEVERITY] message` per line."""
-    scenario_run(store, tenant_id, scenario_id, run_id)
+    run = scenario_run(store, tenant_id, scenario_id, run_id)
     return "".join(
-        f"{line['timestamp']} [{line['severity']}] {line['message']}\n" for line in _log_lines(store, run_id)
+        f"{line['timestamp']} [{line['severity']}] {line['message']}\n" for line in _log_lines(store, run)
     )
 
 
@@ -598,7 +602,7 @@ def artifact_download(
 
 
 def _finished_run(store: Store, tenant_id: str, run_id: str) -> dict[str, Any]:
-    run = store.get("RUN", run_id, tenant_id)
+    run = get_run(store, tenant_id, run_id)
     if run["status"] != run_status.COMPLETED:
         if run_status.is_terminal(run["status"]):
             raise RunConflict(f"run {run_id} is {run['status']}: it has no results")
@@ -634,13 +638,13 @@ def export_url(
     return artifacts.presigned_get(key, filename)
 
 
-def fail_exports(store: Store, run_id: str, reason: str) -> bool:
+def fail_exports(store: Store, key: str, reason: str) -> bool:
     """Mark a completed run's exports failed with `reason` while they are pending (the exports stage
     failed past its retries, or its execution ended badly); the run stays completed. True if marked."""
     try:
         store.update(
             "RUN",
-            run_id,
+            key,
             {"exports_status": run_status.EXPORTS_FAILED, "exports_error": reason},
             condition="exports_status = :pending",
             condition_values={":pending": run_status.EXPORTS_PENDING},
@@ -669,12 +673,12 @@ def wait_for_export(store: Store, run: dict[str, Any], artifact: str) -> None:
                 retry_after=EXPORT_RETRY_AFTER_SECONDS,
             )
         time.sleep(EXPORT_POLL_SECONDS)
-        run = store.get("RUN", run["id"])
+        run = store.get("RUN", key_of_run(run))
 
 
 def run_artifacts(store: Store, artifacts: Artifacts, tenant_id: str, run_id: str) -> list[dict[str, Any]]:
     """The files of a completed run (none for a run that did not complete)."""
-    run = store.get("RUN", run_id, tenant_id)
+    run = get_run(store, tenant_id, run_id)
     if run["status"] != run_status.COMPLETED:
         return []
     prefix = run_prefix(tenant_id, run["workspace_id"], run_id)
@@ -696,7 +700,7 @@ def read_headers(store: Store, tenant_id: str, scenario_ids: list[str]) -> dict[
             scenario = get_scenario(store, tenant_id, None, scenario_id)
         except NotFound:
             continue
-        run = _find_run(store, scenario.get("active_run_id") or "")
+        run = _find_run(store, tenant_id, scenario.get("active_run_id") or "")
         if run is not None and not run_status.is_terminal(run["status"]):
             active.append((scenario_id, run["id"]))
         result = _newest_run(store, scenario_id, completed=True)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from planalign.adapters.artifacts import Artifacts
-from planalign.adapters.store import Store
+from planalign.adapters.store import Store, key_of_state
 from planalign.services.heartbeat import run_heartbeat
 from planalign.services.run_log import with_run_log
 from planalign.services.run_usage import metered_stage
@@ -31,8 +31,8 @@ def stage_handler(stage_name: str, stage: Stage) -> Callable[[dict[str, Any], An
             # Metered as Lambda bills it: the function's memory for the handler's duration.
             memory_mb = int(getattr(context, "memory_limit_in_mb", 0) or 0)
             with (
-                metered_stage(store, event.get("run_id"), stage_name, memory_mb),
-                run_heartbeat(store, event.get("run_id")),
+                metered_stage(store, key_of_state(event), stage_name, memory_mb),
+                run_heartbeat(store, key_of_state(event)),
             ):
                 result = stage(store, Artifacts(), event)
         except Exception:

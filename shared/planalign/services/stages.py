@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 
 from planalign import __version__
 from planalign.adapters.artifacts import Artifacts, dataset_prefix, run_prefix
-from planalign.adapters.store import Store
+from planalign.adapters.store import Store, key_of_run, run_key
 from planalign.domain import run_status
 from planalign.domain.census import Census
 from planalign.domain.census_reader import read_census
@@ -75,7 +75,9 @@ def import_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) -> d
     progress: RunProgress | None = None
     if run_id:
         run = store.transition_run(
-            run_id, run_status.RUNNING, {"started_at": utc_now(), "current_stage": "import"}
+            run_key(state.tenant_id, run_id),
+            run_status.RUNNING,
+            {"started_at": utc_now(), "current_stage": "import"},
         )
         progress = RunProgress(store, run)
         progress.report("import", 0.0, _run_started_message(run), kind="run_started")
@@ -89,7 +91,7 @@ def import_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) -> d
         if census_warnings:
             # dict.fromkeys: a retried import adds its census warnings once.
             warnings = list(dict.fromkeys([*(run.get("warnings") or []), *census_warnings]))
-            store.update("RUN", run_id, {"warnings": warnings})
+            store.update("RUN", key_of_run(run), {"warnings": warnings})
             progress.warn("import", census_warnings)
         note = " (cache hit)" if cache_hit else ""
         progress.report(
@@ -197,7 +199,7 @@ def simulation_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) 
     answer's `ensemble` tells the state machine to fan out the other members."""
     state = SimulationInput.model_validate(event)
     began = time.perf_counter()
-    run = store.get("RUN", state.run_id, state.tenant_id)
+    run = store.get("RUN", run_key(state.tenant_id, state.run_id), state.tenant_id)
     progress = RunProgress(store, run)
     progress.report("simulation", 0.0, "simulation started", kind="stage_started")
     census = Census.from_bytes(artifacts.get(state.imported.census_key))
@@ -297,7 +299,7 @@ def pipeline_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) ->
     the run completed: its results are ready and queryable. Its exports come after (exports_stage)."""
     state = PipelineInput.model_validate(event)
     began = time.perf_counter()
-    run = store.get("RUN", state.run_id, state.tenant_id)
+    run = store.get("RUN", run_key(state.tenant_id, state.run_id), state.tenant_id)
     prefix = run_prefix(run["tenant_id"], run["workspace_id"], run["id"])
     if run["status"] == run_status.COMPLETED:
         # A retry after this stage completed the run and then failed: only its tail is left to do.
@@ -319,13 +321,13 @@ def pipeline_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) ->
     if bands is not None:
         artifacts.put(prefix + "bands.csv", bands_csv(bands), "text/csv")
     timings = {
-        **(store.get("RUN", run["id"]).get("stage_timings") or {}),
+        **(store.get("RUN", key_of_run(run)).get("stage_timings") or {}),
         "pipeline": round(time.perf_counter() - began, 3),
     }
     # The cost so far (the run's stages, this one until now, the folder's bytes); results.json is
     # written last of the outputs so that it carries it.
     stored_bytes = sum(int(obj["Size"]) for obj in artifacts.list(prefix))
-    cost = run_usage.current_cost(store, run["id"], members, stored_bytes)
+    cost = run_usage.current_cost(store, key_of_run(run), members, stored_bytes)
     artifacts.put(prefix + "results.json", json.dumps({**results, "cost": cost}).encode(), "application/json")
     artifacts.put(
         prefix + "run.json",
@@ -334,7 +336,7 @@ def pipeline_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) ->
     )
     progress.report("pipeline", 1.0, "results written", kind="stage_completed")
     # A run that finished with warnings is completed and lists them (the Studio's vocabulary).
-    warnings = [*(store.get("RUN", run["id"]).get("warnings") or []), *failed_checks]
+    warnings = [*(store.get("RUN", key_of_run(run)).get("warnings") or []), *failed_checks]
     summary = {
         key: results[key]
         for key in (
@@ -349,7 +351,7 @@ def pipeline_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) ->
     stored = list(artifacts.list(prefix))
     finished = finish_run(
         store,
-        run["id"],
+        key_of_run(run),
         run_status.COMPLETED,
         {
             "progress": 100.0,
@@ -367,7 +369,7 @@ def pipeline_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) ->
     )
     if finished is None:
         # Another attempt of this stage may have completed the run; a cancelled or failed one is over.
-        finished = store.get("RUN", run["id"])
+        finished = store.get("RUN", key_of_run(run))
         if finished["status"] != run_status.COMPLETED:
             raise RunConflict(f"run {run['id']} ended before its pipeline finished")
     return _end_pipeline(store, finished, prefix)
@@ -389,7 +391,7 @@ def exports_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) -> 
     Results, the simulation's summary and the Parquet tables); the run's `exports_status` turns from
     pending to ready once the file is there, which the export links wait for."""
     state = ExportsInput.model_validate(event)
-    run = store.get("RUN", state.run_id, state.tenant_id)
+    run = store.get("RUN", run_key(state.tenant_id, state.run_id), state.tenant_id)
     prefix = run_prefix(run["tenant_id"], run["workspace_id"], run["id"])
     simulated = json.loads(artifacts.get(state.simulation.output_key))
     manifest = run_manifest(run, store.get("DS", run["dataset_id"]), simulated["seed"])
@@ -398,7 +400,7 @@ def exports_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) -> 
     try:
         store.update(
             "RUN",
-            run["id"],
+            key_of_run(run),
             {
                 "exports_status": run_status.EXPORTS_READY,
                 "artifact_count": int(run.get("artifact_count") or 0) + 1,
@@ -463,12 +465,13 @@ def mark_failed(store: Store, artifacts: Artifacts, event: dict[str, Any]) -> di
     message = error_message(state.error.model_dump())
     run_id = state.run_id
     if run_id:
-        run = store.get("RUN", run_id)
+        key = run_key(state.tenant_id, run_id)
+        run = store.get("RUN", key)
         stage = run.get("current_stage") or "import"
-        if fail_exports(store, run_id, message):
+        if fail_exports(store, key, message):
             return {"run_id": run_id, "marked_failed": False}
-        failed = finish_run(store, run_id, run_status.FAILED, {"error_message": f"{stage}: {message}"})
-        if failed is None and store.get("RUN", run_id)["status"] == run_status.CANCELLED:
+        failed = finish_run(store, key, run_status.FAILED, {"error_message": f"{stage}: {message}"})
+        if failed is None and store.get("RUN", key)["status"] == run_status.CANCELLED:
             artifacts.delete_prefix(run_prefix(run["tenant_id"], run["workspace_id"], run_id))
         return {"run_id": run_id, "marked_failed": failed is not None}
     dataset = store.get("DS", state.dataset_id)

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from planalign.adapters.push import Push
-from planalign.adapters.store import CONNECT_SK_PREFIX, ITEM_SK, Store, partition
+from planalign.adapters.store import CONNECT_SK_PREFIX, ITEM_SK, Store, partition, run_key, split_partition
 from planalign.errors import InvalidRequest, NotFound
 from planalign.ids import utc_now
 from planalign.services import telemetry
@@ -40,9 +40,10 @@ def _ttl(seconds: int = CONNECTION_TTL_SECONDS) -> int:
 def connect(store: Store, connection_id: str, tenant_id: str, query: Mapping[str, str] | None = None) -> None:
     """Record a new connection; with `run_id` or `batch_id` in its query, ask the notifier to send it
     the snapshot of that run or batch and subscribe it. InvalidRequest for an id that cannot be one."""
-    topic = _topic(dict(query or {}))
-    if topic is not None and not TOPIC_ID.match(topic.split("#", 1)[1]):
-        raise InvalidRequest(f"not a run or batch id: {topic.split('#', 1)[1]!r}")
+    named = _named(dict(query or {}))
+    if named is not None and not TOPIC_ID.match(named[1]):
+        raise InvalidRequest(f"not a run or batch id: {named[1]!r}")
+    topic = _topic(dict(query or {}), tenant_id)
     store.put_entry(
         partition("CONN", connection_id),
         ITEM_SK,
@@ -81,23 +82,33 @@ def _subscribers_key(topic: str, tenant_id: str) -> tuple[str, str]:
 
 
 def subscribers(store: Store, topic: str, tenant_id: str) -> list[str]:
-    """Connection ids subscribed to `topic` (`RUN#id` or `BATCH#id`) by the given tenant."""
+    """Connection ids subscribed to `topic` (a run's or a batch's partition) by the given tenant."""
     entry = store.get_entry(*_subscribers_key(topic, tenant_id))
     return list((entry or {}).get("connections", []))  # plain() made the set a sorted list
 
 
-def _topic(message: dict[str, Any]) -> str | None:
+def _named(message: dict[str, Any]) -> tuple[str, str] | None:
+    """("RUN", run id) or ("BATCH", batch id) of the run or batch a message names."""
     for key, kind in (("run_id", "RUN"), ("batch_id", "BATCH")):
         value = message.get(key)
         if isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH:
-            return partition(kind, value)
+            return kind, value
     return None
+
+
+def _topic(message: dict[str, Any], tenant_id: str) -> str | None:
+    """The partition of the run or batch a message names: its topic (a run's holds its tenant)."""
+    named = _named(message)
+    if named is None:
+        return None
+    kind, item_id = named
+    return partition(kind, run_key(tenant_id, item_id) if kind == "RUN" else item_id)
 
 
 def snapshot(store: Store, topic: str, tenant_id: str) -> dict[str, Any] | None:
     """What a new subscriber of a run or batch gets first: the run's telemetry `snapshot`, or the
     batch's `batch_update`; None if it does not exist (yet) for this tenant."""
-    kind, item_id = topic.split("#", 1)
+    kind, item_id = split_partition(topic)
     try:
         if kind == "RUN":
             return telemetry.snapshot_message(store.get("RUN", item_id, tenant_id), store.run_events(item_id))
@@ -165,7 +176,7 @@ def handle_message(
     if route == "ping" or action == "ping":
         push.send(connection_id, {"type": "pong", "timestamp": utc_now()})
         return
-    topic = _topic(message)
+    topic = _topic(message, tenant_id)
     if action not in ("subscribe", "unsubscribe") or route not in ("subscribe", "unsubscribe"):
         push.send(
             connection_id,

@@ -7,7 +7,7 @@ WebSocket functions do not ship it."""
 
 from typing import Any
 
-from planalign.adapters.store import Store
+from planalign.adapters.store import Store, key_of_run, run_key
 from planalign.domain import run_status
 from planalign.errors import NotFound
 from planalign.services.progress import seconds_between
@@ -190,7 +190,7 @@ def scenario_telemetry(store: Store, tenant_id: str, scenario_id: str) -> dict[s
     `not_run` and no telemetry. NotFound for an unknown or another tenant's scenario."""
     run_id = store.get("SC", scenario_id, tenant_id).get("last_run_id")
     try:
-        run = store.get("RUN", run_id, tenant_id) if run_id else None
+        run = store.get("RUN", run_key(tenant_id, run_id), tenant_id) if run_id else None
     except NotFound:
         run = None
     if run is None:
@@ -200,5 +200,5 @@ def scenario_telemetry(store: Store, tenant_id: str, scenario_id: str) -> dict[s
         }
     return {
         "run": {"run_id": run["id"], "status": run["status"], "error_message": run.get("error_message")},
-        "telemetry": run_snapshot(run, store.run_events(run["id"])),
+        "telemetry": run_snapshot(run, store.run_events(key_of_run(run))),
     }

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from planalign.adapters.artifacts import Artifacts, upload_key
-from planalign.adapters.store import Store, list_key, public
+from planalign.adapters.store import Store, key_of_run, list_key, public
 from planalign.adapters.workflow import Workflow
 from planalign.domain import run_status
 from planalign.domain.run_state import ExecutionInput
@@ -283,7 +283,7 @@ def _fail_registration(store: Store, dataset_id: str, runs: list[dict[str, Any]]
     with contextlib.suppress(Exception):  # the store itself may be what failed; the error is raised anyway
         store.update("DS", dataset_id, {"status": "failed", "error": reason})
         for run in runs:
-            finish_run(store, run["id"], run_status.FAILED, {"error_message": reason})
+            finish_run(store, key_of_run(run), run_status.FAILED, {"error_message": reason})
 
 
 def _create_runs(

@@ -3,7 +3,7 @@ that each write adjusts, so the system status reads one item however many worksp
 
 from typing import Any
 
-from planalign.adapters.store import Store, partition
+from planalign.adapters.store import Store, key_of_run, partition
 
 USAGE_KEYS = ("workspaces", "scenarios", "storage_bytes")
 # The run item's attribute that holds the bytes of its folder until they are counted.
@@ -31,7 +31,7 @@ def count_run_storage(store: Store, run: dict[str, Any]) -> None:
     if UNCOUNTED_BYTES in run:
         pk, sk = _key(run["tenant_id"])
         store.move_to_counter(
-            "RUN", run["id"], UNCOUNTED_BYTES, int(run[UNCOUNTED_BYTES]), pk, sk, "storage_bytes"
+            "RUN", key_of_run(run), UNCOUNTED_BYTES, int(run[UNCOUNTED_BYTES]), pk, sk, "storage_bytes"
         )
 
 

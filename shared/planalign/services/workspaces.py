@@ -6,9 +6,10 @@ import contextlib
 from typing import Any
 
 from planalign.adapters.artifacts import Artifacts, run_prefix, workspace_prefix
-from planalign.adapters.store import Store, list_key, public
+from planalign.adapters.store import Store, key_of_run, list_key, public, run_key
 from planalign.adapters.workflow import Workflow
 from planalign.domain import run_status
+from planalign.domain.run_state import execution_name
 from planalign.domain.studio_config import (
     default_base_config,
     merge_studio_config,
@@ -125,12 +126,13 @@ def _delete_runs(
 
     freed = 0
     for run in store.list_all(list_key("SC", scenario["id"], "RUN")):
+        key = key_of_run(run)
         if not run_status.is_terminal(run["status"]):
-            finish_run(store, run["id"], run_status.CANCELLED, {"error_message": "its scenario was deleted"})
-            workflow.stop(run["id"], "its scenario was deleted")
-        store.delete_run_events(run["id"])
+            finish_run(store, key, run_status.CANCELLED, {"error_message": "its scenario was deleted"})
+            workflow.stop(execution_name(tenant_id, run["id"]), "its scenario was deleted")
+        store.delete_run_events(key)
         freed += artifacts.delete_prefix(run_prefix(tenant_id, scenario["workspace_id"], run["id"]))
-        store.delete("RUN", run["id"])
+        store.delete("RUN", key)
     return freed
 
 
@@ -140,7 +142,8 @@ def _scenario_view(store: Store, item: dict[str, Any]) -> dict[str, Any]:
     active_id = view.pop("active_run_id", None)
     if active_id is not None:
         with contextlib.suppress(NotFound):
-            view["status"] = run_status.scenario_status(store.get("RUN", active_id)["status"])
+            active = store.get("RUN", run_key(item["tenant_id"], active_id))
+            view["status"] = run_status.scenario_status(active["status"])
     view.setdefault("status", run_status.SCENARIO_NOT_RUN)
     for key in ("last_run_at", "last_run_id", "results_summary", "description"):
         view.setdefault(key, None)
@@ -249,7 +252,7 @@ def delete_scenario_results(
     scenario = get_scenario(store, tenant_id, workspace_id, scenario_id)
     if scenario.get("active_run_id"):
         try:
-            active = store.get("RUN", scenario["active_run_id"])
+            active = store.get("RUN", run_key(tenant_id, scenario["active_run_id"]))
         except NotFound:
             active = None
         if active is not None and not run_status.is_terminal(active["status"]):

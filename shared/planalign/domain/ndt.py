@@ -86,12 +86,13 @@ class Year:
         """The employee ids as Python strings (for the employee lists only)."""
         return [str(employee_id) for employee_id in self.employee_id.to_pylist()]
 
-    @property
+    # Kept once computed: an employee list reads them for every employee it lists.
+    @cached_property
     def testing_compensation(self) -> np.ndarray:
         """Compensation capped at the year's 401(a)(17) limit."""
         return np.minimum(self.compensation, self.limits.compensation)
 
-    @property
+    @cached_property
     def tested_deferrals(self) -> np.ndarray:
         """Deferrals up to 402(g), without catch-up (IRC 414(v)(3)(A))."""
         return np.minimum(self.deferrals, self.limits.deferral)

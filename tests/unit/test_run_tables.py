@@ -427,3 +427,18 @@ def test_the_cache_drops_the_least_recently_used_file_past_its_size() -> None:
     assert (cache.get("a"), cache.get("b"), cache.get("c")) == (b"12345", None, b"123")
     cache.put("huge", b"x" * 11)
     assert cache.get("huge") is None
+
+
+def test_figures_computed_from_a_run_are_kept_with_its_files() -> None:
+    tables = reader.RunTables(
+        Artifacts("run-tables"), "tenants/t/workspaces/w/runs/r/", reader.FileCache(1 << 20)
+    )
+    computed: list[str] = []
+
+    def figures() -> dict[str, int]:
+        computed.append("figures")
+        return {"participants": 3}
+
+    assert tables.derived("figures", figures) == {"participants": 3}
+    assert tables.derived("figures", figures) == {"participants": 3}
+    assert computed == ["figures"]

@@ -102,6 +102,16 @@ def test_a_leavers_balance_is_the_employer_money_of_the_earlier_years() -> None:
     assert people.balance_cents.tolist() == [210000, 120000, 170033]  # 1,000 + 1,100; 500 + 700; 800.33 + 900
 
 
+def test_every_years_leavers_are_cut_from_one_table_of_all_the_years() -> None:
+    balances = vesting.employer_balances(YEARS)
+    rows = vesting.leaver_rows(YEARS, balances)
+    for year, table in YEARS.items():
+        cut, alone = vesting.leavers_of_year(rows, year), vesting.leavers(table, balances)
+        assert cut.terminated == alone.terminated
+        assert cut.rows.equals(alone.rows)
+    assert vesting.leavers_of_year(rows, 2027).employee_id == ["L1", "L2", "L3"]
+
+
 def test_forfeitures_on_termination_under_a_graded_and_a_cliff_schedule() -> None:
     # Treas. Reg. 1.411(a)-7(d): what is not vested when an employee leaves is forfeited.
     # 6-year graded (IRC 411(a)(2)(B)(iii)): L1 4 years 60 % of 2,100.00 = 1,260.00 vested, 840.00 lost;

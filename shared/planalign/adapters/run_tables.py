@@ -10,7 +10,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, TypeVar, cast
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -25,33 +25,36 @@ DEFAULT_CACHE_MB = 1024
 READERS = 8
 # Files up to this size are downloaded whole (and kept) even to read one employee's rows.
 WHOLE_FILE_BYTES = 8 << 20
+# What a kept value other than bytes or a table (a run's figures, a file's footer) counts for.
+SMALL_VALUE_BYTES = 64 << 10
 
 
-Kept: TypeAlias = bytes | pa.Table
-
-
-def _size(value: Kept) -> int:
-    return len(value) if isinstance(value, bytes) else value.nbytes
+def _size(value: object) -> int:
+    if isinstance(value, bytes):
+        return len(value)
+    if isinstance(value, pa.Table):
+        return value.nbytes
+    return SMALL_VALUE_BYTES
 
 
 class FileCache:
-    """S3 objects' bytes and the Arrow tables read from them, by key, least recently used out past
-    `max_bytes` in all; safe across threads."""
+    """S3 objects' bytes, the Arrow tables read from them and what is computed from them, by key, least
+    recently used out past `max_bytes` in all; safe across threads."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._kept: OrderedDict[str, Kept] = OrderedDict()
+        self._kept: OrderedDict[str, object] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> Kept | None:
+    def get(self, key: str) -> object | None:
         with self._lock:
             value = self._kept.get(key)
             if value is not None:
                 self._kept.move_to_end(key)
             return value
 
-    def put(self, key: str, value: Kept) -> None:
+    def put(self, key: str, value: object) -> None:
         if _size(value) > self.max_bytes:
             return
         with self._lock:
@@ -156,15 +159,16 @@ class RunTables:
         key, _ = self._files(table)[year]
         return list(pq.read_schema(pa.BufferReader(self._bytes(key))).names)
 
-    def derived(self, name: str, compute: Callable[[], pa.Table]) -> pa.Table:
-        """A table computed from the run's files, kept with them (a completed run never changes)."""
+    def derived(self, name: str, compute: Callable[[], Result]) -> Result:
+        """What `compute` makes of the run's files (a table, or figures), kept with them by `name` (a
+        completed run never changes); callers do not modify it."""
         key = f"{self.run_folder}#{name}"
         kept = self.cache.get(key)
-        if isinstance(kept, pa.Table):
-            return kept
-        table = compute()
-        self.cache.put(key, table)
-        return table
+        if kept is not None:
+            return cast(Result, kept)
+        value = compute()
+        self.cache.put(key, value)
+        return value
 
     def read_year(self, table: str, year: int, columns: Sequence[str]) -> pa.Table:
         """The `columns` of one year of a table (the whole file is downloaded; file and columns kept)."""

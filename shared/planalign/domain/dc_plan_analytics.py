@@ -36,6 +36,18 @@ COLUMNS = (
     "escalation_amount",
     "enrollment_method",
 )
+# What participation and contributions read of their population, and escalations and the IRS limit of
+# the enrolled actives (only these columns are filtered).
+POPULATION_COLUMNS = (
+    "enrolled",
+    "deferral_rate",
+    "employee_contribution",
+    "match",
+    "core",
+    "prorated_pay",
+    "enrollment_method",
+)
+PARTICIPANT_COLUMNS = ("deferral_escalations", "escalation_amount", "irs_limit_reached")
 # The deferral distribution's buckets: 0 (or none), then a bucket per whole percent rounded half up
 # (under 1.5 % is "1%"), and 9.5 % or more.
 BUCKETS = ("0%", "1%", "2%", "3%", "4%", "5%", "6%", "7%", "8%", "9%", "10%+")
@@ -91,16 +103,16 @@ def contribution_rates(employee: float, match: float, core: float, compensation:
     }
 
 
-def _population(table: pa.Table, options: Options, first_year: int) -> pa.Table:
-    """The rows of participation and contributions: active ones if asked, of the cohort."""
-    mask = None
-    if options.active_only:
-        mask = pc.equal(table["employment_status"], "active")
+def _population(table: pa.Table, active: pa.ChunkedArray, options: Options, first_year: int) -> pa.Table:
+    """The rows of participation and contributions (POPULATION_COLUMNS): active ones if asked, of the
+    cohort."""
+    rows = table.select(POPULATION_COLUMNS)
+    mask = active if options.active_only else None
     if options.cohort != "all":
         hired_in_projection = pc.greater_equal(table["hire_date"], pa.scalar(date(first_year, 1, 1)))
         cohort = hired_in_projection if options.cohort == "new_hires" else pc.invert(hired_in_projection)
         mask = cohort if mask is None else pc.and_(mask, cohort)
-    return table if mask is None else table.filter(mask)
+    return rows if mask is None else rows.filter(mask)
 
 
 def _contributions(year: int, rows: pa.Table) -> dict[str, Any]:
@@ -135,16 +147,16 @@ def bucket_counts(rates: np.ndarray) -> list[int]:
     return [int(n) for n in np.bincount(bucket, minlength=len(BUCKETS))]
 
 
-def _distribution(table: pa.Table, options: Options) -> list[int] | None:
+def _distribution(table: pa.Table, active: pa.ChunkedArray, options: Options) -> list[int] | None:
     if options.effective_rate:
-        column = "effective_deferral_rate"
-        rows = table.filter(pc.equal(table["employment_status"], "active")) if options.active_only else table
+        rates = table["effective_deferral_rate"]
+        if options.active_only:
+            rates = pc.filter(rates, active)
     else:
-        column = "deferral_rate"
-        rows = table.filter(pc.equal(table["employment_status"], "active"))
-    if rows.num_rows == 0:
+        rates = pc.filter(table["deferral_rate"], active)
+    if len(rates) == 0:
         return None
-    return bucket_counts(rows[column].to_numpy())
+    return bucket_counts(rates.to_numpy())
 
 
 def _participation(rows: pa.Table) -> dict[str, Any]:
@@ -161,8 +173,8 @@ def _participation(rows: pa.Table) -> dict[str, Any]:
     }
 
 
-def _enrolled_actives(table: pa.Table) -> pa.Table:
-    return table.filter(pc.and_(pc.equal(table["employment_status"], "active"), table["enrolled"]))
+def _enrolled_actives(table: pa.Table, active: pa.ChunkedArray) -> pa.Table:
+    return table.select(PARTICIPANT_COLUMNS).filter(pc.and_(active, table["enrolled"]))
 
 
 def _escalations(participants: pa.Table) -> dict[str, Any]:
@@ -182,12 +194,13 @@ def _irs_limit(participants: pa.Table) -> dict[str, Any]:
 
 def summarize_year(table: pa.Table, year: int, first_year: int, options: Options) -> YearSummary:
     """One year's part of the figures, from the year's snapshot (COLUMNS at least)."""
-    population = _population(table, options, first_year)
-    participants = _enrolled_actives(table)
+    active = pc.equal(table["employment_status"], "active")
+    population = _population(table, active, options, first_year)
+    participants = _enrolled_actives(table, active)
     return YearSummary(
         year=year,
         contributions=_contributions(year, population),
-        distribution=_distribution(table, options),
+        distribution=_distribution(table, active, options),
         participation=_participation(population),
         escalations=_escalations(participants),
         irs_limit=_irs_limit(participants),

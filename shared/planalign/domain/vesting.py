@@ -139,7 +139,8 @@ def employer_balances(years: Mapping[int, pa.Table]) -> pa.Table:
     so the balances of every year serve the leavers of each."""
     parts = []
     for table in years.values():
-        active = table.filter(pc.equal(table["employment_status"], "active"))
+        rows = table.select(BALANCE_COLUMNS)
+        active = rows.filter(pc.equal(rows["employment_status"], "active"))
         cents = _cents(active["match"]) + _cents(active["core"])
         parts.append(pa.table({"employee_id": active["employee_id"], "cents": pa.array(cents)}))
     if not parts:
@@ -177,32 +178,38 @@ class Leavers:
         return self.rows["cents"].to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def leavers_by_year(years: Mapping[int, pa.Table], balances: pa.Table) -> dict[int, Leavers]:
-    """The leavers of each snapshot year (LEAVER_COLUMNS, annual_hours optional) with their balances
-    (employer_balances of the years before them), in id order; one lookup for all the years."""
-    gone = {
-        year: table.filter(pc.equal(table["employment_status"], "terminated"))
-        for year, table in years.items()
-    }
-    stacked = pa.concat_tables(
-        table.append_column("year", pa.array(np.full(table.num_rows, year, dtype=np.int32)))
-        for year, table in gone.items()
-    )
+def leaver_rows(years: Mapping[int, pa.Table], balances: pa.Table) -> pa.Table:
+    """Every snapshot year's terminated rows (LEAVER_COLUMNS, annual_hours optional) with `year` and their
+    balance in `cents` (employer_balances of the years before them; 0 without one), in year then id
+    order: what each year's Leavers are cut from. One lookup for all the years."""
+    gone = []
+    for year, table in years.items():
+        rows = table.select([name for name in LEAVER_COLUMNS if name in table.column_names])
+        terminated = rows.filter(pc.equal(rows["employment_status"], "terminated"))
+        gone.append(
+            terminated.append_column("year", pa.array(np.full(terminated.num_rows, year, dtype=np.int32)))
+        )
+    stacked = pa.concat_tables(gone)
     at = pc.index_in(stacked["employee_id"], value_set=balances["employee_id"])
     cents = pc.fill_null(pc.take(balances["cents"], at), 0)
-    kept = stacked.append_column("cents", cents).filter(pc.greater(cents, 0))
-    return {
-        year: Leavers(
-            terminated=table.num_rows,
-            rows=kept.filter(pc.equal(kept["year"], year)).drop_columns(["year"]).sort_by("employee_id"),
-        )
-        for year, table in gone.items()
-    }
+    return stacked.append_column("cents", cents).sort_by(
+        [("year", "ascending"), ("employee_id", "ascending")]
+    )
+
+
+def leavers_of_year(rows: pa.Table, year: int) -> Leavers:
+    """One year's Leavers from leaver_rows: its rows are one run, cut out without a scan."""
+    first, last = np.searchsorted(rows["year"].to_numpy(), [year, year + 1])
+    of_year = rows.slice(int(first), int(last - first))
+    return Leavers(
+        terminated=of_year.num_rows,
+        rows=of_year.filter(pc.greater(of_year["cents"], 0)).drop_columns(["year"]),
+    )
 
 
 def leavers(year_table: pa.Table, balances: pa.Table) -> Leavers:
-    """The leavers of one snapshot year (see leavers_by_year)."""
-    return leavers_by_year({0: year_table}, balances)[0]
+    """The leavers of one snapshot year with their balances, in id order (see leaver_rows)."""
+    return leavers_of_year(leaver_rows({0: year_table}, balances), 0)
 
 
 def _fraction(rule: VestingRule, people: Leavers) -> np.ndarray:

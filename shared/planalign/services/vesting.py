@@ -59,20 +59,17 @@ def vesting_years(
     return {"years": years, "default_year": years[-1]}
 
 
-def _read_years(tables: RunTables, years: list[int]) -> dict[int, pa.Table]:
-    """COLUMNS of each year; a run written before the snapshot kept hours has none of them."""
-    present = set(tables.columns(SNAPSHOT, years[-1])) if years else set()
-    columns = [name for name in COLUMNS if name in present]
-    return tables.read_years(SNAPSHOT, years, columns)
+def _leaver_rows(tables: RunTables, years: list[int]) -> pa.Table:
+    """vesting.leaver_rows of the run: every year's leavers with their balances (the employer money of
+    the run's years: an employee's active rows all precede their leaving year), computed once per warm
+    function from one read of COLUMNS; a run written before the snapshot kept hours has no annual_hours."""
 
+    def compute() -> pa.Table:
+        present = set(tables.columns(SNAPSHOT, years[-1]))
+        read = tables.read_years(SNAPSHOT, years, [name for name in COLUMNS if name in present])
+        return vesting.leaver_rows(read, vesting.employer_balances(read))
 
-def _balances(tables: RunTables, years: list[int]) -> pa.Table:
-    """Every employee's employer money of the run's years (what each year's leavers take: an employee's
-    active rows all precede their leaving year), computed once per warm function."""
-    return tables.derived(
-        "employer_balances",
-        lambda: vesting.employer_balances(tables.read_years(SNAPSHOT, years, vesting.BALANCE_COLUMNS)),
-    )
+    return tables.derived("leaver_rows", compute)
 
 
 def analyze_vesting(
@@ -90,7 +87,7 @@ def analyze_vesting(
     selected = years[-1] if year is None else year
     if selected not in years:
         raise InvalidRequest(f"simulation_year: {selected} is not a year of the run ({years[0]}-{years[-1]})")
-    people = vesting.leavers(_read_years(tables, [selected])[selected], _balances(tables, years))
+    people = vesting.leavers_of_year(_leaver_rows(tables, years), selected)
     figures = vesting.compare_schedules(selected, people, current, proposed, run_bands(run, "tenure_bands"))
     return {"scenario_id": scenario["id"], "scenario_name": scenario["name"], **figures}
 
@@ -118,11 +115,10 @@ def _scenario_series(
     years = tables.years(SNAPSHOT)
     if not years:
         return None
-    read = _read_years(tables, years)
-    balances = _balances(tables, years)
+    leaver_rows = _leaver_rows(tables, years)
     rows = [
-        vesting.forfeiture_year(year, people, rule, year != years[0])
-        for year, people in vesting.leavers_by_year(read, balances).items()
+        vesting.forfeiture_year(year, vesting.leavers_of_year(leaver_rows, year), rule, year != years[0])
+        for year in years
     ]
     return {
         "scenario_id": scenario["id"],

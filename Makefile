@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 TOOLS := .tools
 
-.PHONY: demo test test-slow lint local bench clean
+.PHONY: demo test test-slow lint local bench build clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ lint: $(VENV)/.installed
 
 test: $(VENV)/.installed $(TOOLS)/sam/.installed $(TOOLS)/checkov/.installed $(TOOLS)/node/.installed lint
 	SAM_CLI_TELEMETRY=0 PATH="$(CURDIR)/$(TOOLS)/sam/bin:$(CURDIR)/$(TOOLS)/checkov/bin:$(CURDIR)/$(TOOLS)/node/node_modules/.bin:$$PATH" $(VENV)/bin/pytest -q
+
+# What `sam deploy` ships: the build, precompiled for the runtime (scripts/precompile_build.py says why).
+build: $(TOOLS)/sam/.installed
+	SAM_CLI_TELEMETRY=0 PYENV_VERSION=3.12.1 PATH="$(CURDIR)/$(TOOLS)/sam/bin:$$PATH" sam build --parallel
+	PYENV_VERSION=3.12.1 python3.12 scripts/precompile_build.py .aws-sam/build
 
 # The slow template test: `sam build` for python3.12/arm64 (needs a python3.12 on PATH; pyenv has one).
 test-slow: $(VENV)/.installed $(TOOLS)/sam/.installed

@@ -1,6 +1,6 @@
 """`sam build` of the tracked files alone (what a clean clone has) for python3.12 on arm64: every
-function's build holds its handler and its requirements, the layer holds the planalign package, and
-every compiled library is for AArch64. The copy lives in a fixed folder under .tools/ so that SAM's
+function's build holds its handler and its requirements, the layer holds the planalign package,
+every compiled library is for AArch64, and once precompiled (`make build`) every module has its .pyc. The copy lives in a fixed folder under .tools/ so that SAM's
 cache (its downloaded wheels) survives between runs: the first build downloads them (about 10 minutes
 here), later ones take about a minute."""
 
@@ -146,3 +146,20 @@ def test_sam_build_from_the_tracked_files_holds_every_handler_and_its_dependenci
     # Every compiled extension is for the runtime's CPython.
     extensions = [p.name for p in built.rglob("*.cpython-*.so")]
     assert extensions and all(re.search(r"cpython-312-aarch64-linux-gnu", name) for name in extensions)
+
+    # Precompiled for the runtime (`make build`): every module has its .pyc, so no cold start compiles.
+    python = shutil.which("python3.12", path=environment.get("PATH"))
+    assert python is not None
+    precompiled = subprocess.run(
+        [python, str(CHECKOUT / "scripts" / "precompile_build.py"), str(built)],
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+    assert precompiled.returncode == 0, precompiled.stdout[-3000:] + precompiled.stderr[-3000:]
+    uncompiled = [
+        str(source.relative_to(built))
+        for source in built.rglob("*.py")
+        if not (source.parent / "__pycache__" / f"{source.stem}.cpython-312.pyc").is_file()
+    ]
+    assert uncompiled == []

@@ -241,7 +241,7 @@ def measure(
                 "service_p50_s": statistics.median(service_times),
                 "rss_before_mb": before,
                 "peak_rss_mb": peak[0],
-                "cached_mb": run_tables.shared_cache()._size / 2**20,
+                "cached_mb": sum(cache._size for cache in run_tables.shared_caches()) / 2**20,
             }
         )
     return rows

@@ -429,10 +429,9 @@ def test_the_cache_drops_the_least_recently_used_file_past_its_size() -> None:
     assert cache.get("huge") is None
 
 
-def test_figures_computed_from_a_run_are_kept_with_its_files() -> None:
-    tables = reader.RunTables(
-        Artifacts("run-tables"), "tenants/t/workspaces/w/runs/r/", reader.FileCache(1 << 20)
-    )
+def test_figures_computed_from_a_run_are_kept_apart_from_the_files_read() -> None:
+    files, derived = reader.FileCache(10), reader.FileCache(1 << 20)
+    tables = reader.RunTables(Artifacts("run-tables"), "tenants/t/workspaces/w/runs/r/", files, derived)
     computed: list[str] = []
 
     def figures() -> dict[str, int]:
@@ -440,5 +439,8 @@ def test_figures_computed_from_a_run_are_kept_with_its_files() -> None:
         return {"participants": 3}
 
     assert tables.derived("figures", figures) == {"participants": 3}
+    # Files read later (here past the files' budget) do not push the figures out.
+    files.put("a", b"12345")
+    files.put("b", b"123456")
     assert tables.derived("figures", figures) == {"participants": 3}
     assert computed == ["figures"]

@@ -1,8 +1,9 @@
 """A run's Parquet tables in S3, read for the analytics. A completed run's files never change, so a
-warm function keeps the files it downloaded and the columns it decoded (up to ANALYTICS_CACHE_MB,
-least recently used out): the Studio's next page on the same run reads them from memory. One
-employee's rows are read from the row groups whose employee_id statistics hold the id, by S3 range
-reads of a large file not kept."""
+warm function keeps the files it downloaded and the columns it decoded, and apart from them what it
+computed from them (a run's figures, its leavers), within ANALYTICS_CACHE_MB in all, least recently
+used out: the Studio's next page on the same run reads them from memory. One employee's rows are read
+from the row groups whose employee_id statistics hold the id, by S3 range reads of a large file not
+kept."""
 
 import io
 import os
@@ -25,8 +26,11 @@ DEFAULT_CACHE_MB = 1024
 READERS = 8
 # Files up to this size are downloaded whole (and kept) even to read one employee's rows.
 WHOLE_FILE_BYTES = 8 << 20
-# What a kept value other than bytes or a table (a run's figures, a file's footer) counts for.
+# What a kept value other than bytes or a table (a run's figures) counts for.
 SMALL_VALUE_BYTES = 64 << 10
+# The share of ANALYTICS_CACHE_MB kept for what is computed from the files: apart, so that reading
+# other runs' files (a comparison of runs that do not all fit) never pushes a run's figures out.
+DERIVED_SHARE = 0.25
 
 
 def _size(value: object) -> int:
@@ -67,16 +71,18 @@ class FileCache:
                 self._size -= _size(dropped)
 
 
-_shared_cache: FileCache | None = None
+_shared_caches: tuple[FileCache, FileCache] | None = None
 _years_listed: dict[str, dict[int, tuple[str, int]]] = {}
 
 
-def shared_cache() -> FileCache:
-    """The container's cache, made on first use."""
-    global _shared_cache
-    if _shared_cache is None:
-        _shared_cache = FileCache(int(os.environ.get("ANALYTICS_CACHE_MB", DEFAULT_CACHE_MB)) << 20)
-    return _shared_cache
+def shared_caches() -> tuple[FileCache, FileCache]:
+    """The container's caches, of files and of what is computed from them, made on first use."""
+    global _shared_caches
+    if _shared_caches is None:
+        total = int(os.environ.get("ANALYTICS_CACHE_MB", DEFAULT_CACHE_MB)) << 20
+        derived = int(total * DERIVED_SHARE)
+        _shared_caches = (FileCache(total - derived), FileCache(derived))
+    return _shared_caches
 
 
 class _RangeFile(io.RawIOBase):
@@ -125,10 +131,18 @@ def mapped(work: Callable[[Any], Result], items: Iterable[Any]) -> list[Result]:
 class RunTables:
     """Reads the tables of the run stored under `run_folder` (domain/run_tables.py's layout)."""
 
-    def __init__(self, artifacts: Artifacts, run_folder: str, cache: FileCache | None = None) -> None:
+    def __init__(
+        self,
+        artifacts: Artifacts,
+        run_folder: str,
+        cache: FileCache | None = None,
+        derived_cache: FileCache | None = None,
+    ) -> None:
         self.artifacts = artifacts
         self.run_folder = run_folder
-        self.cache = shared_cache() if cache is None else cache
+        files, derived = shared_caches()
+        self.cache = files if cache is None else cache
+        self.derived_cache = derived if derived_cache is None else derived_cache
 
     def _files(self, table: str) -> dict[int, tuple[str, int]]:
         """{year: (key, size)} of a table's files (listed once per container: a run's files are final)."""
@@ -163,11 +177,11 @@ class RunTables:
         """What `compute` makes of the run's files (a table, or figures), kept with them by `name` (a
         completed run never changes); callers do not modify it."""
         key = f"{self.run_folder}#{name}"
-        kept = self.cache.get(key)
+        kept = self.derived_cache.get(key)
         if kept is not None:
             return cast(Result, kept)
         value = compute()
-        self.cache.put(key, value)
+        self.derived_cache.put(key, value)
         return value
 
     def read_year(self, table: str, year: int, columns: Sequence[str]) -> pa.Table:

@@ -318,25 +318,31 @@ def compare_schedules(
     proposed_vested, proposed_lost = split_cents(people.balance_cents, proposed_pct)
     codes, labels = band_labels(people.years_of_service, tenure_bands)
     # Rows are in id order: a stable sort by balance, largest first, keeps ids in order among equals.
-    order = np.argsort(-people.balance_cents, kind="stable").tolist()
+    order = np.argsort(-people.balance_cents, kind="stable")
     hours = people.hours if people.hours is not None else np.zeros(len(order), dtype=np.int64)
+
+    def ordered(values: np.ndarray) -> list[Any]:
+        return values[order].tolist()
+
     columns = {
-        "employee_id": people.employee_id,
-        "hire_date": people.rows["hire_date"].to_pylist(),
-        "termination_date": people.rows["termination_date"].to_pylist(),
-        "tenure_years": people.years_of_service.tolist(),
-        "tenure_band": [labels[code] for code in codes.tolist()],
-        "annual_hours_worked": hours.tolist(),
-        "total_employer_contributions": (people.balance_cents / 100).tolist(),
-        "current_vesting_pct": current_pct.tolist(),
-        "current_vested_amount": (current_vested / 100).tolist(),
-        "current_forfeiture": (current_lost / 100).tolist(),
-        "proposed_vesting_pct": proposed_pct.tolist(),
-        "proposed_vested_amount": (proposed_vested / 100).tolist(),
-        "proposed_forfeiture": (proposed_lost / 100).tolist(),
-        "forfeiture_variance": ((proposed_lost - current_lost) / 100).tolist(),
+        "employee_id": ordered(np.asarray(people.employee_id, dtype=object)),
+        # datetime64[D] lists as dates (a null as None), quicker than Arrow's to_pylist.
+        "hire_date": ordered(people.rows["hire_date"].to_numpy()),
+        "termination_date": ordered(people.rows["termination_date"].to_numpy()),
+        "tenure_years": ordered(people.years_of_service),
+        "tenure_band": [labels[code] for code in ordered(codes)],
+        "annual_hours_worked": ordered(hours),
+        "total_employer_contributions": ordered(people.balance_cents / 100),
+        "current_vesting_pct": ordered(current_pct),
+        "current_vested_amount": ordered(current_vested / 100),
+        "current_forfeiture": ordered(current_lost / 100),
+        "proposed_vesting_pct": ordered(proposed_pct),
+        "proposed_vested_amount": ordered(proposed_vested / 100),
+        "proposed_forfeiture": ordered(proposed_lost / 100),
+        "forfeiture_variance": ordered((proposed_lost - current_lost) / 100),
     }
-    details = [{name: values[i] for name, values in columns.items()} for i in order]
+    # A row at a time from the ordered columns (tens of thousands of leavers at 1,000,000 employees).
+    details = [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
     bands = []
     for code in sorted(set(codes.tolist())):
         inside = codes == code

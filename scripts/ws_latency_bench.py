@@ -3,7 +3,13 @@
 out for that one), with N subscribers on one run. The subscribers are a separate process, as a
 frontend is. Prints a table: the writes that got their own update, delivered/expected (each
 subscriber should get every update sent), order, p50, p99.
-Run: .venv/bin/python scripts/ws_latency_bench.py [--subscribers 200] [--writes 50] [--interval 0.05]"""
+
+With --real-run EMPLOYEESxYEARS the writes are a real run's: a census of that size is uploaded, the
+subscribers connect to the run's socket before it starts (its id is the client's), and each update's
+latency is from its `last_update_at` (the stage's clock when it wrote the progress; one machine, one
+clock) to its arrival, while the stages simulate in the same process as the gateway and the notifier.
+Run: .venv/bin/python scripts/ws_latency_bench.py [--subscribers 200] [--writes 50] [--interval 0.05]
+     .venv/bin/python scripts/ws_latency_bench.py --subscribers 200 --real-run 100000x10"""
 
 import argparse
 import asyncio
@@ -12,10 +18,13 @@ import multiprocessing
 import statistics
 import tempfile
 import time
+from datetime import datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from planalign.adapters.store import Store
+import httpx
+from planalign.adapters.store import Store, key_of_run
+from planalign.domain.census_generator import census_csv, generate_census
 from planalign.local.stack import LocalStack
 from planalign.services.progress import RunProgress
 from planalign.services.runs import create_run
@@ -55,6 +64,64 @@ def client_process(url: str, subscribers: int, writes: int, pipe: Connection) ->
     pipe.send(asyncio.run(subscribe_all(url, subscribers, writes, pipe)))
 
 
+TERMINAL = ("completed", "failed", "cancelled")
+REAL_RUN_ID = "ws-latency-bench"
+
+
+async def run_subscriber(url: str, connected: asyncio.Queue[None]) -> list[float]:
+    """Latencies (s) of every update of one real run, from its `last_update_at` to its arrival."""
+    latencies: list[float] = []
+    async with connect(url, max_queue=None) as socket:
+        connected.put_nowait(None)
+        while True:
+            message = json.loads(await asyncio.wait_for(socket.recv(), timeout=300))
+            if message["type"] != "update":
+                continue
+            stamped = datetime.fromisoformat(message["data"]["last_update_at"].replace("Z", "+00:00"))
+            latencies.append(time.time() - stamped.timestamp())
+            if message["data"]["status"] in TERMINAL:
+                return latencies
+
+
+async def subscribe_to_run(url: str, subscribers: int, pipe: Connection) -> list[list[float]]:
+    connected: asyncio.Queue[None] = asyncio.Queue()
+    tasks = [asyncio.create_task(run_subscriber(url, connected)) for _ in range(subscribers)]
+    for _ in range(subscribers):
+        await asyncio.wait_for(connected.get(), timeout=120)
+    pipe.send("ready")
+    return list(await asyncio.gather(*tasks))
+
+
+def run_client_process(url: str, subscribers: int, pipe: Connection) -> None:
+    pipe.send(asyncio.run(subscribe_to_run(url, subscribers, pipe)))
+
+
+def measure_real_run(stack: LocalStack, subscribers: int, employees: int, years: int) -> list[list[float]]:
+    token = next(iter(stack.tokens))
+    api = httpx.Client(base_url=stack.api_url, headers={"Authorization": f"Bearer {token}"}, timeout=120)
+    workspace = api.post("/api/workspaces", json={"name": "ws latency"}).json()["id"]
+    overrides = {"simulation": {"start_year": 2025, "end_year": 2025 + years - 1}}
+    scenario = api.post(
+        f"/api/workspaces/{workspace}/scenarios", json={"name": "bench", "config_overrides": overrides}
+    ).json()["id"]
+    census = census_csv(generate_census(employees, seed=11))
+    uploaded = api.post(f"/api/workspaces/{workspace}/upload", files={"file": ("census.csv", census)})
+    uploaded.raise_for_status()
+    url = f"{stack.ws_url}/ws/simulation/{REAL_RUN_ID}?token={token}"
+    pipe, child_pipe = multiprocessing.Pipe()
+    clients = multiprocessing.get_context("spawn").Process(
+        target=run_client_process, args=(url, subscribers, child_pipe)
+    )
+    clients.start()
+    if not pipe.poll(180) or pipe.recv() != "ready":
+        raise RuntimeError("the subscribers did not all connect")
+    started = api.post(f"/api/scenarios/{scenario}/run", json={"run_id": REAL_RUN_ID})
+    started.raise_for_status()
+    latencies: list[list[float]] = pipe.recv()
+    clients.join()
+    return latencies
+
+
 def bench_run(store: Store) -> dict[str, object]:
     now = str(time.time())
     workspace = {"id": "bench", "tenant_id": "local", "base_config": {}, "gsi1pk": "T#local#WS"}
@@ -62,7 +129,7 @@ def bench_run(store: Store) -> dict[str, object]:
     scenario = {"id": "bench", "tenant_id": "local", "workspace_id": "bench", "config_overrides": {}}
     store.create("SC", "bench", {**scenario, "gsi1pk": "WS#bench#SC", "gsi1sk": "bench"})
     run = create_run(store, "local", store.get("SC", "bench"), None)
-    return store.transition_run(run["id"], "running")
+    return store.transition_run(key_of_run(run), "running")
 
 
 def measure(
@@ -104,7 +171,22 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=200)
     parser.add_argument("--writes", type=int, default=50)
     parser.add_argument("--interval", type=float, default=0.05, help="seconds between progress writes")
+    parser.add_argument("--real-run", help="EMPLOYEESxYEARS: a real run's updates instead of writes")
     args = parser.parse_args()
+    if args.real_run:
+        employees, years = (int(part) for part in args.real_run.split("x"))
+        with tempfile.TemporaryDirectory() as data, LocalStack(data_dir=Path(data)) as stack:
+            per_client = measure_real_run(stack, args.subscribers, employees, years)
+        ordered = sorted(latency for client in per_client for latency in client)
+        p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+        counts = {len(client) for client in per_client}
+        print("| run | subscribers | updates a subscriber | delivered | p50 ms | p99 ms | max ms |")
+        print("|---|---|---|---|---|---|---|")
+        print(
+            f"| {employees:,} x {years} | {args.subscribers} | {min(counts)}-{max(counts)} | {len(ordered):,} | "
+            f"{statistics.median(ordered) * 1000:.0f} | {p99 * 1000:.0f} | {ordered[-1] * 1000:.0f} |"
+        )
+        return
     with tempfile.TemporaryDirectory() as data, LocalStack(data_dir=Path(data)) as stack:
         latencies, got = measure(stack, args.subscribers, args.writes, args.interval)
     ordered = sorted(latencies)

@@ -26,7 +26,7 @@ DEFAULT_CACHE_MB = 1024
 READERS = 8
 # Files up to this size are downloaded whole (and kept) even to read one employee's rows.
 WHOLE_FILE_BYTES = 8 << 20
-# What a kept value other than bytes or a table (a run's figures) counts for.
+# What a kept value other than bytes or a table (a run's figures, a file's footer) counts for.
 SMALL_VALUE_BYTES = 64 << 10
 # The share of ANALYTICS_CACHE_MB kept for what is computed from the files: apart, so that reading
 # other runs' files (a comparison of runs that do not all fit) never pushes a run's figures out.
@@ -86,10 +86,14 @@ def shared_caches() -> tuple[FileCache, FileCache]:
 
 
 class _RangeFile(io.RawIOBase):
-    """An S3 object as a seekable file whose reads are range GETs (for Arrow's Parquet reader)."""
+    """An S3 object as a seekable file whose reads are range GETs (for Arrow's Parquet reader), but
+    within `window`, bytes already fetched from its offset."""
 
-    def __init__(self, artifacts: Artifacts, key: str, size: int) -> None:
+    def __init__(
+        self, artifacts: Artifacts, key: str, size: int, window: tuple[int, bytes] = (0, b"")
+    ) -> None:
         self._artifacts, self._key, self._size, self._position = artifacts, key, size, 0
+        self._window = window
 
     def readable(self) -> bool:
         return True
@@ -110,13 +114,53 @@ class _RangeFile(io.RawIOBase):
         end = min(self._position + len(view), self._size)
         if end <= self._position:
             return 0
-        response = self._artifacts.s3.get_object(
-            Bucket=self._artifacts.bucket, Key=self._key, Range=f"bytes={self._position}-{end - 1}"
-        )
-        data = response["Body"].read()
+        start, fetched = self._window
+        if start <= self._position and end <= start + len(fetched):
+            data: Any = memoryview(fetched)[self._position - start : end - start]
+        else:
+            data = _range(self._artifacts, self._key, self._position, end)
         view[: len(data)] = data
         self._position += len(data)
         return len(data)
+
+
+def _range(artifacts: Artifacts, key: str, start: int, end: int) -> bytes:
+    """Bytes [start, end) of an S3 object."""
+    response = artifacts.s3.get_object(Bucket=artifacts.bucket, Key=key, Range=f"bytes={start}-{end - 1}")
+    data: bytes = response["Body"].read()
+    return data
+
+
+def _groups_holding(footer: pq.FileMetaData, employee_id: str) -> list[int]:
+    """The row groups whose employee_id statistics may hold the id."""
+    id_column = footer.schema.to_arrow_schema().get_field_index("employee_id")
+    groups = []
+    for group in range(footer.num_row_groups):
+        statistics = footer.row_group(group).column(id_column).statistics
+        if (
+            statistics is None
+            or not statistics.has_min_max
+            or statistics.min <= employee_id <= statistics.max
+        ):
+            groups.append(group)
+    return groups
+
+
+def _span(footer: pq.FileMetaData, groups: Sequence[int], columns: Sequence[str]) -> tuple[int, int]:
+    """The bytes [start, end) from the first to the last chunk of `columns` in the row `groups`."""
+    starts, ends = [], []
+    for group in groups:
+        row_group = footer.row_group(group)
+        for index in range(row_group.num_columns):
+            chunk = row_group.column(index)
+            if chunk.path_in_schema in columns:
+                # A dictionary page, when there is one, comes before the data pages (an offset is never 0).
+                start = min(
+                    offset for offset in (chunk.dictionary_page_offset, chunk.data_page_offset) if offset
+                )
+                starts.append(start)
+                ends.append(start + chunk.total_compressed_size)
+    return (min(starts), max(ends)) if starts else (0, 0)
 
 
 def mapped(work: Callable[[Any], Result], items: Iterable[Any]) -> list[Result]:
@@ -217,22 +261,26 @@ class RunTables:
             rows = self._read_file(key, columns)
             return rows.filter(pc.equal(rows["employee_id"], employee_id))
         kept = self.cache.get(key)
-        data = kept if isinstance(kept, bytes) else None
-        source: Any = (
-            pa.BufferReader(data)
-            if data is not None
-            else pa.PythonFile(_RangeFile(self.artifacts, key, size), mode="r")
-        )
-        parquet = pq.ParquetFile(source, pre_buffer=True)
-        id_column = parquet.schema_arrow.get_field_index("employee_id")
-        groups = []
-        for group in range(parquet.metadata.num_row_groups):
-            statistics = parquet.metadata.row_group(group).column(id_column).statistics
-            if (
-                statistics is None
-                or not statistics.has_min_max
-                or statistics.min <= employee_id <= statistics.max
-            ):
-                groups.append(group)
+        if isinstance(kept, bytes):
+            parquet = pq.ParquetFile(pa.BufferReader(kept), pre_buffer=True)
+            groups = _groups_holding(parquet.metadata, employee_id)
+        else:
+            # The footer is kept, and the employee's row groups are one range GET: each GET of a large
+            # file costs as much as the file on the local stack's S3, and a round trip on S3.
+            footer = self._footer(key, size)
+            groups = _groups_holding(footer, employee_id)
+            start, end = _span(footer, groups, columns)
+            window = (start, _range(self.artifacts, key, start, end) if end > start else b"")
+            source = pa.PythonFile(_RangeFile(self.artifacts, key, size, window), mode="r")
+            parquet = pq.ParquetFile(source, metadata=footer, pre_buffer=True)
         rows = parquet.read_row_groups(groups, columns=list(columns))
         return rows.filter(pc.equal(rows["employee_id"], employee_id))
+
+    def _footer(self, key: str, size: int) -> pq.FileMetaData:
+        """A large file's footer, read by range GETs once, then kept."""
+        footer_key = f"{key}#footer"
+        footer = self.cache.get(footer_key)
+        if not isinstance(footer, pq.FileMetaData):
+            footer = pq.ParquetFile(pa.PythonFile(_RangeFile(self.artifacts, key, size), mode="r")).metadata
+            self.cache.put(footer_key, footer)
+        return footer

@@ -4,11 +4,18 @@ its history: upload -> run created (the S3 trigger), -> import started (the exec
 stage, the gaps between stages (the state machine's transitions), completed, and the workbook ready
 after. Each repetition uploads a census of its own (same bytes would import once), after a small
 warm-up run that loads every function.
-Run: .venv/bin/python scripts/run_latency_bench.py [--employees 60000] [--years 5] [--repeat 3]"""
+
+With --reference DIR, the reference engine runs side by side on the first repetition's census and the
+Studio's default plan: DIR is a checkout of crzyc98/planwise_navigator at 3d34aa33 with the engine
+pip-installed into DIR/V (its README), timed from `planalign simulate` to its exit (wall and CPU); the
+ratio is its time over our median upload -> completed.
+Run: .venv/bin/python scripts/run_latency_bench.py [--employees 60000] [--years 5] [--repeat 3] [--reference DIR]"""
 
 import argparse
 import os
+import resource
 import statistics
+import subprocess
 import tempfile
 import time
 from datetime import datetime
@@ -16,7 +23,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+import yaml
 from planalign.domain.census_generator import census_csv, generate_census
+from planalign.domain.studio_config import default_base_config
 from planalign.local.stack import LocalStack
 
 TERMINAL = {"completed", "failed", "cancelled"}
@@ -91,11 +104,74 @@ def one_run(api: httpx.Client, employees: int, years: int, seed: int) -> dict[st
     }
 
 
+def reference_census(census: bytes, path: Path) -> None:
+    """Our generated census as the reference's census Parquet: its columns, the derived ones filled as
+    its staging models read them (capped pay, contributions from the deferral rate, entry at hire)."""
+    table = pa_csv.read_csv(pa.BufferReader(census))
+    gross = pc.cast(table["employee_gross_compensation"], pa.float64())
+    rate = pc.cast(table["employee_deferral_rate"], pa.float64())
+    contribution = pc.multiply(gross, rate)
+    zero = pa.array([0] * table.num_rows, pa.decimal128(2, 1))
+    hired = pc.cast(table["employee_hire_date"], pa.date32())
+    columns = {
+        "employee_id": table["employee_id"],
+        "employee_ssn": pc.binary_join_element_wise("SSN-", table["employee_id"], ""),
+        "employee_birth_date": pc.cast(table["employee_birth_date"], pa.date32()),
+        "employee_hire_date": hired,
+        "employee_termination_date": pc.cast(table["employee_termination_date"], pa.date32()),
+        "employee_gross_compensation": gross,
+        "employee_capped_compensation": pc.min_element_wise(gross, 350_000.0),
+        "active": table["active"],
+        "employee_deferral_rate": rate,
+        "employee_contribution": contribution,
+        "pre_tax_contribution": contribution,
+        "roth_contribution": zero,
+        "after_tax_contribution": zero,
+        "employer_core_contribution": zero,
+        "employer_match_contribution": zero,
+        "eligibility_entry_date": hired,
+        "scheduled_hours_per_week": pc.cast(table["scheduled_hours_per_week"], pa.float64()),
+        "auto_escalation_opt_out": table["auto_escalation_opt_out"],
+    }
+    pq.write_table(pa.table(columns), path)
+
+
+def reference_run(reference: Path, census: bytes, years: int, folder: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of the reference engine's `planalign simulate` on the census, with the
+    Studio's default config (as its backend writes a scenario's yaml)."""
+    reference_census(census, folder / "census.parquet")
+    config = default_base_config()
+    for key in ("promotion_hazard", "age_bands", "tenure_bands"):  # its own seeds, not yaml settings
+        config.pop(key, None)
+    config["setup"]["census_parquet_path"] = str(folder / "census.parquet")
+    (folder / "reference.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    command = [
+        str(reference / "V" / "bin" / "planalign"),
+        "simulate",
+        f"{START_YEAR}-{START_YEAR + years - 1}",
+        "--config",
+        str(folder / "reference.yaml"),
+        "--database",
+        str(folder / "reference.duckdb"),
+    ]
+    environment = {**os.environ, "PATH": f"{reference / 'V' / 'bin'}:{os.environ['PATH']}"}
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    began = time.perf_counter()
+    finished = subprocess.run(command, cwd=reference, env=environment, capture_output=True, text=True)
+    wall = time.perf_counter() - began
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if finished.returncode != 0:
+        raise RuntimeError(f"the reference engine failed: {finished.stdout[-2000:]}{finished.stderr[-2000:]}")
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+    return wall, cpu
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--employees", type=int, default=60_000)
     parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--reference", type=Path, help="the reference engine's checkout, with its venv in V/")
     args = parser.parse_args()
     with (
         tempfile.TemporaryDirectory() as data_dir,
@@ -113,6 +189,16 @@ def main() -> None:
     for step in STEPS:
         values = [row[step] for row in rows]
         print(f"| {step} | {statistics.median(values):.3f} | {min(values):.3f} | {max(values):.3f} |")
+    if args.reference:
+        ours = statistics.median(row["upload -> completed"] for row in rows)
+        with tempfile.TemporaryDirectory() as folder:
+            load = os.getloadavg()[0]
+            census = census_csv(generate_census(args.employees, seed=100))  # the first repetition's
+            wall, cpu = reference_run(args.reference, census, args.years, Path(folder))
+        print("\n| engine | census -> completed s | CPU s | load average |\n|---|---:|---:|---:|")
+        print(f"| reference (dbt + DuckDB, `planalign simulate`) | {wall:.1f} | {cpu:.1f} | {load:.1f} |")
+        print(f"| ours, local stack, upload -> completed (median) | {ours:.2f} | | |")
+        print(f"ratio: {wall / ours:.0f}x (the issue's target: 100x or better, 2 s)")
 
 
 if __name__ == "__main__":

@@ -105,8 +105,14 @@ def measure_real_run(stack: LocalStack, subscribers: int, employees: int, years:
         f"/api/workspaces/{workspace}/scenarios", json={"name": "bench", "config_overrides": overrides}
     ).json()["id"]
     census = census_csv(generate_census(employees, seed=11))
-    uploaded = api.post(f"/api/workspaces/{workspace}/upload", files={"file": ("census.csv", census)})
-    uploaded.raise_for_status()
+    form = api.post(f"/api/workspaces/{workspace}/uploads", json={"filename": "census.csv"}).json()
+    posted = httpx.post(form["url"], data=form["fields"], files={"file": ("census.csv", census)}, timeout=120)
+    posted.raise_for_status()
+    deadline = time.monotonic() + 300
+    while not api.get(f"/api/workspaces/{workspace}").json().get("latest_dataset_id"):  # imported
+        if time.monotonic() > deadline:
+            raise TimeoutError("the census was not imported in time")
+        time.sleep(0.2)
     url = f"{stack.ws_url}/ws/simulation/{REAL_RUN_ID}?token={token}"
     pipe, child_pipe = multiprocessing.Pipe()
     clients = multiprocessing.get_context("spawn").Process(

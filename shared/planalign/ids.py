@@ -16,13 +16,14 @@ def new_id(prefix: str) -> str:
 
 def utc_now() -> str:
     """ISO 8601 in UTC with milliseconds and the offset, as the API promises."""
-    return _iso(time.time())
+    return utc_iso(time.time())
 
 
 def utc_ago(seconds: float) -> str:
     """utc_now() of `seconds` ago: these strings compare in time order."""
-    return _iso(time.time() - seconds)
+    return utc_iso(time.time() - seconds)
 
 
-def _iso(epoch: float) -> str:
+def utc_iso(epoch: float) -> str:
+    """An epoch (seconds) as utc_now() writes it."""
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{int(epoch * 1000) % 1000:03d}Z"

@@ -1,9 +1,12 @@
 """Run progress under concurrent writers (ensemble members finishing at once): the stored percent
 and the history never go down, and a run that ended refuses further progress."""
 
+import time
+
 import pytest
 from planalign.adapters.store import Store
 from planalign.errors import RunConflict
+from planalign.services import progress as progress_module
 from planalign.services.progress import RunProgress
 
 
@@ -38,3 +41,17 @@ def test_a_report_within_the_minimum_interval_is_dropped(store: Store) -> None:
     progress.report("simulation", 0.4, "not throttled")
     assert [e["message"] for e in store.run_events("t1#run_1")] == ["first", "not throttled"]
     assert store.get("RUN", "t1#run_1")["progress"] == 40.0
+
+
+def test_throttled_reports_are_the_interval_apart_by_their_own_stamps(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report stamped 0.15 s after the last one is dropped even when it reaches the table later
+    (here its memory reading takes 0.2 s): the stored history is what the telemetry shows."""
+    run = running_run(store)
+    progress = RunProgress(store, run)
+    progress.report("simulation", 0.2, "first", min_interval=0.25)
+    time.sleep(0.15)
+    monkeypatch.setattr(progress_module, "process_memory_mb", lambda: time.sleep(0.2) or 100.0)
+    progress.report("simulation", 0.3, "stamped too soon", min_interval=0.25)
+    assert [e["message"] for e in store.run_events("t1#run_1")] == ["first"]

@@ -6,13 +6,14 @@ live telemetry shows of the process: its memory and the run's elapsed time."""
 
 import os
 import sys
+import time
 from datetime import datetime
 from typing import Any
 
 from planalign.adapters.store import Store, key_of_run
 from planalign.domain import run_status
 from planalign.errors import RunConflict
-from planalign.ids import utc_ago, utc_now
+from planalign.ids import utc_iso, utc_now
 
 # Overall percent at which each stage starts and ends.
 STAGE_SPAN = {"import": (0.0, 10.0), "simulation": (10.0, 85.0), "pipeline": (85.0, 100.0)}
@@ -78,7 +79,10 @@ class RunProgress:
         `min_interval` seconds of the run's last write (plain progress is pushed at most a few times
         a second); RunConflict if the run ended."""
         self.percent = max(self.percent, overall_percent(stage, fraction))
-        timestamp = utc_now()
+        # One clock reading for the time stamp and the interval: reports written at least
+        # `min_interval` apart by their own stamps, however long this one takes to reach the table.
+        now = time.time()
+        timestamp = utc_iso(now)
         memory_mb, limit_mb = process_memory_mb(), memory_limit_mb()
         self.events_per_second = float((values or {}).get("events_per_second", self.events_per_second))
         fields: dict[str, Any] = {
@@ -96,7 +100,7 @@ class RunProgress:
         condition_values: dict[str, Any] = {":running": run_status.RUNNING, ":percent": self.percent}
         if min_interval is not None:
             condition += " AND (attribute_not_exists(updated_at) OR updated_at <= :recent)"
-            condition_values[":recent"] = utc_ago(min_interval)
+            condition_values[":recent"] = utc_iso(now - min_interval)
         try:
             self.store.update(
                 "RUN",

@@ -43,7 +43,7 @@ def connect(store: Store, connection_id: str, tenant_id: str, query: Mapping[str
     named = _named(dict(query or {}))
     if named is not None and not TOPIC_ID.match(named[1]):
         raise InvalidRequest(f"not a run or batch id: {named[1]!r}")
-    topic = _topic(dict(query or {}), tenant_id)
+    topic = _topic(named, tenant_id)
     store.put_entry(
         partition("CONN", connection_id),
         ITEM_SK,
@@ -96,9 +96,8 @@ def _named(message: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-def _topic(message: dict[str, Any], tenant_id: str) -> str | None:
-    """The partition of the run or batch a message names: its topic (a run's holds its tenant)."""
-    named = _named(message)
+def _topic(named: tuple[str, str] | None, tenant_id: str) -> str | None:
+    """The partition of the run or batch `_named` found: its topic (a run's holds its tenant)."""
     if named is None:
         return None
     kind, item_id = named
@@ -176,7 +175,7 @@ def handle_message(
     if route == "ping" or action == "ping":
         push.send(connection_id, {"type": "pong", "timestamp": utc_now()})
         return
-    topic = _topic(message, tenant_id)
+    topic = _topic(_named(message), tenant_id)
     if action not in ("subscribe", "unsubscribe") or route not in ("subscribe", "unsubscribe"):
         push.send(
             connection_id,

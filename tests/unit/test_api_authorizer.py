@@ -13,7 +13,7 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from planalign.adapters.clients import dynamodb_table
+from planalign.adapters.clients import forget_clients
 from planalign.adapters.store import Store
 from planalign.errors import InvalidRequest, NotFound, RunConflict
 from planalign.services import api_tokens, credentials
@@ -54,10 +54,12 @@ def table_store(store: Store, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store
     monkeypatch.setenv("TABLE_NAME", store.table.name)
     monkeypatch.setenv("JWT_ISSUER", ISSUER)
     monkeypatch.setenv("JWT_AUDIENCE", CLIENT_ID)
-    for cached in (get_settings, dynamodb_table, credentials.jwt_verifier):
+    forget_clients()
+    for cached in (get_settings, credentials.jwt_verifier):
         cached.cache_clear()
     yield store
-    for cached in (get_settings, dynamodb_table, credentials.jwt_verifier):
+    forget_clients()
+    for cached in (get_settings, credentials.jwt_verifier):
         cached.cache_clear()
 
 

@@ -1,8 +1,19 @@
 """boto3 clients made once per container and only when first used, so importing an API module
 costs nothing (cold start)."""
 
+import os
 from functools import cache
 from typing import Any
+
+# Where and as whom a client talks to AWS. The caches key on them: on AWS they never change in a
+# container, but the local stack sets them when it starts and restores them when it stops, and a
+# client still being made by a thread of a stopped stack (credential lookup can take seconds) must
+# not serve the next one with no credentials.
+CLIENT_ENVIRONMENT = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")
+
+
+def client_environment() -> tuple[str | None, ...]:
+    return tuple(os.environ.get(name) for name in CLIENT_ENVIRONMENT)
 
 
 def _config() -> Any:
@@ -13,8 +24,16 @@ def _config() -> Any:
     return Config(retries={"mode": "standard", "max_attempts": 5}, max_pool_connections=32)
 
 
-@cache
 def aws_client(service: str) -> Any:
+    return _client(service, client_environment())
+
+
+def dynamodb_table(name: str) -> Any:
+    return _table(name, client_environment())
+
+
+@cache
+def _client(service: str, environment: tuple[str | None, ...]) -> Any:
     import boto3
 
     from planalign.adapters.metering import install
@@ -25,7 +44,7 @@ def aws_client(service: str) -> Any:
 
 
 @cache
-def dynamodb_table(name: str) -> Any:
+def _table(name: str, environment: tuple[str | None, ...]) -> Any:
     import boto3
 
     from planalign.adapters.metering import install
@@ -33,3 +52,9 @@ def dynamodb_table(name: str) -> Any:
     table = boto3.resource("dynamodb", config=_config()).Table(name)
     install(table.meta.client)
     return table
+
+
+def forget_clients() -> None:
+    """Drop every client made so far (the local stack, when its environment changes)."""
+    _client.cache_clear()
+    _table.cache_clear()

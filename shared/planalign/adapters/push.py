@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from planalign.adapters.clients import client_environment
 from planalign.settings import get_settings
 
 # The management API answers each call in milliseconds to tens of milliseconds: 200 subscribers
@@ -32,9 +33,13 @@ class PushError(Exception):
     """The management API refused a message for another reason than a closed connection."""
 
 
-@lru_cache(maxsize=1)
 def _credentials() -> Any:
     """The function's credentials (refreshed by botocore when they are temporary)."""
+    return _credentials_for(client_environment())
+
+
+@lru_cache(maxsize=1)
+def _credentials_for(environment: tuple[str | None, ...]) -> Any:
     import botocore.session
 
     credentials = botocore.session.get_session().get_credentials()

@@ -57,12 +57,12 @@ def forget_clients() -> None:
     """Drop the clients, credentials and settings cached for the environment they were made in."""
     import boto3
 
-    from planalign.adapters import push
-    from planalign.adapters.clients import aws_client, dynamodb_table
+    from planalign.adapters import clients, push
     from planalign.settings import get_settings
 
     boto3.DEFAULT_SESSION = None
-    for cached in (aws_client, dynamodb_table, get_settings, push._credentials):
+    clients.forget_clients()
+    for cached in (get_settings, push._credentials_for):
         cached.cache_clear()
 
 

@@ -178,10 +178,11 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--reference", type=Path, help="the reference engine's checkout, with its venv in V/")
+    parser.add_argument("--one-process", action="store_true", help="stage functions in the stack's process")
     args = parser.parse_args()
     with (
         tempfile.TemporaryDirectory() as data_dir,
-        LocalStack(data_dir=Path(data_dir), no_auth=True) as stack,
+        LocalStack(data_dir=Path(data_dir), no_auth=True, isolated=not args.one_process) as stack,
     ):
         api = httpx.Client(base_url=stack.api_url, timeout=120)
         one_run(api, 1_000, 2, seed=1)  # loads every function once

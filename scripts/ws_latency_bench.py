@@ -7,7 +7,8 @@ subscriber should get every update sent), order, p50, p99.
 With --real-run EMPLOYEESxYEARS the writes are a real run's: a census of that size is uploaded, the
 subscribers connect to the run's socket before it starts (its id is the client's), and each update's
 latency is from its `last_update_at` (the stage's clock when it wrote the progress; one machine, one
-clock) to its arrival, while the stages simulate in the same process as the gateway and the notifier.
+clock) to its arrival. The stages run in worker processes of their own, as `planalign local` runs them
+(--one-process: in the stack's process, with the gateway and the notifier).
 Run: .venv/bin/python scripts/ws_latency_bench.py [--subscribers 200] [--writes 50] [--interval 0.05]
      .venv/bin/python scripts/ws_latency_bench.py --subscribers 200 --real-run 100000x10"""
 
@@ -178,10 +179,15 @@ def main() -> None:
     parser.add_argument("--writes", type=int, default=50)
     parser.add_argument("--interval", type=float, default=0.05, help="seconds between progress writes")
     parser.add_argument("--real-run", help="EMPLOYEESxYEARS: a real run's updates instead of writes")
+    parser.add_argument("--one-process", action="store_true", help="stage functions in the stack's process")
     args = parser.parse_args()
     if args.real_run:
         employees, years = (int(part) for part in args.real_run.split("x"))
-        with tempfile.TemporaryDirectory() as data, LocalStack(data_dir=Path(data)) as stack:
+        isolated = not args.one_process
+        with (
+            tempfile.TemporaryDirectory() as data,
+            LocalStack(data_dir=Path(data), isolated=isolated) as stack,
+        ):
             per_client = measure_real_run(stack, args.subscribers, employees, years)
         ordered = sorted(latency for client in per_client for latency in client)
         p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]

@@ -25,7 +25,12 @@ def _local(args: argparse.Namespace) -> int:
         )
         return 2
     stack = LocalStack(
-        data_dir=Path(args.data_dir), host=args.host, port=args.port, no_auth=args.no_auth, studio_dir=studio
+        data_dir=Path(args.data_dir),
+        host=args.host,
+        port=args.port,
+        no_auth=args.no_auth,
+        studio_dir=studio,
+        isolated=not args.one_process,
     )
     stack.start()
     # Exactly what a Studio build takes: it appends /api/... and /ws/... itself.
@@ -197,6 +202,11 @@ def parser() -> argparse.ArgumentParser:
     )
     local.add_argument(
         "--studio", metavar="DIR", help="also serve this Studio build (vite's dist/) on the same origin"
+    )
+    local.add_argument(
+        "--one-process",
+        action="store_true",
+        help="run the stage functions in the stack's process too (default: worker processes, as Lambda)",
     )
     local.set_defaults(run=_local)
 

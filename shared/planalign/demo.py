@@ -158,7 +158,10 @@ def run_demo(employees: int = 10_000, out_dir: Path = Path("demo-output"), seed:
     out_dir.mkdir(parents=True, exist_ok=True)
     print(f"Generating a census of {employees:,} employees ...")
     census = census_csv(generate_census(employees, seed=seed))
-    with tempfile.TemporaryDirectory() as data_dir, LocalStack(data_dir=Path(data_dir)) as stack:
+    with (
+        tempfile.TemporaryDirectory() as data_dir,
+        LocalStack(data_dir=Path(data_dir), isolated=True) as stack,
+    ):
         token = next(iter(stack.tokens))
         print(f"Local stack up: API {stack.api_url}/api, WebSocket {stack.ws_url}/ws")
         client = httpx.Client(

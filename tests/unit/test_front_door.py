@@ -11,7 +11,7 @@ import pytest
 from fastapi import APIRouter
 from planalign.api.app import create_app, lambda_handler
 from planalign.local.gateway import studio_socket_query
-from planalign.local.lambda_runner import LambdaContext
+from planalign.local.lambda_runtime import LambdaContext
 from planalign.local.template import load_template
 from planalign.services.links import websocket_link
 from planalign.settings import get_settings

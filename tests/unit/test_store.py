@@ -120,7 +120,7 @@ def test_an_event_that_a_concurrent_writer_overtook_is_dropped(store: Store) -> 
 
 
 def test_a_set_counts_each_member_once(store: Store) -> None:
-    counts = [store.add_to_entry_set("RUN#run_1", "MEMBERS", "members", k) for k in (3, 1, 3, 2)]
+    counts = [store.add_to_entry_set("RUN#run_1", "MEMBERS", "members", [k]) for k in (3, 1, 3, 2)]
     assert counts == [1, 2, 2, 3]
     assert store.get_entry("RUN#run_1", "MEMBERS") == {
         "pk": "RUN#run_1",
@@ -130,8 +130,12 @@ def test_a_set_counts_each_member_once(store: Store) -> None:
 
 
 def test_a_string_set_takes_fields_along_and_loses_members(store: Store) -> None:
-    assert store.add_to_entry_set("SUB#RUN#r", "T#t1", "connections", "c2", {"expires_at": 10}) == 1
-    assert store.add_to_entry_set("SUB#RUN#r", "T#t1", "connections", "c1", {"expires_at": 20}) == 2
+    assert store.add_to_entry_set("SUB#RUN#r", "T#t1", "connections", ["c2"], {"expires_at": 10}) == 1
+    assert (
+        store.add_to_entry_set("SUB#RUN#r", "T#t1", "connections", ["c1", "c3", "c2"], {"expires_at": 20})
+        == 3
+    )
+    store.remove_from_entry_set("SUB#RUN#r", "T#t1", "connections", "c3")
     store.remove_from_entry_set("SUB#RUN#r", "T#t1", "connections", "c2")
     store.remove_from_entry_set("SUB#RUN#r", "T#t1", "connections", "never-there")
     entry = store.get_entry("SUB#RUN#r", "T#t1")

@@ -421,25 +421,31 @@ def test_connect_refuses_what_cannot_be_an_id(store: Store) -> None:
 
 
 class RecordingPush:
-    """Push that answers 410 for the first `closed_for` posts to a connection, as API Gateway does
-    while `$connect` has not returned."""
+    """Push that answers 410 for the first posts to a connection that is still opening (`opening`:
+    how many), as API Gateway does while `$connect` has not returned."""
 
-    def __init__(self, closed_for: int = 0) -> None:
-        self.closed_for = closed_for
+    def __init__(self, opening: dict[str, int] | None = None) -> None:
+        self.opening = dict(opening or {})
         self.posts: list[tuple[str, dict[str, Any]]] = []
         self.sent: list[tuple[str, dict[str, Any]]] = []
 
     def send(self, connection_id: str, message: dict[str, Any]) -> bool:
         self.posts.append((connection_id, message))
-        if len(self.posts) <= self.closed_for:
+        if self.opening.get(connection_id, 0) > 0:
+            self.opening[connection_id] -= 1
             return False
         self.sent.append((connection_id, message))
         return True
 
     def send_each(self, outbox: dict[str, list[dict[str, Any]]]) -> tuple[int, list[str]]:
+        sent, gone = 0, []
         for connection_id, messages in outbox.items():
-            self.sent.extend((connection_id, m) for m in messages)
-        return sum(map(len, outbox.values())), []
+            for message in messages:
+                if not self.send(connection_id, message):
+                    gone.append(connection_id)
+                    break
+                sent += 1
+        return sent, gone
 
 
 def test_a_connection_is_subscribed_once_its_snapshot_reached_it_while_it_opened(
@@ -448,7 +454,7 @@ def test_a_connection_is_subscribed_once_its_snapshot_reached_it_while_it_opened
     monkeypatch.setattr(notifications, "OPENING_RETRY_SECONDS", (0.0, 0.0, 0.0))
     store.create("RUN", "t1#run_1", running_run())
     subscriptions.connect(store, "early", "t1", {"run_id": "run_1"})
-    subscriptions.add_subscriber(store, "RUN#t1#run_1", "t1", "early")  # an earlier batch's work
+    subscriptions.add_subscribers(store, "RUN#t1#run_1", "t1", ["early"])  # an earlier batch's work
     subscriptions.connect(store, "new", "t1", {"run_id": "run_1"})
     # This batch: "new"'s entry, then a progress write, which its snapshot (read after it) shows.
     before, after = running_run(), running_run(progress=60.0, updated_at="2025-03-01T10:00:04.000Z")
@@ -457,11 +463,11 @@ def test_a_connection_is_subscribed_once_its_snapshot_reached_it_while_it_opened
         stream_record("MODIFY", ("RUN#t1#run_1", "A"), after, before),
     ]
     store.update("RUN", "t1#run_1", {"progress": 60.0, "updated_at": "2025-03-01T10:00:04.000Z"})
-    push = RecordingPush(closed_for=2)
+    push = RecordingPush(opening={"new": 2})
     assert notifications.notify(store, push, records) == 2
     assert [(c, m["type"]) for c, m in push.sent] == [("early", "update"), ("new", "snapshot")]
     assert push.sent[1][1]["data"]["progress"] == 60
-    assert len(push.posts) == 3  # two 410s while "new" opened, then its snapshot
+    assert [c for c, _ in push.posts].count("new") == 3  # two 410s while "new" opened, then its snapshot
     assert subscriptions.subscribers(store, "RUN#t1#run_1", "t1") == ["early", "new"]
 
 
@@ -472,7 +478,7 @@ def test_a_connection_that_never_opens_is_not_subscribed(
     store.create("RUN", "t1#run_1", running_run())
     subscriptions.connect(store, "never", "t1", {"run_id": "run_1"})
     entry = store.get_entry("RUN#t1#run_1", "WS#never") or {}
-    push = RecordingPush(closed_for=10)
+    push = RecordingPush(opening={"never": 10})
     assert (
         notifications.notify(store, push, [stream_record("INSERT", ("RUN#t1#run_1", "WS#never"), entry)]) == 0
     )
@@ -486,6 +492,45 @@ def test_a_connection_to_a_run_not_made_yet_is_subscribed_for_its_creation(store
         notifications._messages(store, [stream_record("INSERT", ("RUN#t1#run_1", "WS#early"), entry)]) == []
     )
     assert subscriptions.subscribers(store, "RUN#t1#run_1", "t1") == ["early"]
+
+
+def test_many_connections_in_one_batch_cost_one_snapshot_read_and_one_subscriber_write(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """200 Studio tabs opening one run queued its progress behind 200 reads and writes (p50 16 s)."""
+    reads: list[str] = []
+    writes: list[list[str]] = []
+    read_snapshot, add_to_set = notifications.snapshot, store.add_to_entry_set
+    monkeypatch.setattr(notifications, "snapshot", lambda *a: reads.append(a[1]) or read_snapshot(*a))
+    monkeypatch.setattr(
+        store, "add_to_entry_set", lambda *a, **k: writes.append(sorted(a[3])) or add_to_set(*a, **k)
+    )
+    names = [f"tab_{n}" for n in range(5)]
+
+    def connect_all(run_id: str) -> list[dict[str, Any]]:
+        for name in names:
+            subscriptions.connect(store, f"{run_id}_{name}", "t1", {"run_id": run_id})
+        return [
+            stream_record(
+                "INSERT",
+                (f"RUN#t1#{run_id}", f"WS#{run_id}_{name}"),
+                store.get_entry(f"RUN#t1#{run_id}", f"WS#{run_id}_{name}") or {},
+            )
+            for name in names
+        ]
+
+    # A run not made yet: all wait for it, subscribed in one write.
+    assert notifications.notify(store, RecordingPush(), connect_all("later")) == 0
+    assert (len(reads), writes) == (1, [sorted(f"later_{n}" for n in names)])
+    # A running run: one read, each its snapshot (one still opening, retried), one write.
+    store.create("RUN", "t1#run_1", running_run())
+    monkeypatch.setattr(notifications, "OPENING_RETRY_SECONDS", (0.0,))
+    push = RecordingPush(opening={"run_1_tab_3": 1})
+    assert notifications.notify(store, push, connect_all("run_1")) == 5
+    assert len(reads) == 2
+    assert writes[1] == sorted(f"run_1_{n}" for n in names)
+    assert sorted(c for c, m in push.sent if m["type"] == "snapshot") == sorted(f"run_1_{n}" for n in names)
+    assert subscriptions.subscribers(store, "RUN#t1#run_1", "t1") == sorted(f"run_1_{n}" for n in names)
 
 
 # ---------------------------------------------------------------- heartbeats

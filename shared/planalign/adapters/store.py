@@ -6,7 +6,7 @@ import base64
 import json
 import time
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -485,14 +485,19 @@ class Store:
         self._call("put_item", Item=pack_documents({**item, "pk": pk, "sk": sk}))
 
     def add_to_entry_set(
-        self, pk: str, sk: str, attribute: str, element: int | str, fields: Mapping[str, Any] | None = None
+        self,
+        pk: str,
+        sk: str,
+        attribute: str,
+        elements: Collection[int] | Collection[str],
+        fields: Mapping[str, Any] | None = None,
     ) -> int:
-        """Atomically add `element` to a number or string set of an entry (made on first use), and
+        """Atomically add `elements` to a number or string set of an entry (made on first use), and
         set `fields` with it; returns the set's size. Adding the same element again (a retried
         Lambda) does not count twice."""
         names = {"#set": attribute, **{f"#f{i}": name for i, name in enumerate(fields or {})}}
         values = {
-            ":element": {element},
+            ":element": set(elements),
             **{f":f{i}": value for i, value in enumerate((fields or {}).values())},
         }
         sets = ", ".join(f"#f{i} = :f{i}" for i in range(len(fields or {})))

@@ -62,7 +62,7 @@ class LocalAuthorizer:
         return answer.get("context", {}).get("sub") if allowed else None
 
     def _invoke(self, function: str, event: dict[str, Any]) -> dict[str, Any]:
-        from planalign.local.lambda_runner import LambdaError
+        from planalign.local.lambda_runtime import LambdaError
 
         try:
             answer = self.runner.invoke(function, event)

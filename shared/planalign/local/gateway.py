@@ -19,7 +19,8 @@ from starlette.routing import request_response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from planalign.local.auth import SESSION_COOKIE, LocalAuth, request_credential
-from planalign.local.lambda_runner import LambdaError, LambdaRunner
+from planalign.local.lambda_runner import LambdaRunner
+from planalign.local.lambda_runtime import LambdaError
 from planalign.local.signatures import SignatureRefused, SignedRequest, Signer
 from planalign.local.template import ACCOUNT_ID, Route
 

@@ -78,8 +78,13 @@ class LocalStack:
         parameters: dict[str, str] | None = None,
         no_auth: bool = False,
         studio_dir: Path | None = None,
+        isolated: bool = False,
     ) -> None:
         self.root = root
+        # The functions that work off the request path (the state machine's tasks and the stream's
+        # consumer) in worker processes of their own, as Lambda isolates them (lambda_workers); off,
+        # everything runs in this process and tests can patch a stage.
+        self.isolated = isolated
         self.parameters = {"StageName": LOCAL_STAGE, **(parameters or {})}
         self.journal = Journal(data_dir) if data_dir else None
         self.host = host
@@ -160,7 +165,10 @@ class LocalStack:
                 "JWT_AUDIENCE": "",
             }
         )
-        self.runner = LambdaRunner(self.template.functions)
+        self.runner = LambdaRunner(
+            self.template.functions,
+            [*self.template.stage_functions(), *self.template.stream_triggers] if self.isolated else (),
+        )
         self.runner.install_moto_patch()
         streams = StreamDelivery()
         if self.journal is None:
@@ -192,6 +200,7 @@ class LocalStack:
             )
         if self.template.execution_watchers:
             self._spawn(self._watch_executions, "executions")
+        self.runner.warm()
         return self
 
     def stop(self) -> None:
@@ -200,6 +209,8 @@ class LocalStack:
             self._server.should_exit = True
         for thread in self._threads:
             thread.join(timeout=10)
+        if self.runner is not None:
+            self.runner.close()
         self.moto.stop()
         if self.journal is not None:
             self.journal.close()

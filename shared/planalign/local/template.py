@@ -131,6 +131,11 @@ class LocalTemplate:
             return self.resolve({"Fn::GetAtt": name.split(".", 1)})
         return self._ref(name)
 
+    def stage_functions(self, logical_id: str = "RunStateMachine") -> list[str]:
+        """The functions the state machine's tasks invoke."""
+        _, definition, _ = self.state_machine(logical_id)
+        return [name for name, spec in self.functions.items() if spec.arn in definition]
+
     def state_machine(self, logical_id: str = "RunStateMachine") -> tuple[str, str, str]:
         """(name, definition JSON with DefinitionSubstitutions applied, role ARN)."""
         props = self.resources[logical_id]["Properties"]

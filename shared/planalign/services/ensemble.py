@@ -52,7 +52,7 @@ def member_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) -> d
     artifacts.put(member_metrics_key(folder, member), json.dumps(document).encode(), "application/json")
     # Member 0 (the simulation stage) is done before the Map starts. The finished members are a set
     # beside the run item, so a retried member counts once and the run item is written less.
-    done = 1 + store.add_to_entry_set(partition("RUN", key_of_run(run)), "MEMBERS", "members", member)
+    done = 1 + store.add_to_entry_set(partition("RUN", key_of_run(run)), "MEMBERS", "members", [member])
     members = config.ensemble.members
     progress.report(
         "simulation",

@@ -27,7 +27,7 @@ from planalign.ids import utc_now
 from planalign.services import telemetry
 from planalign.services.run_usage import count_messages
 from planalign.services.subscriptions import (
-    add_subscriber,
+    add_subscribers,
     disconnect,
     snapshot,
     subscribers,
@@ -101,24 +101,32 @@ def deliver(store: Store, push: Push, outgoing: list[Outgoing]) -> int:
             if connection_id in connections:
                 unsubscribe(store, connection_id, tenant_id, topic)
         disconnect(store, connection_id)
-    for item in outgoing:
-        if item.connection_id and _send_once_open(push, item.connection_id, item.message):
-            add_subscriber(store, item.topic, item.tenant_id, item.connection_id)
-            posted[item.topic] = posted.get(item.topic, 0) + 1
-            sent += 1
+    for (topic, tenant_id), connection_ids in _send_snapshots(push, outgoing).items():
+        add_subscribers(store, topic, tenant_id, connection_ids)
+        posted[topic] = posted.get(topic, 0) + len(connection_ids)
+        sent += len(connection_ids)
     count_messages(store, posted)
     return sent
 
 
-def _send_once_open(push: Push, connection_id: str, message: dict[str, Any]) -> bool:
-    """Post to a connection that may still be opening. One that stays gone is not subscribed: it
-    never opened, or it closed (its `$disconnect` forgets it)."""
+def _send_snapshots(push: Push, outgoing: list[Outgoing]) -> dict[tuple[str, str], list[str]]:
+    """Post each new connection its snapshot, connections concurrently, again to those still opening;
+    returns the connections that got theirs, by topic and tenant. One that stays gone is not
+    subscribed: it never opened, or it closed (its `$disconnect` forgets it)."""
+    pending = {item.connection_id: item for item in outgoing if item.connection_id}
+    opened: dict[tuple[str, str], list[str]] = {}
     for wait in (0.0, *OPENING_RETRY_SECONDS):
+        if not pending:
+            break
         time.sleep(wait)
-        if push.send(connection_id, message):
-            return True
-    logger.info("connection never opened for its snapshot", extra={"connection_id": connection_id})
-    return False
+        _, gone = push.send_each({connection_id: [item.message] for connection_id, item in pending.items()})
+        for connection_id, item in pending.items():
+            if connection_id not in gone:
+                opened.setdefault((item.topic, item.tenant_id), []).append(connection_id)
+        pending = {connection_id: pending[connection_id] for connection_id in gone}
+    for connection_id in pending:
+        logger.info("connection never opened for its snapshot", extra={"connection_id": connection_id})
+    return opened
 
 
 def _leave_out_replaced(outgoing: list[Outgoing]) -> list[Outgoing]:
@@ -136,6 +144,7 @@ def _leave_out_replaced(outgoing: list[Outgoing]) -> list[Outgoing]:
 def _messages(store: Store, records: list[dict[str, Any]]) -> list[Outgoing]:
     outgoing: list[Outgoing] = []
     batches: dict[str, Outgoing | None] = {}  # batch id -> its batch_update, read once per batch
+    connecting = _Connecting(store)
     for record in records:
         keys = record.get("dynamodb", {}).get("Keys", {})
         pk, sk = keys.get("pk", {}).get("S", ""), keys.get("sk", {}).get("S", "")
@@ -144,7 +153,7 @@ def _messages(store: Store, records: list[dict[str, Any]]) -> list[Outgoing]:
             continue
         if sk.startswith(CONNECT_SK_PREFIX):
             if record["eventName"] == "INSERT":
-                outgoing.extend(_connected(store, pk, new))
+                outgoing.extend(connecting.connected(pk, new))
             continue
         kind, run = split_partition(pk)
         if kind != "RUN":
@@ -166,19 +175,36 @@ def _messages(store: Store, records: list[dict[str, Any]]) -> list[Outgoing]:
             message = telemetry.milestone_message(run_id, new)
             if message is not None:
                 outgoing.append(Outgoing(pk, tenant_id, message))
+    connecting.subscribe_waiting()
     return outgoing
 
 
-def _connected(store: Store, topic: str, entry: dict[str, Any]) -> list[Outgoing]:
-    """The snapshot of a connection that subscribed to `topic` on `$connect`. A run or batch that does
-    not exist for its tenant (yet) has none: the connection is subscribed now, and a run's own
-    snapshot reaches it when the run is created."""
-    tenant_id, connection_id = entry["tenant_id"], entry["connection_id"]
-    message = snapshot(store, topic, tenant_id)
-    if message is None:
-        add_subscriber(store, topic, tenant_id, connection_id)
-        return []
-    return [Outgoing(topic, tenant_id, message, connection_id=connection_id)]
+class _Connecting:
+    """The connections of one stream batch that subscribed to a topic on `$connect`: a topic's snapshot
+    is read once for all of them (200 Studio tabs opening one run cost one read, not 200), and those of
+    a run or batch that does not exist for its tenant (yet) are subscribed in one write: the run's own
+    snapshot reaches them when it is created."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.snapshots: dict[tuple[str, str], dict[str, Any] | None] = {}
+        self.waiting: dict[tuple[str, str], list[str]] = {}
+
+    def connected(self, topic: str, entry: dict[str, Any]) -> list[Outgoing]:
+        """The snapshot for the connection of `entry`, or none (it waits for the run)."""
+        tenant_id, connection_id = entry["tenant_id"], entry["connection_id"]
+        key = (topic, tenant_id)
+        if key not in self.snapshots:
+            self.snapshots[key] = snapshot(self.store, topic, tenant_id)
+        message = self.snapshots[key]
+        if message is None:
+            self.waiting.setdefault(key, []).append(connection_id)
+            return []
+        return [Outgoing(topic, tenant_id, message, connection_id=connection_id)]
+
+    def subscribe_waiting(self) -> None:
+        for (topic, tenant_id), connection_ids in self.waiting.items():
+            add_subscribers(self.store, topic, tenant_id, connection_ids)
 
 
 def _run_changed(event_name: str, old: dict[str, Any] | None, new: dict[str, Any]) -> Outgoing | None:

@@ -16,7 +16,7 @@ connection as a message."""
 import json
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from planalign.adapters.push import Push
@@ -118,10 +118,10 @@ def snapshot(store: Store, topic: str, tenant_id: str) -> dict[str, Any] | None:
         return None
 
 
-def add_subscriber(store: Store, topic: str, tenant_id: str, connection_id: str) -> None:
+def add_subscribers(store: Store, topic: str, tenant_id: str, connection_ids: Collection[str]) -> None:
     # The entry lives as long as its newest subscriber can: API Gateway closes a socket after 2 h.
     store.add_to_entry_set(
-        *_subscribers_key(topic, tenant_id), "connections", connection_id, {"expires_at": _ttl()}
+        *_subscribers_key(topic, tenant_id), "connections", connection_ids, {"expires_at": _ttl()}
     )
 
 
@@ -141,7 +141,7 @@ def subscribe(store: Store, push: Push, connection_id: str, tenant_id: str, topi
             },
         )
         return
-    add_subscriber(store, topic, tenant_id, connection_id)
+    add_subscribers(store, topic, tenant_id, [connection_id])
     topics = sorted({*held, topic})
     store.put_entry(
         partition("CONN", connection_id), ITEM_SK, {**connection, "topics": topics, "expires_at": _ttl()}

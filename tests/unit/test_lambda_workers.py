@@ -1,0 +1,72 @@
+"""A function's worker processes behave as Lambda's environments: the handler's answer, its error by
+class, a timeout or a dead process reported as Lambda reports them, and a fresh worker afterwards."""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from planalign.local.lambda_runtime import LambdaError
+from planalign.local.lambda_workers import WorkerPool
+from planalign.local.template import FunctionSpec
+
+HANDLER = """
+import os, time
+
+class Refused(Exception):
+    pass
+
+def handler(event, context):
+    if event["do"] == "raise":
+        raise Refused("no such census")
+    if event["do"] == "sleep":
+        time.sleep(30)
+    if event["do"] == "exit":
+        os._exit(3)
+    return {"pid": os.getpid(), "remaining_ms": context.get_remaining_time_in_millis(), "env": os.environ.get("GIVEN")}
+"""
+
+
+@pytest.fixture
+def pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[WorkerPool]:
+    (tmp_path / "app.py").write_text(HANDLER)
+    monkeypatch.setenv("GIVEN", "the stack's environment")
+    spec = FunctionSpec(
+        logical_id="Probe", code_dir=tmp_path, handler="app.handler", environment={}, timeout=2
+    )
+    workers = WorkerPool(spec)
+    yield workers
+    workers.close()
+
+
+def test_a_worker_answers_in_a_process_of_its_own_with_the_stacks_environment(pool: WorkerPool) -> None:
+    answer = pool.invoke({"do": "answer"})
+    assert answer["pid"] != os.getpid()
+    assert answer["env"] == "the stack's environment"
+    assert 0 < answer["remaining_ms"] <= 2000
+    assert pool.invoke({"do": "answer"})["pid"] == answer["pid"]  # warm: the same worker again
+
+
+def test_a_handlers_error_keeps_its_class_and_its_worker(pool: WorkerPool) -> None:
+    first = pool.invoke({"do": "answer"})["pid"]
+    with pytest.raises(LambdaError) as raised:
+        pool.invoke({"do": "raise"})
+    assert (raised.value.error_type, str(raised.value)) == ("Refused", "no such census")
+    assert pool.invoke({"do": "answer"})["pid"] == first
+
+
+def test_a_timeout_or_an_exit_ends_the_worker_and_the_next_invocation_gets_a_new_one(
+    pool: WorkerPool,
+) -> None:
+    first = pool.invoke({"do": "answer"})["pid"]
+    with pytest.raises(LambdaError) as timed_out:
+        pool.invoke({"do": "sleep"})
+    assert timed_out.value.error_type == "Sandbox.Timedout"
+    second = pool.invoke({"do": "answer"})["pid"]
+    assert second != first
+    with pytest.raises(LambdaError) as exited:
+        pool.invoke({"do": "exit"})
+    assert exited.value.error_type == "Runtime.ExitError"
+    assert "exit code 3" in str(exited.value)
+    assert pool.invoke({"do": "answer"})["pid"] not in (first, second)
+    assert len(pool.pids()) == 1

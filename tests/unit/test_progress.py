@@ -2,12 +2,13 @@
 and the history never go down, and a run that ended refuses further progress."""
 
 import time
+from datetime import datetime
 
 import pytest
 from planalign.adapters.store import Store
 from planalign.errors import RunConflict
 from planalign.services import progress as progress_module
-from planalign.services.progress import RunProgress
+from planalign.services.progress import BackgroundReports, RunProgress
 
 
 def running_run(store: Store) -> dict[str, object]:
@@ -55,3 +56,44 @@ def test_throttled_reports_are_the_interval_apart_by_their_own_stamps(
     monkeypatch.setattr(progress_module, "process_memory_mb", lambda: time.sleep(0.2) or 100.0)
     progress.report("simulation", 0.3, "stamped too soon", min_interval=0.25)
     assert [e["message"] for e in store.run_events("t1#run_1")] == ["first"]
+
+
+def test_background_reports_are_written_in_order_stamped_when_they_were_made(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = running_run(store)
+    # Each write's memory reading takes 0.1 s: the stage does not wait for it.
+    monkeypatch.setattr(progress_module, "process_memory_mb", lambda: time.sleep(0.1) or 100.0)
+    reports = BackgroundReports(RunProgress(store, run))
+    began = time.perf_counter()
+    made = []
+    for year in range(3):
+        made.append(time.time())
+        reports.report("simulation", (year + 1) / 3, f"year {year}", kind="year_completed", year=2025 + year)
+    assert time.perf_counter() - began < 0.1
+    reports.drain()
+    events = store.run_events("t1#run_1")
+    assert [e["message"] for e in events] == ["year 0", "year 1", "year 2"]
+    stamps = [datetime.fromisoformat(e["timestamp"].replace("Z", "+00:00")).timestamp() for e in events]
+    assert stamps == pytest.approx(made, abs=0.02)  # not when the thread got to them, 0.1 s apart
+    assert store.get("RUN", "t1#run_1")["progress"] == 85.0
+
+
+def test_a_run_that_ended_stops_the_stage_at_its_next_report_or_when_it_drains(store: Store) -> None:
+    run = running_run(store)
+    reports = BackgroundReports(RunProgress(store, run))
+    reports.report("simulation", 0.2, "written")
+    deadline = time.monotonic() + 5
+    while not store.run_events("t1#run_1") and time.monotonic() < deadline:
+        time.sleep(0.01)
+    store.transition_run("t1#run_1", "cancelled")
+    reports.report("simulation", 0.4, "refused")
+    with pytest.raises(RunConflict):
+        reports.drain()
+    assert [e["message"] for e in store.run_events("t1#run_1")] == ["written"]
+    reports = BackgroundReports(RunProgress(store, run))
+    reports.report("simulation", 0.6, "refused too")
+    time.sleep(0.3)  # written (and refused) by now
+    with pytest.raises(RunConflict):
+        reports.report("simulation", 0.8, "the stage's next year")
+    reports.drain()

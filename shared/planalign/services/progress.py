@@ -7,6 +7,7 @@ live telemetry shows of the process: its memory and the run's elapsed time."""
 import os
 import sys
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -72,16 +73,18 @@ class RunProgress:
         values: dict[str, Any] | None = None,
         detail: dict[str, Any] | None = None,
         min_interval: float | None = None,
+        now: float | None = None,
     ) -> None:
         """Write the run's progress (never lower than before) and append one history event (with
         `detail`, e.g. a year's event counts). A report that a concurrent writer has overtaken
         (ensemble members finishing at once) is dropped, and so is one that comes within
         `min_interval` seconds of the run's last write (plain progress is pushed at most a few times
-        a second); RunConflict if the run ended."""
+        a second); RunConflict if the run ended. `now`: when it happened (a report written in the
+        background is stamped when it was made)."""
         self.percent = max(self.percent, overall_percent(stage, fraction))
         # One clock reading for the time stamp and the interval: reports written at least
         # `min_interval` apart by their own stamps, however long this one takes to reach the table.
-        now = time.time()
+        now = time.time() if now is None else now
         timestamp = utc_iso(now)
         memory_mb, limit_mb = process_memory_mb(), memory_limit_mb()
         self.events_per_second = float((values or {}).get("events_per_second", self.events_per_second))
@@ -151,3 +154,31 @@ class RunProgress:
                     "year": None,
                 },
             )
+
+
+class BackgroundReports:
+    """A stage's reports written in order by a thread of their own while the stage computes (each is
+    two or three table writes: tens of ms the model need not wait for). A run that ended
+    (RunConflict) stops the stage at its next report; `drain` waits for every report and raises the
+    first failure, so a stage returns only once its progress is written."""
+
+    def __init__(self, progress: RunProgress) -> None:
+        self.progress = progress
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="progress")
+        self._pending: list[Future[None]] = []
+
+    def report(self, stage: str, fraction: float, message: str, **options: Any) -> None:
+        self._raise_failure(done_only=True)
+        self._pending.append(
+            self._writer.submit(self.progress.report, stage, fraction, message, now=time.time(), **options)
+        )
+
+    def drain(self) -> None:
+        try:
+            self._raise_failure(done_only=False)
+        finally:
+            self._writer.shutdown(wait=True)
+
+    def _raise_failure(self, done_only: bool) -> None:
+        while self._pending and (not done_only or self._pending[0].done()):
+            self._pending.pop(0).result()

@@ -46,7 +46,7 @@ from planalign.errors import CensusRejected, RunConflict
 from planalign.ids import utc_now
 from planalign.services import run_usage, usage
 from planalign.services.ensemble import ensemble_bands, plan_members
-from planalign.services.progress import RunProgress
+from planalign.services.progress import BackgroundReports, RunProgress
 from planalign.services.run_tables import store_run_tables
 from planalign.services.runs import fail_exports, finish_run
 
@@ -209,13 +209,14 @@ def simulation_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) 
     # The live telemetry's event counts, in the Studio's names (HIRE, TERMINATION, ...), year by year.
     counts_by_year: dict[str, dict[str, int]] = {}
     simulating = year_began = time.perf_counter()
+    years = BackgroundReports(progress)
 
     def on_year(year: YearProgress) -> None:
         nonlocal year_began
         now = time.perf_counter()
         counts = _studio_event_counts(year.event_counts)
         counts_by_year[str(year.year)] = counts
-        progress.report(
+        years.report(
             "simulation",
             year.years_done / year.total_years / members,
             f"year {year.year} simulated ({year.years_done}/{year.total_years}): "
@@ -225,18 +226,21 @@ def simulation_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) 
             values={
                 "events_generated": year.events_generated,
                 "events_per_second": round(year.events_generated / max(now - simulating, 1e-6), 1),
-                "event_counts_by_year": counts_by_year,
+                "event_counts_by_year": dict(counts_by_year),  # as of this year, written later
             },
             detail={"event_counts": counts, "duration_seconds": round(now - year_began, 3)},
         )
         year_began = now
 
-    output = simulate(census, config, on_year=on_year)
-    del census
-    prefix = run_prefix(run["tenant_id"], run["workspace_id"], run["id"])
-    key = store_simulation(artifacts, prefix, output, config)
-    del output
-    ensemble = plan_members(artifacts, prefix, members)
+    try:
+        output = simulate(census, config, on_year=on_year)
+        del census
+        prefix = run_prefix(run["tenant_id"], run["workspace_id"], run["id"])
+        key = store_simulation(artifacts, prefix, output, config)
+        del output
+        ensemble = plan_members(artifacts, prefix, members)
+    finally:
+        years.drain()  # the years' reports before the stage's last one, even when it failed
     timings = _timings(run, "simulation", began)
     if members > 1:
         progress.report(

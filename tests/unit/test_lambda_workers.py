@@ -3,6 +3,7 @@ class, a timeout or a dead process reported as Lambda reports them, and a fresh 
 
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ def handler(event, context):
     if event["do"] == "raise":
         raise Refused("no such census")
     if event["do"] == "sleep":
-        time.sleep(30)
+        time.sleep(event.get("seconds", 30))
     if event["do"] == "exit":
         os._exit(3)
     return {"pid": os.getpid(), "remaining_ms": context.get_remaining_time_in_millis(), "env": os.environ.get("GIVEN")}
@@ -34,7 +35,7 @@ def pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[WorkerPool
     spec = FunctionSpec(
         logical_id="Probe", code_dir=tmp_path, handler="app.handler", environment={}, timeout=2
     )
-    workers = WorkerPool(spec)
+    workers = WorkerPool(spec, max_workers=2)
     yield workers
     workers.close()
 
@@ -70,3 +71,11 @@ def test_a_timeout_or_an_exit_ends_the_worker_and_the_next_invocation_gets_a_new
     assert "exit code 3" in str(exited.value)
     assert pool.invoke({"do": "answer"})["pid"] not in (first, second)
     assert len(pool.pids()) == 1
+
+
+def test_past_its_workers_an_invocation_waits_for_one_to_be_free(pool: WorkerPool) -> None:
+    with ThreadPoolExecutor(max_workers=4) as callers:
+        answers = list(callers.map(lambda _: pool.invoke({"do": "sleep", "seconds": 0.5}), range(4)))
+    # Four invocations at once, served by the pool's two processes, two after two.
+    assert len({answer["pid"] for answer in answers}) == 2
+    assert sorted(pool.pids()) == sorted({answer["pid"] for answer in answers})

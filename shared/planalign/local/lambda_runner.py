@@ -5,6 +5,7 @@ this process, except the functions named `isolated`, which get worker processes 
 
 import json
 import logging
+import os
 import threading
 import traceback
 from collections.abc import Collection
@@ -15,6 +16,9 @@ from planalign.local.lambda_workers import WorkerPool
 from planalign.local.template import FunctionSpec
 
 logger = logging.getLogger(__name__)
+# At most this many worker processes of one function at once: one a core (each loads NumPy and Arrow,
+# 150-250 MB), at least two so that two runs' stages overlap.
+WORKERS_PER_FUNCTION = max(2, os.cpu_count() or 2)
 
 
 class LambdaRunner:
@@ -22,7 +26,7 @@ class LambdaRunner:
         self.functions = functions
         self._handlers: dict[str, Handler] = {}
         self._lock = threading.Lock()
-        self.pools = {name: WorkerPool(functions[name]) for name in isolated}
+        self.pools = {name: WorkerPool(functions[name], WORKERS_PER_FUNCTION) for name in isolated}
 
     def handler(self, name: str) -> Handler:
         with self._lock:

@@ -61,7 +61,11 @@ class Worker:
     def invoke(self, event: dict[str, Any]) -> Any:
         """The handler's answer; LambdaError if it raised, the process died or it ran past its timeout
         (the worker is then killed, as Lambda discards a timed-out environment)."""
-        self.connection.send(event)
+        try:
+            self.connection.send(event)
+        except OSError:  # it died since it was taken (killed, out of memory)
+            self.stop(kill=True)
+            raise LambdaError("Runtime.ExitError", "the process exited") from None
         # Loading the handler counts against the first invocation's timeout, as Lambda's init does.
         if not self.connection.poll(self.spec.timeout):
             self.stop(kill=True)
@@ -96,63 +100,66 @@ class Worker:
 
 
 class WorkerPool:
-    """One function's warm workers: an idle one serves an invocation, or a new one starts."""
+    """One function's warm workers: an idle one serves an invocation, else a new one starts, up to
+    `max_workers`; past that an invocation waits for one to be free (an ensemble's members would
+    otherwise start a process each, on a laptop's few cores)."""
 
-    def __init__(self, spec: FunctionSpec) -> None:
+    def __init__(self, spec: FunctionSpec, max_workers: int) -> None:
         self.spec = spec
+        self.max_workers = max_workers
         self._idle: list[Worker] = []
         self._all: list[Worker] = []
-        self._lock = threading.Lock()
+        self._changed = threading.Condition()
         self._closed = False
 
     def warm(self) -> None:
         """Start one worker ahead of the first invocation (provisioned concurrency of one)."""
-        with self._lock:
+        with self._changed:
             if not self._all and not self._closed:
-                self._add_idle(Worker(self.spec))
-
-    def _add_idle(self, worker: Worker) -> None:
-        self._all.append(worker)
-        self._idle.append(worker)
+                worker = Worker(self.spec)
+                self._all.append(worker)
+                self._idle.append(worker)
 
     def invoke(self, event: dict[str, Any]) -> Any:
         worker = self._take()
         try:
-            answer = worker.invoke(event)
-        except LambdaError:
+            return worker.invoke(event)
+        finally:
             self._put_back(worker)
-            raise
-        self._put_back(worker)
-        return answer
 
     def _take(self) -> Worker:
-        with self._lock:
-            if self._closed:
-                raise LambdaError("Runtime.ExitError", "the local stack is stopping")
-            while self._idle:
-                worker = self._idle.pop()
-                if worker.alive:
+        with self._changed:
+            while True:
+                if self._closed:
+                    raise LambdaError("Runtime.ExitError", "the local stack is stopping")
+                while self._idle:
+                    worker = self._idle.pop()
+                    if worker.alive:
+                        return worker
+                    self._all.remove(worker)  # died while idle (killed, out of memory): Lambda replaces it
+                    worker.stop(kill=True)
+                if len(self._all) < self.max_workers:
+                    worker = Worker(self.spec)
+                    self._all.append(worker)
                     return worker
-                self._all.remove(worker)  # died while idle (killed, out of memory): Lambda replaces it
-                worker.stop(kill=True)
-            worker = Worker(self.spec)
-            self._all.append(worker)
-            return worker
+                self._changed.wait()
 
     def _put_back(self, worker: Worker) -> None:
-        with self._lock:
+        with self._changed:
             if worker.alive and not self._closed:
                 self._idle.append(worker)
             elif worker in self._all:
                 self._all.remove(worker)
+            self._changed.notify()
 
     def pids(self) -> list[int]:
-        with self._lock:
+        with self._changed:
             return [worker.process.pid for worker in self._all if worker.process.pid is not None]
 
     def close(self) -> None:
-        with self._lock:
+        with self._changed:
             self._closed = True
             workers, self._all, self._idle = self._all, [], []
+            self._changed.notify_all()
         for worker in workers:
             worker.stop()

@@ -6,6 +6,7 @@ import importlib.util
 import sys
 import time
 import uuid
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
@@ -51,6 +52,11 @@ class LambdaError(Exception):
     def __init__(self, error_type: str, message: str) -> None:
         super().__init__(message)
         self.error_type = error_type
+
+
+def quiet_disabled_metrics() -> None:
+    """Metrics are disabled locally, and Powertools warns on every invocation that it has none."""
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 
 def ensure_event_loop() -> None:

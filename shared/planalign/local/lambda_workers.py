@@ -15,7 +15,13 @@ import traceback
 from multiprocessing.connection import Connection
 from typing import Any
 
-from planalign.local.lambda_runtime import LambdaError, ensure_event_loop, load_handler, new_context
+from planalign.local.lambda_runtime import (
+    LambdaError,
+    ensure_event_loop,
+    load_handler,
+    new_context,
+    quiet_disabled_metrics,
+)
 from planalign.local.template import FunctionSpec
 
 # A spawned process starts clean (no threads, sockets or moto state inherited from the stack).
@@ -28,6 +34,7 @@ def _serve(spec: FunctionSpec, environment: dict[str, str], connection: Connecti
     """A worker's life: take the stack's environment, load the handler, answer invocations."""
     os.environ.clear()
     os.environ.update(environment)
+    quiet_disabled_metrics()
     handler = load_handler(spec)
     ensure_event_loop()
     while (event := _next_event(connection)) is not STOP:

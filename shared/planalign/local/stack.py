@@ -9,7 +9,6 @@ import secrets
 import socket
 import threading
 import time
-import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from planalign.local import moto_items
 from planalign.local.auth import LOOPBACK_HOSTS, LocalAuth, LocalAuthorizer
 from planalign.local.gateway import HttpGateway, WebSocketGateway, build_app
 from planalign.local.lambda_runner import LambdaRunner
+from planalign.local.lambda_runtime import quiet_disabled_metrics
 from planalign.local.moto_backend import MotoServer, observe_objects, reset_moto
 from planalign.local.persistence import Journal, State
 from planalign.local.signatures import Signer
@@ -152,8 +152,7 @@ class LocalStack:
         for spec in self.template.functions.values():
             os.environ.update(spec.environment)
         os.environ.update(self._quiet_powertools())
-        # Metrics are disabled locally, and Powertools warns on every invocation that it has none.
-        warnings.filterwarnings("ignore", message="No application metrics to publish")
+        quiet_disabled_metrics()
         # The gateway plays API Gateway's WebSocket API: its URL, and its @connections endpoint.
         os.environ.update(
             {

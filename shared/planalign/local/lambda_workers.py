@@ -10,6 +10,7 @@ machine's stage functions get theirs, and everything else keeps sharing the stac
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import traceback
 from multiprocessing.connection import Connection
@@ -32,6 +33,9 @@ STOP = None  # what the stack sends a worker to end it
 
 def _serve(spec: FunctionSpec, environment: dict[str, str], connection: Connection) -> None:
     """A worker's life: take the stack's environment, load the handler, answer invocations."""
+    # Ctrl-C in `planalign local`'s terminal reaches the whole process group: the stack ends its
+    # workers itself, after its own shutdown, so a worker ignores it (and prints no traceback).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.clear()
     os.environ.update(environment)
     quiet_disabled_metrics()
@@ -79,7 +83,7 @@ class Worker:
             raise LambdaError("Sandbox.Timedout", f"Task timed out after {self.spec.timeout} seconds")
         try:
             answer = self.connection.recv()
-        except EOFError:
+        except (EOFError, OSError):  # it died, or the stack closed it while stopping
             self.stop(kill=True)
             raise LambdaError(
                 "Runtime.ExitError", f"the process exited (exit code {self.process.exitcode})"

@@ -2,6 +2,7 @@
 class, a timeout or a dead process reported as Lambda reports them, and a fresh worker afterwards."""
 
 import os
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -79,3 +80,42 @@ def test_past_its_workers_an_invocation_waits_for_one_to_be_free(pool: WorkerPoo
     # Four invocations at once, served by the pool's two processes, two after two.
     assert len({answer["pid"] for answer in answers}) == 2
     assert sorted(pool.pids()) == sorted({answer["pid"] for answer in answers})
+
+
+def test_a_module_that_cannot_load_fails_each_invocation_as_lambda_does(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("import no_such_module\n")
+    spec = FunctionSpec(
+        logical_id="Broken", code_dir=tmp_path, handler="app.handler", environment={}, timeout=20
+    )
+    broken = WorkerPool(spec, max_workers=1)
+    try:
+        for _ in range(2):
+            with pytest.raises(LambdaError) as raised:
+                broken.invoke({})
+            assert raised.value.error_type == "Runtime.ImportModuleError"
+            assert "no_such_module" in str(raised.value)
+    finally:
+        broken.close()
+
+
+def test_closing_the_pool_ends_a_busy_worker_at_once_and_fails_its_invocation(pool: WorkerPool) -> None:
+    with ThreadPoolExecutor(max_workers=1) as caller:
+        busy = caller.submit(pool.invoke, {"do": "sleep", "seconds": 30})
+        pids = wait_for_pids(pool)
+        began = time.monotonic()
+        pool.close()
+        with pytest.raises(LambdaError) as raised:
+            busy.result(timeout=10)
+    assert raised.value.error_type == "Runtime.ExitError"
+    assert time.monotonic() - began < 5
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def wait_for_pids(pool: WorkerPool) -> list[int]:
+    deadline = time.monotonic() + 20
+    while not pool.pids() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # the invocation reached the worker
+    return pool.pids()

@@ -39,7 +39,13 @@ def _serve(spec: FunctionSpec, environment: dict[str, str], connection: Connecti
     os.environ.clear()
     os.environ.update(environment)
     quiet_disabled_metrics()
-    handler = load_handler(spec)
+    try:
+        handler = load_handler(spec)
+    except Exception as error:  # every invocation fails as Lambda's does when the module cannot load
+        logger.warning("function %s cannot load:\n%s", spec.logical_id, traceback.format_exc())
+        while _next_event(connection) is not STOP:
+            connection.send(("error", "Runtime.ImportModuleError", f"{type(error).__name__}: {error}"))
+        return
     ensure_event_loop()
     while (event := _next_event(connection)) is not STOP:
         try:
@@ -68,6 +74,8 @@ class Worker:
         )
         self.process.start()
         child_end.close()
+        self._stopping = threading.Lock()
+        self._stopped = False
 
     def invoke(self, event: dict[str, Any]) -> Any:
         """The handler's answer; LambdaError if it raised, the process died or it ran past its timeout
@@ -98,16 +106,22 @@ class Worker:
         return self.process.is_alive()
 
     def stop(self, kill: bool = False) -> None:
-        if not kill and self.alive:
-            try:
-                self.connection.send(STOP)
-            except OSError:
-                kill = True
+        """End the process: asked (it ends after its current invocation) or killed. Once: the pool
+        closing and an invocation failing may both stop it."""
+        with self._stopping:
+            if self._stopped:
+                return
+            self._stopped = True
+            if not kill and self.alive:
+                try:
+                    self.connection.send(STOP)
+                except OSError:
+                    kill = True
+                self.process.join(timeout=10)
+            if self.process.is_alive():
+                self.process.kill()
             self.process.join(timeout=10)
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join(timeout=10)
-        self.connection.close()
+            self.connection.close()
 
 
 class WorkerPool:
@@ -135,6 +149,11 @@ class WorkerPool:
         worker = self._take()
         try:
             return worker.invoke(event)
+        except LambdaError:
+            raise
+        except BaseException:
+            worker.stop(kill=True)  # its answer may still come, and must not reach the next invocation
+            raise
         finally:
             self._put_back(worker)
 
@@ -168,9 +187,12 @@ class WorkerPool:
             return [worker.process.pid for worker in self._all if worker.process.pid is not None]
 
     def close(self) -> None:
+        """Stop every worker: the idle ones asked, the busy ones killed (Lambda does not wait for an
+        invocation either when it ends an environment; their invocations fail)."""
         with self._changed:
             self._closed = True
-            workers, self._all, self._idle = self._all, [], []
+            workers, idle = self._all, self._idle
+            self._all, self._idle = [], []
             self._changed.notify_all()
         for worker in workers:
-            worker.stop()
+            worker.stop(kill=worker not in idle)

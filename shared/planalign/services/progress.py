@@ -4,6 +4,7 @@ so a cancelled run stops at its next progress write, and on the stored percent b
 ensemble members finishing at once never move the progress back. Each write also records what the
 live telemetry shows of the process: its memory and the run's elapsed time."""
 
+import logging
 import os
 import sys
 import time
@@ -16,6 +17,7 @@ from planalign.domain import run_status
 from planalign.errors import RunConflict
 from planalign.ids import utc_iso, utc_now
 
+logger = logging.getLogger(__name__)
 # Overall percent at which each stage starts and ends.
 STAGE_SPAN = {"import": (0.0, 10.0), "simulation": (10.0, 85.0), "pipeline": (85.0, 100.0)}
 # A run's warnings each become a history event, up to this many per report (the activity feed and the
@@ -159,8 +161,8 @@ class RunProgress:
 class BackgroundReports:
     """A stage's reports written in order by a thread of their own while the stage computes (each is
     two or three table writes: tens of ms the model need not wait for). A run that ended
-    (RunConflict) stops the stage at its next report; `drain` waits for every report and raises the
-    first failure, so a stage returns only once its progress is written."""
+    (RunConflict) stops the stage at its next report or at `drain`, which waits for every report and
+    raises the first failure: a stage drains before it stores what it computed."""
 
     def __init__(self, progress: RunProgress) -> None:
         self.progress = progress
@@ -173,9 +175,15 @@ class BackgroundReports:
             self._writer.submit(self.progress.report, stage, fraction, message, now=time.time(), **options)
         )
 
-    def drain(self) -> None:
+    def drain(self, raise_failure: bool = True) -> None:
+        """Wait for every report; raise the first that failed, or (`raise_failure` False, when the
+        stage is failing for a reason of its own) log it."""
         try:
             self._raise_failure(done_only=False)
+        except Exception:
+            if raise_failure:
+                raise
+            logger.warning("a progress report failed while the stage failed", exc_info=True)
         finally:
             self._writer.shutdown(wait=True)
 

@@ -234,13 +234,17 @@ def simulation_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) 
 
     try:
         output = simulate(census, config, on_year=on_year)
-        del census
-        prefix = run_prefix(run["tenant_id"], run["workspace_id"], run["id"])
-        key = store_simulation(artifacts, prefix, output, config)
-        del output
-        ensemble = plan_members(artifacts, prefix, members)
-    finally:
-        years.drain()  # the years' reports before the stage's last one, even when it failed
+    except BaseException:
+        years.drain(raise_failure=False)  # the model's own error is the one to report
+        raise
+    # Every year's report written before anything is stored: a run cancelled or deleted during the
+    # last year stops here, and leaves no tables behind under its folder.
+    years.drain()
+    del census
+    prefix = run_prefix(run["tenant_id"], run["workspace_id"], run["id"])
+    key = store_simulation(artifacts, prefix, output, config)
+    del output
+    ensemble = plan_members(artifacts, prefix, members)
     timings = _timings(run, "simulation", began)
     if members > 1:
         progress.report(

@@ -1,0 +1,66 @@
+"""The simulation stage writes its years' progress in the background, but stores nothing for a run
+that ended meanwhile: a run cancelled (or deleted) during its last year leaves no tables behind."""
+
+from typing import Any
+
+import boto3
+import pytest
+from planalign.adapters.artifacts import Artifacts, run_prefix
+from planalign.adapters.store import Store
+from planalign.bench import bench_config
+from planalign.domain.census_generator import generate_census
+from planalign.errors import RunConflict
+from planalign.services import stages
+
+
+@pytest.fixture
+def artifacts(store: Store) -> Artifacts:
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="artifacts")
+    return Artifacts("artifacts")
+
+
+def running(store: Store, artifacts: Artifacts, years: int) -> dict[str, Any]:
+    """A running run of `years` years whose census is imported: the stage's input."""
+    artifacts.put("census.bin", generate_census(200, seed=3).to_bytes())
+    owned = {"tenant_id": "t1", "workspace_id": "ws_1"}
+    config = bench_config(years).model_dump(mode="json")
+    store.create(
+        "RUN", "t1#run_1", {"id": "run_1", **owned, "status": "running", "progress": 10.0, "config": config}
+    )
+    return {
+        **owned,
+        "dataset_id": "ds_1",
+        "run_id": "run_1",
+        "import": {"census_key": "census.bin", "dataset_id": "ds_1", "cache_hit": False},
+    }
+
+
+def stored_keys(artifacts: Artifacts) -> list[str]:
+    return [entry["Key"] for entry in artifacts.list(run_prefix("t1", "ws_1", "run_1"))]
+
+
+def test_the_stage_stores_its_output_after_every_years_report(store: Store, artifacts: Artifacts) -> None:
+    answer = stages.simulation_stage(store, artifacts, running(store, artifacts, years=3))
+    assert answer["output_key"] in stored_keys(artifacts)
+    years = [e["year"] for e in store.run_events("t1#run_1") if e["kind"] == "year_completed"]
+    assert years == [2025, 2026, 2027]
+    assert store.get("RUN", "t1#run_1")["progress"] == 85.0
+
+
+def test_a_run_cancelled_in_its_last_year_stores_nothing(
+    store: Store, artifacts: Artifacts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = stages.simulate
+
+    def cancelled_in_the_last_year(census: Any, config: Any, on_year: Any) -> Any:
+        def cancel_then_report(year: Any) -> None:
+            if year.years_done == year.total_years:
+                store.transition_run("t1#run_1", "cancelled")
+            on_year(year)
+
+        return model(census, config, on_year=cancel_then_report)
+
+    monkeypatch.setattr(stages, "simulate", cancelled_in_the_last_year)
+    with pytest.raises(RunConflict):
+        stages.simulation_stage(store, artifacts, running(store, artifacts, years=3))
+    assert stored_keys(artifacts) == []

@@ -32,6 +32,10 @@ class Settings:
     tenant_max_active_runs: int  # runs of one tenant not yet ended, at once
     tenant_max_ensemble_members: int  # members of one run's ensemble
     max_request_bytes: int  # the largest census the plain upload route takes
+    # The deployed code's commit and whether its working tree had changes (clean / dirty): a run's
+    # provenance names them. Empty when the deployment did not say.
+    source_commit: str
+    source_tree_state: str
 
 
 # What every function's template Environment sets; in Lambda a missing one is a deployment error, to
@@ -68,4 +72,6 @@ def get_settings() -> Settings:
             os.environ.get("TENANT_MAX_ENSEMBLE_MEMBERS", DEFAULT_MAX_ENSEMBLE_MEMBERS)
         ),
         max_request_bytes=int(os.environ.get("MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES)),
+        source_commit=os.environ.get("SOURCE_COMMIT", ""),
+        source_tree_state=os.environ.get("SOURCE_TREE_STATE", ""),
     )

@@ -27,10 +27,13 @@ class StudioClient:
         params: dict[str, Any] | None = None,
         json: Any = None,
         files: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
         **ids: str,
     ) -> httpx.Response:
         """`ids` fill the template's placeholders (ids it does not name are ignored)."""
-        return self.http.request(method, template.format(**ids), params=params, json=json, files=files)
+        return self.http.request(
+            method, template.format(**ids), params=params, json=json, files=files, headers=headers
+        )
 
     def call(self, method: str, template: str, **kwargs: Any) -> Any:
         """The body of a 2xx answer that conforms to the Studio's schema."""

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from planalign.bench import bench_config
 from planalign.domain import exports
 from planalign.domain.census_generator import generate_census
+from planalign.domain.event_types import EVENT_TYPES
 from planalign.domain.exports import (
     bands_csv,
     events_csv_gz,
@@ -28,7 +29,7 @@ from planalign.domain.exports import (
 from planalign.domain.results import build_results, compute_bands, event_counts, year_metrics
 from planalign.domain.run_tables import EVENTS, SNAPSHOT, parquet_bytes, run_tables
 from planalign.domain.simulation import simulate
-from planalign.domain.simulation_output import EVENT_TYPES, SNAPSHOT_COLUMNS
+from planalign.domain.simulation_output import SNAPSHOT_COLUMNS
 from test_results import IRS_LIMITS, tiny_output
 
 METADATA = {

@@ -32,6 +32,7 @@ def gateway() -> HttpGateway:
         ("GET", "/api/workspaces/ws_1/config/promotion-hazards", "CensusApiFunction"),
         ("GET", "/api/workspaces/ws_1/scenarios/sc_1/analytics/dc-plan", "AnalyticsApiFunction"),
         ("GET", "/api/workspaces/ws_1/analytics/dc-plan/compare", "AnalyticsApiFunction"),
+        ("GET", "/api/workspaces/ws_1/scenarios/sc_1/evidence-pack", "AnalyticsApiFunction"),
         ("GET", "/api/workspaces/ws_1/analytics/winners-losers", "AnalyticsApiFunction"),
         ("GET", "/api/workspaces/ws_1/scenarios/sc_1/employees", "AnalyticsApiFunction"),
         ("GET", "/api/workspaces/ws_1/scenarios/sc_1/employees/E%201/timeline", "AnalyticsApiFunction"),

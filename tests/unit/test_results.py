@@ -1,6 +1,7 @@
 """Metrics, Results (the Studio's SimulationResults per population, plus ours), quality checks and bands on a
 hand-made two-year projection of eight employees."""
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -10,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from planalign.api.results_models import SimulationResults
 from planalign.domain import results
+from planalign.domain.event_types import EVENT_TYPES
 from planalign.domain.populations import select_population
 from planalign.domain.results import (
     DC_PLAN_FIELDS,
@@ -21,7 +23,7 @@ from planalign.domain.results import (
     round_half_up,
     year_metrics,
 )
-from planalign.domain.simulation_output import EVENT_TYPES, STATUSES, SimulationOutput
+from planalign.domain.simulation_output import STATUSES, SimulationOutput
 from planalign.errors import InvalidRequest
 
 IDS = ["E1", "E2", "E3", "E4", "H1", "H2", "H3", "H4"]
@@ -469,6 +471,9 @@ def test_a_broken_projection_fails_the_check_that_guards_it(name: str, output: S
     result = check(output, name)
     assert result["passed"] is False
     assert result["detail"] == detail
+    # The one failing row (or year) is counted in the year the detail names.
+    failing_year = re.search(r"20\d\d", detail)
+    assert failing_year is not None and result["failed_by_year"] == {failing_year.group(): 1}
     assert quality_checks(output, year_metrics(output), IRS_LIMITS)["passed"] is False
 
 

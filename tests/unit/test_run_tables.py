@@ -14,8 +14,9 @@ from moto import mock_aws
 from planalign.adapters import run_tables as reader
 from planalign.adapters.artifacts import Artifacts
 from planalign.domain import run_tables
+from planalign.domain.event_types import EVENT_TYPES
 from planalign.domain.run_tables import EVENTS, SNAPSHOT, parquet_bytes, table_key
-from planalign.domain.simulation_output import EVENT_TYPES, STATUSES, SimulationOutput
+from planalign.domain.simulation_output import STATUSES, SimulationOutput
 
 IDS = ["E1", "E2", "E3", "E4", "N1", "N2"]
 AUTO_RATE = 0.03

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from planalign.domain.census import Census
 from planalign.domain.config import SimulationConfig, resolve_config
+from planalign.domain.event_types import EVENT_TYPES
 from planalign.domain.simulation import YearProgress, simulate
 from planalign.domain.simulation.draws import DrawKind, draw_bits, hash_ids
 from planalign.domain.simulation.workforce import plan_headcount
 from planalign.domain.simulation_output import (
     EVENT_COLUMNS,
-    EVENT_TYPES,
     SNAPSHOT_COLUMNS,
     STATUSES,
     SimulationOutput,

@@ -9,10 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from planalign.domain.census import Census
 from planalign.domain.config import resolve_config
+from planalign.domain.event_types import EVENT_TYPES
 from planalign.domain.irs_limits import YearLimits
 from planalign.domain.simulation import simulate
 from planalign.domain.simulation.plan import deferral_cap
-from planalign.domain.simulation_output import EVENT_TYPES, STATUSES, SimulationOutput
+from planalign.domain.simulation_output import STATUSES, SimulationOutput
 from planalign.errors import SimulationRejected
 
 TOLERANCE = 1e-6

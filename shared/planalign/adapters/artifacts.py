@@ -8,6 +8,10 @@ from planalign.adapters.clients import aws_client
 from planalign.settings import get_settings
 
 PRESIGNED_URL_SECONDS = 900
+# What the simulation stage hands on, under the run's folder: its seed, start headcount, metrics, its
+# Results document (no bands yet) and the event counts by year and type; the snapshot and events are
+# the Parquet tables.
+SIMULATION_SUMMARY = "simulation/summary.json"
 
 
 def upload_key(workspace_id: str, upload_id: str, filename: str) -> str:

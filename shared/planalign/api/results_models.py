@@ -70,6 +70,7 @@ class QualityCheck(BaseModel):
     name: str
     passed: bool
     detail: str
+    failed_by_year: dict[str, int] | None = None  # failing rows (years, for the headcount) by year
 
 
 class Quality(BaseModel):

@@ -2,15 +2,18 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, Header, HTTPException, Query
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from planalign.api.app import EXPORT_PENDING_RESPONSES
+from planalign.api.provenance_models import ProvenanceReportEnvelope
 from planalign.api.results_models import SimulationResults
 from planalign.api.services import ArtifactsDep, StoreDep, WorkflowDep
 from planalign.api.tenant import Tenant
 from planalign.domain.populations import select_population
+from planalign.domain.provenance import render_zip
 from planalign.services import runs
+from planalign.services.provenance import provenance_envelope
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
 ExportFormat = Annotated[str, Query(alias="format")]
@@ -58,3 +61,42 @@ def run_artifacts(
     run_id: str, tenant_id: Tenant, store: StoreDep, artifacts: ArtifactsDep
 ) -> list[dict[str, Any]]:
     return runs.run_artifacts(store, artifacts, tenant_id, run_id)
+
+
+PROVENANCE_TYPES = ("application/json", "application/zip")
+
+
+@router.get(
+    "/{run_id}/provenance",
+    response_model=ProvenanceReportEnvelope,
+    responses={
+        200: {"content": {"application/zip": {}}},
+        406: {"description": "Neither JSON nor zip accepted"},
+    },
+)
+def run_provenance(
+    run_id: str,
+    tenant_id: Tenant,
+    store: StoreDep,
+    artifacts: ArtifactsDep,
+    accept: Annotated[str, Header()] = "application/json",
+) -> Response:
+    """The run's provenance report and audit sheet as JSON, or both files in a zip (Accept:
+    application/zip); the report's digest is the ETag."""
+    media_type = accept.split(",", 1)[0].split(";", 1)[0].strip().lower()
+    media_type = "application/json" if media_type in ("", "*/*", "application/*") else media_type
+    if media_type not in PROVENANCE_TYPES:
+        raise HTTPException(
+            406, f"the provenance report is {' or '.join(PROVENANCE_TYPES)}, not {media_type}"
+        )
+    envelope = provenance_envelope(store, artifacts, tenant_id, run_id)
+    headers = {"ETag": f'"{envelope["report"]["digest"]["value"]}"', "Cache-Control": "no-store"}
+    if media_type == "application/zip":
+        return Response(
+            render_zip(run_id, envelope["report"], envelope["audit_sheet"]),
+            media_type="application/zip",
+            headers={**headers, "Content-Disposition": f'attachment; filename="{run_id}-provenance.zip"'},
+        )
+    return JSONResponse(
+        ProvenanceReportEnvelope.model_validate(envelope).model_dump(mode="json"), headers=headers
+    )

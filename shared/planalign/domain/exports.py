@@ -18,10 +18,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from planalign.domain.event_types import EVENT_TYPES
 from planalign.domain.results import DC_PLAN_FIELDS, WORKFORCE_FIELDS, event_counts
 from planalign.domain.simulation_output import (
     EVENT_COLUMNS,
-    EVENT_TYPES,
     SNAPSHOT_COLUMNS,
     STATUSES,
     SimulationOutput,

@@ -9,10 +9,11 @@ from typing import Any
 import numpy as np
 
 from planalign.domain.config import IrsLimits
+from planalign.domain.event_types import EVENT_TYPES, STUDIO_EVENT_TYPES
 from planalign.domain.irs_limits import YearLimits
 from planalign.domain.populations import DEFAULT_POPULATION, POPULATIONS
 from planalign.domain.simulation.plan import deferral_cap
-from planalign.domain.simulation_output import EVENT_TYPES, STATUSES, SimulationOutput
+from planalign.domain.simulation_output import STATUSES, SimulationOutput
 
 CONTINUOUS_ACTIVE, NEW_HIRE_ACTIVE, EXPERIENCED_TERMINATION, NEW_HIRE_TERMINATION = range(len(STATUSES))
 ACTIVE = [CONTINUOUS_ACTIVE, NEW_HIRE_ACTIVE]
@@ -50,21 +51,6 @@ COUNT_FIELDS = frozenset(
         "participant_count",
     }
 )
-# The Studio's names of our event types, those of the reference engine's yearly events, which the
-# Studio's charts read ('hire', 'termination', 'promotion'): a new hire's termination is a termination
-# there, and an opt-out an enrollment_change.
-STUDIO_EVENT_TYPES = {
-    "hire": "hire",
-    "termination": "termination",
-    "new_hire_termination": "termination",
-    "promotion": "promotion",
-    "raise": "raise",
-    "eligibility": "eligibility",
-    "enrollment": "enrollment",
-    "opt_out": "enrollment_change",
-    "deferral_escalation": "deferral_escalation",
-    "deferral_match_response": "deferral_match_response",
-}
 # The rows of the Studio's CAGR table: its label and the workforce_progression field it grows.
 CAGR_METRICS = (
     ("Total Headcount", "headcount"),
@@ -115,7 +101,7 @@ def _mask(rows: int, test: Callable[[slice], np.ndarray]) -> np.ndarray:
     return mask
 
 
-def _start_headcount(output: SimulationOutput) -> int:
+def start_headcount(output: SimulationOutput) -> int:
     """Those active on Jan 1 of the first year: who stayed plus who left as experienced terminations."""
     snapshot = output.snapshot
     first = snapshot["simulation_year"] == output.start_year
@@ -176,7 +162,7 @@ def year_metrics(
     """
     totals = status_totals(output) if totals is None else totals
     headcount = _summed(totals, "rows", ACTIVE)
-    previous = np.concatenate(([_start_headcount(output)], headcount[:-1]))
+    previous = np.concatenate(([start_headcount(output)], headcount[:-1]))
     total_compensation = _summed(totals, "prorated_pay", ACTIVE)
     eligible_count = _summed(totals, "eligible", ACTIVE)
     participant_count = _summed(totals, "participants", ACTIVE)
@@ -359,51 +345,73 @@ def _examples(output: SimulationOutput, employee_index: np.ndarray, years: np.nd
     return ", ".join(f"{name} ({year})" for name, year in zip(names, years[:EXAMPLES], strict=True))
 
 
-def _check(name: str, failures: list[str], ok: str) -> dict[str, Any]:
-    return {"name": name, "passed": not failures, "detail": "; ".join(failures) if failures else ok}
+class _Failures:
+    """What a check found: a description of each kind of failure and the failing rows (or, for the
+    headcount, the failing years) counted by simulated year, so that a year's evidence can say which
+    checks it passed."""
 
+    def __init__(self, output: SimulationOutput) -> None:
+        self.output = output
+        self.details: list[str] = []
+        self.by_year: dict[str, int] = {}
 
-def _rows_failing(
-    output: SimulationOutput, table: Mapping[str, np.ndarray], bad: np.ndarray, what: str
-) -> list[str]:
-    """['3 rows with <what>: E1 (2025), ...'] when `bad` marks rows of `table`, else []."""
-    count = int(np.count_nonzero(bad))
-    if not count:
-        return []
-    rows = np.flatnonzero(bad)
-    examples = _examples(output, table["employee_index"][rows], table["simulation_year"][rows])
-    return [f"{count} rows with {what}: {examples}"]
+    def add_year(self, year: int, detail: str) -> None:
+        self.details.append(detail)
+        self.by_year[str(year)] = self.by_year.get(str(year), 0) + 1
+
+    def add_rows(self, table: Mapping[str, np.ndarray], bad: np.ndarray, what: str) -> None:
+        """'3 rows with <what>: E1 (2025), ...' when `bad` marks rows of `table`."""
+        count = int(np.count_nonzero(bad))
+        if not count:
+            return
+        rows = np.flatnonzero(bad)
+        years = table["simulation_year"][rows]
+        self.details.append(
+            f"{count} rows with {what}: {_examples(self.output, table['employee_index'][rows], years)}"
+        )
+        failing_years, counts = np.unique(years, return_counts=True)
+        for year, rows_of_year in zip(failing_years.tolist(), counts.tolist(), strict=True):
+            self.by_year[str(year)] = self.by_year.get(str(year), 0) + rows_of_year
+
+    def check(self, name: str, ok: str) -> dict[str, Any]:
+        return {
+            "name": name,
+            "passed": not self.details,
+            "detail": "; ".join(self.details) if self.details else ok,
+            "failed_by_year": dict(sorted(self.by_year.items())),
+        }
 
 
 def _headcount_recurrence(output: SimulationOutput, metrics: list[dict[str, Any]]) -> dict[str, Any]:
-    failures = []
-    previous = _start_headcount(output)
+    failures = _Failures(output)
+    previous = start_headcount(output)
     for row in metrics:
         expected = previous - row["experienced_terminations"] + row["hires"] - row["new_hire_terminations"]
         if expected != row["headcount"]:
-            failures.append(
+            failures.add_year(
+                row["simulation_year"],
                 f"{row['simulation_year']}: {previous} - {row['experienced_terminations']} + {row['hires']}"
-                f" - {row['new_hire_terminations']} = {expected}, but the headcount is {row['headcount']}"
+                f" - {row['new_hire_terminations']} = {expected}, but the headcount is {row['headcount']}",
             )
         previous = row["headcount"]
-    return _check("headcount_recurrence", failures, f"{len(metrics)} years consistent")
+    return failures.check("headcount_recurrence", f"{len(metrics)} years consistent")
 
 
 def _no_negative_pay(output: SimulationOutput) -> dict[str, Any]:
     snapshot = output.snapshot
     # `not >= 0` also catches NaN pay.
     bad = ~(snapshot["pay"] >= 0) | ~(snapshot["prorated_pay"] >= 0)
-    failures = _rows_failing(output, snapshot, bad, "negative or missing pay")
-    return _check("no_negative_pay", failures, f"{len(bad)} rows checked")
+    failures = _Failures(output)
+    failures.add_rows(snapshot, bad, "negative or missing pay")
+    return failures.check("no_negative_pay", f"{len(bad)} rows checked")
 
 
 def _deferral_rate_in_range(output: SimulationOutput) -> dict[str, Any]:
     rate = output.snapshot["deferral_rate"]
     bad = ~((rate >= 0) & (rate <= MAX_DEFERRAL_RATE))
-    failures = _rows_failing(
-        output, output.snapshot, bad, f"a deferral rate outside [0, {MAX_DEFERRAL_RATE}]"
-    )
-    return _check("deferral_rate_in_range", failures, f"{len(rate)} rows checked")
+    failures = _Failures(output)
+    failures.add_rows(output.snapshot, bad, f"a deferral rate outside [0, {MAX_DEFERRAL_RATE}]")
+    return failures.check("deferral_rate_in_range", f"{len(rate)} rows checked")
 
 
 def _contributions_within_irs_limits(
@@ -431,9 +439,10 @@ def _contributions_within_irs_limits(
         years = _year_index(output, snapshot["simulation_year"][part])
         return additions > additions_limit[years] + LIMIT_TOLERANCE
 
-    failures = _rows_failing(output, snapshot, _mask(rows, above_402g), "an employee deferral above 402(g)")
-    failures += _rows_failing(output, snapshot, _mask(rows, above_415c), "annual additions above 415(c)")
-    return _check("contributions_within_irs_limits", failures, f"{rows} rows checked")
+    failures = _Failures(output)
+    failures.add_rows(snapshot, _mask(rows, above_402g), "an employee deferral above 402(g)")
+    failures.add_rows(snapshot, _mask(rows, above_415c), "annual additions above 415(c)")
+    return failures.check("contributions_within_irs_limits", f"{rows} rows checked")
 
 
 def _id_ranks(ids: np.ndarray) -> np.ndarray:
@@ -459,8 +468,9 @@ def _unique_employee_ids_per_year(output: SimulationOutput) -> dict[str, Any]:
         key = id_rank[snapshot["employee_index"][rows]]
         order = np.argsort(key, kind="stable")
         repeated[rows[order[1:]]] = key[order[1:]] == key[order[:-1]]
-    failures = _rows_failing(output, snapshot, repeated, "an employee id already in that year")
-    return _check("unique_employee_ids_per_year", failures, f"{len(years)} rows checked")
+    failures = _Failures(output)
+    failures.add_rows(snapshot, repeated, "an employee id already in that year")
+    return failures.check("unique_employee_ids_per_year", f"{len(years)} rows checked")
 
 
 def _no_events_after_termination(output: SimulationOutput) -> dict[str, Any]:
@@ -486,12 +496,13 @@ def _no_events_after_termination(output: SimulationOutput) -> dict[str, Any]:
         return year_start_day > termination_day[snapshot["employee_index"][part]]
 
     late_events = _mask(len(events["effective_date"]), late_event)
-    failures = _rows_failing(output, events, late_events, "an event after the termination date")
+    failures = _Failures(output)
+    failures.add_rows(events, late_events, "an event after the termination date")
     del late_events
     late_rows = _mask(len(snapshot["simulation_year"]), late_row)
-    failures += _rows_failing(output, snapshot, late_rows, "a snapshot row for a year after the termination")
+    failures.add_rows(snapshot, late_rows, "a snapshot row for a year after the termination")
     checked = int(np.count_nonzero(termination_day != never))
-    return _check("no_events_after_termination", failures, f"{checked} terminated employees checked")
+    return failures.check("no_events_after_termination", f"{checked} terminated employees checked")
 
 
 def quality_checks(

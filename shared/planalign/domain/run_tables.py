@@ -12,7 +12,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from planalign.domain.simulation_output import EVENT_TYPES, STATUSES, SimulationOutput
+from planalign.domain.event_types import EVENT_TYPES
+from planalign.domain.simulation_output import STATUSES, SimulationOutput
 
 SNAPSHOT, EVENTS = "snapshot", "events"
 TABLES = (SNAPSHOT, EVENTS)

@@ -16,19 +16,6 @@ import numpy as np
 
 # Codes stored in the int8 `status` column, and the names the exports print.
 STATUSES = ("continuous_active", "new_hire_active", "experienced_termination", "new_hire_termination")
-# Codes stored in the int8 `event_type` column.
-EVENT_TYPES = (
-    "hire",
-    "termination",
-    "new_hire_termination",
-    "promotion",
-    "raise",
-    "eligibility",
-    "enrollment",
-    "opt_out",
-    "deferral_escalation",
-    "deferral_match_response",
-)
 
 # Snapshot columns and their dtypes, one row per employee per simulated year.
 SNAPSHOT_COLUMNS: dict[str, str] = {

@@ -7,6 +7,7 @@ import logging
 import os
 import secrets
 import socket
+import subprocess
 import threading
 import time
 import zipfile
@@ -40,6 +41,29 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as probe:
         probe.bind((host, 0))
         return int(probe.getsockname()[1])
+
+
+def source_parameters(root: Path) -> dict[str, str]:
+    """SourceCommit and SourceTreeState of the checkout the stack runs from, as a deployment passes
+    them (README, "Deploying to AWS"); none outside a git checkout."""
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        changes = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    return {"SourceCommit": commit, "SourceTreeState": "dirty" if changes else "clean"}
 
 
 def parse_tokens(text: str) -> dict[str, str]:
@@ -85,7 +109,7 @@ class LocalStack:
         # consumer) in worker processes of their own, as Lambda isolates them (lambda_workers); off,
         # everything runs in this process and tests can patch a stage.
         self.isolated = isolated
-        self.parameters = {"StageName": LOCAL_STAGE, **(parameters or {})}
+        self.parameters = {"StageName": LOCAL_STAGE, **source_parameters(root), **(parameters or {})}
         self.journal = Journal(data_dir) if data_dir else None
         self.host = host
         self.port = port or free_port(host)

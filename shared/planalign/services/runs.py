@@ -82,7 +82,7 @@ def simulation_run(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _duration_seconds(item: dict[str, Any]) -> float | None:
+def duration_seconds(item: dict[str, Any]) -> float | None:
     start = item.get("started_at")
     if not start:
         return None
@@ -104,7 +104,7 @@ def run_summary(item: dict[str, Any]) -> dict[str, Any]:
         "status": item["status"],
         "started_at": item.get("started_at") or item["created_at"],
         "completed_at": item.get("completed_at"),
-        "duration_seconds": _duration_seconds(item),
+        "duration_seconds": duration_seconds(item),
         "start_year": simulation.get("start_year"),
         "end_year": simulation.get("end_year"),
         "total_events": item.get("events_generated"),
@@ -532,7 +532,7 @@ def run_details(
         "status": run["status"],
         "started_at": run.get("started_at"),
         "completed_at": run.get("completed_at"),
-        "duration_seconds": _duration_seconds(run),
+        "duration_seconds": duration_seconds(run),
         "start_year": simulation.get("start_year"),
         "end_year": simulation.get("end_year"),
         "total_years": run.get("total_years"),

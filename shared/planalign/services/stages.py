@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from planalign import __version__
-from planalign.adapters.artifacts import Artifacts, dataset_prefix, run_prefix
+from planalign.adapters.artifacts import SIMULATION_SUMMARY, Artifacts, dataset_prefix, run_prefix
 from planalign.adapters.store import Store, key_of_run, run_key
 from planalign.domain import run_status
 from planalign.domain.census import Census
@@ -27,7 +27,13 @@ from planalign.domain.exports import (
     results_workbook,
     workbook_rows_from_tables,
 )
-from planalign.domain.results import STUDIO_EVENT_TYPES, build_results, event_counts, year_metrics
+from planalign.domain.results import (
+    STUDIO_EVENT_TYPES,
+    build_results,
+    event_counts,
+    start_headcount,
+    year_metrics,
+)
 from planalign.domain.run_state import (
     Completed,
     ExecutionInput,
@@ -49,13 +55,11 @@ from planalign.services.ensemble import ensemble_bands, plan_members
 from planalign.services.progress import BackgroundReports, RunProgress
 from planalign.services.run_tables import store_run_tables
 from planalign.services.runs import fail_exports, finish_run
+from planalign.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# What the simulation stage hands on, under the run's folder: its metrics, its Results document (no
-# bands yet) and the event counts by year and type; the snapshot and events are the Parquet tables.
-SIMULATION_SUMMARY = "simulation/summary.json"
 WORKBOOK = "results.xlsx"
 
 
@@ -158,6 +162,7 @@ def _import_dataset(
         {
             "status": "imported",
             "sha256": sha256,
+            "size_bytes": len(data),
             "census_key": census_key,
             "report_key": report_key,
             "cache_hit": cache_hit,
@@ -265,6 +270,7 @@ def store_simulation(
     metrics = year_metrics(output)
     summary = {
         "seed": output.seed,
+        "start_headcount": start_headcount(output),
         "metrics": metrics,
         "results": build_results(output, metrics, irs_limits=config.irs_limits.model_dump()),
         "event_counts": event_counts(output).tolist(),
@@ -297,7 +303,12 @@ def run_manifest(run: dict[str, Any], dataset: dict[str, Any], seed: int) -> dic
         "seed": seed,
         "ensemble_members": resolve_config(run["config"]).ensemble.members,
         "config": run["config"],
-        "versions": {"planalign": __version__, "engine": __version__},
+        "versions": {
+            "planalign": __version__,
+            "engine": __version__,
+            "source_commit": get_settings().source_commit or None,
+            "source_state": get_settings().source_tree_state or None,
+        },
         "created_at": run.get("created_at"),
     }
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from planalign.domain.event_types import EVENT_TYPES
 from planalign.domain.simulation.columns import mapped_empty
 from planalign.domain.simulation_output import (
     EVENT_COLUMNS,
-    EVENT_TYPES,
     SNAPSHOT_COLUMNS,
     ArtifactWriter,
     SimulationOutput,

@@ -984,6 +984,24 @@ class Driver:
                     to_number(files.inner_text()),
                     float(len(artifacts)) if isinstance(artifacts, list) else None,
                 )
+            self.evidence_pack()
+
+    def evidence_pack(self) -> None:
+        """The latest run's Evidence Pack tab, as a user builds its default pack (employer match cost,
+        first to last year): the pack shows, with its executive interpretation and drivers."""
+        tab = self.page.get_by_role("button", name="Evidence Pack")
+        if not tab.count():  # the latest run opens expanded; open it if it is not
+            self.page.locator("button", has_text="Latest").first.click()
+        tab.click()
+        self.page.get_by_role("button", name="Build evidence pack").click()
+        built = self.page.get_by_text("Executive interpretation")
+        failed = self.page.get_by_role("button", name="Retry")
+        if self.first_visible(built, failed) == 1:
+            raise StepFailed(f"evidence pack: {self.visible_errors_summary()}")
+        heading = self.page.locator("h3", has_text="Employer match cost").first.inner_text()
+        drivers = self.page.locator("tbody tr", has_text="population cost").count()
+        self.check("evidence pack drivers shown (entered and left population cost)", drivers, 2)
+        self.cur.notes.append(f"evidence pack: {heading}")
 
     def analytics(self) -> None:
         scenario = self.scenario_ids.get("a")
@@ -1172,6 +1190,13 @@ class Driver:
                 self.wait(1500)
                 self.settle(max_s=8)
                 self.interact(name)
+                if name == "run-provenance":
+                    verified = self.page.get_by_text("FULLY VERIFIED")
+                    if self.first_visible(
+                        verified, self.page.get_by_text("Unable to open provenance report")
+                    ):
+                        raise StepFailed(f"provenance: {self.visible_errors_summary()}")
+                    self.cur.notes.append("provenance report: FULLY VERIFIED")
                 if name == "dashboard":
                     _, workspaces = self.api.get("/api/workspaces")
                     shown = to_number(self.read_value_after("Total Workspaces"))

@@ -9,10 +9,11 @@ import json
 import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_args
 
 import httpx
 import pytest
+from planalign.api.evidence_models import EvidenceMetric
 
 from tests.contract.conftest import StudioClient
 from tests.integration.conftest import make_scenario
@@ -23,14 +24,7 @@ pytestmark = pytest.mark.contract
 PROVENANCE = "/api/runs/{run_id}/provenance"
 EVIDENCE_PACK = "/api/workspaces/{workspace_id}/scenarios/{scenario_id}/evidence-pack"
 YEARS = {"start_year": 2025, "end_year": 2027}
-METRICS = (
-    "active_headcount",
-    "total_compensation",
-    "employer_match_cost",
-    "total_employer_plan_cost",
-    "participation_rate",
-    "avg_deferral_rate",
-)
+METRICS = get_args(EvidenceMetric)
 CHECKS = 6  # the Results' quality checks
 SOFTWARE_FINDINGS = {"evidence.software.git_commit_sha", "evidence.software.working_tree_state"}
 

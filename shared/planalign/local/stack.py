@@ -46,21 +46,13 @@ def free_port(host: str = "127.0.0.1") -> int:
 def source_parameters(root: Path) -> dict[str, str]:
     """SourceCommit and SourceTreeState of the checkout the stack runs from, as a deployment passes
     them (README, "Deploying to AWS"); none outside a git checkout."""
+
+    def git(*arguments: str) -> str:
+        command = ["git", "-C", str(root), *arguments]
+        return subprocess.run(command, capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+
     try:
-        commit = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-        changes = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
+        commit, changes = git("rev-parse", "HEAD"), git("status", "--porcelain")
     except (OSError, subprocess.SubprocessError):
         return {}
     return {"SourceCommit": commit, "SourceTreeState": "dirty" if changes else "clean"}

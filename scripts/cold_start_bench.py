@@ -12,7 +12,16 @@ folder of their own, and `-B` keeps a sample from writing any):
   each cold start compiles them; the standard library, boto3 and Powertools (the runtime and its AWS
   layer) are compiled, as in Lambda;
 - "precompiled": what `make build` ships (scripts/precompile_build.py): everything compiled.
-The target: every API function at most 2 x bare. Run: .venv/bin/python scripts/cold_start_bench.py [--samples 7]
+
+"first use" (Census and Analytics): after the answer, the same process imports the modules that those
+functions' census and run-table routes load on their first request (NumPy, Arrow, the census readers,
+the analytics figures); where the handler already imported them this is about 0, otherwise it is
+what the first such request pays on top of its own work.
+
+--baseline REF measures the code of a git commit too (exported to a temporary folder), its samples
+alternating with this tree's, so that a change is compared under the same load.
+The target: every API function at most 2 x bare.
+Run: .venv/bin/python scripts/cold_start_bench.py [--samples 7] [--baseline HEAD] [--only CensusApiFunction]
 """
 
 import argparse
@@ -45,6 +54,23 @@ API_FUNCTIONS = {
     "CensusApiFunction": ("census_api", "/api/not-routed", 404),
     "AnalyticsApiFunction": ("analytics_api", "/api/not-routed", 404),
 }
+# What the first request of a census route (the import wizard, the analyses, the solver) or of a
+# run-table route (DC plan, winners and losers, employees, NDT, vesting) imports, if the handler has not.
+FIRST_USE = {
+    "CensusApiFunction": (
+        "planalign.domain.census_mapping",
+        "planalign.domain.census_analysis",
+        "planalign.domain.compensation_solver",
+    ),
+    "AnalyticsApiFunction": (
+        "planalign.adapters.run_tables",
+        "planalign.domain.dc_plan_analytics",
+        "planalign.domain.winners_losers",
+        "planalign.domain.employee_timeline",
+        "planalign.domain.ndt",
+        "planalign.domain.vesting",
+    ),
+}
 
 BARE = """
 import time; began = time.perf_counter()
@@ -67,7 +93,10 @@ event = {{"version": "2.0", "routeKey": "$default", "rawPath": "{path}", "rawQue
                             "stage": "$default", "authorizer": {{"lambda": {{"sub": "bench"}}}}}}}}
 response = module.handler(event, Context())
 assert response["statusCode"] == {status}, response
-print(time.perf_counter() - began)
+answered = time.perf_counter()
+for name in {first_use!r}:
+    importlib.import_module(name)
+print(answered - began, time.perf_counter() - answered)
 """
 
 
@@ -81,10 +110,11 @@ def compile_into(prefix: Path, folders: list[Path]) -> None:
     )
 
 
-def sample(code: str, prefix: Path) -> float:
+def sample(code: str, prefix: Path, root: Path = ROOT) -> tuple[float, float]:
+    """(seconds to the answer, seconds of the first-use imports after it) of one fresh process."""
     env = {
         "PATH": "/usr/bin:/bin",
-        "PYTHONPATH": str(ROOT / "shared"),
+        "PYTHONPATH": str(root / "shared"),
         "PYTHONPYCACHEPREFIX": str(prefix),
         "AWS_DEFAULT_REGION": "us-east-1",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
@@ -93,36 +123,71 @@ def sample(code: str, prefix: Path) -> float:
         "BUCKET_NAME": "bench",
     }
     output = subprocess.run(
-        [sys.executable, "-B", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-B", "-c", code], cwd=root, env=env, capture_output=True, text=True, check=True
     ).stdout
-    return float(output.strip().splitlines()[-1])
+    figures = [float(figure) for figure in output.strip().splitlines()[-1].split()]
+    return figures[0], sum(figures[1:])
+
+
+def export_commit(ref: str, folder: Path) -> None:
+    """The tree of commit `ref` (its shared/ and functions/), written into `folder`."""
+    archive = subprocess.run(
+        ["git", "archive", ref, "shared", "functions"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    folder.mkdir()
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=7)
-    samples = parser.parse_args().samples
+    parser.add_argument("--baseline", metavar="REF", help="also measure this git commit's code, alternating")
+    parser.add_argument("--only", help="comma-separated function names (default: every API function)")
+    arguments = parser.parse_args()
+    functions = {
+        name: spec
+        for name, spec in API_FUNCTIONS.items()
+        if not arguments.only or name in arguments.only.split(",")
+    }
     with tempfile.TemporaryDirectory() as folder:
         packaged, precompiled = Path(folder) / "sam-build", Path(folder) / "precompiled"
+        trees = {"": ROOT}
+        if arguments.baseline:
+            trees[f" ({arguments.baseline})"] = Path(folder) / "baseline"
+            export_commit(arguments.baseline, trees[f" ({arguments.baseline})"])
         runtime = [Path(sysconfig.get_paths()["stdlib"])] + [
             SITE_PACKAGES / name for name in RUNTIME_PROVIDED
         ]
         for prefix in (packaged, precompiled):
             compile_into(prefix, runtime)
-        compile_into(precompiled, [SITE_PACKAGES, ROOT / "shared" / "planalign", ROOT / "functions"])
+        compile_into(precompiled, [SITE_PACKAGES])
+        for root in trees.values():
+            compile_into(precompiled, [root / "shared" / "planalign", root / "functions"])
         times: dict[str, list[float]] = {"bare": []}
-        for _ in range(samples):
-            times["bare"].append(sample(BARE, precompiled))
-            for function, (code_folder, path, status) in API_FUNCTIONS.items():
-                code = API.format(folder=code_folder, function=function, path=path, status=status)
-                for label, prefix in (("sam build", packaged), ("precompiled", precompiled)):
-                    times.setdefault(f"{function}|{label}", []).append(sample(code, prefix))
+        first_use: dict[str, list[float]] = {}
+        for _ in range(arguments.samples):
+            times["bare"].append(sample(BARE, precompiled)[0])
+            for function, (code_folder, path, status) in functions.items():
+                code = API.format(
+                    folder=code_folder,
+                    function=function,
+                    path=path,
+                    status=status,
+                    first_use=FIRST_USE.get(function, ()),
+                )
+                for tree, root in trees.items():
+                    for label, prefix in (("sam build", packaged), ("precompiled", precompiled)):
+                        answer, after = sample(code, prefix, root)
+                        times.setdefault(f"{function}{tree}|{label}", []).append(answer)
+                        first_use.setdefault(f"{function}{tree}|{label}", []).append(after)
     bare = statistics.median(times["bare"])
-    print("| function | packaged as | median ms | min ms | max ms | x bare (target <= 2) |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| function | packaged as | median ms | min ms | max ms | x bare (target <= 2) | then first use ms |"
+    )
+    print("|---|---|---|---|---|---|---|")
     print(
         f"| bare: import boto3 + DynamoDB client | runtime | {bare * 1000:.0f} | "
-        f"{min(times['bare']) * 1000:.0f} | {max(times['bare']) * 1000:.0f} | 1.00 |"
+        f"{min(times['bare']) * 1000:.0f} | {max(times['bare']) * 1000:.0f} | 1.00 | |"
     )
     ratios = {}
     for key, values in times.items():
@@ -130,9 +195,10 @@ def main() -> None:
             continue
         function, label = key.split("|")
         ratios[key] = statistics.median(values) / bare
+        after = statistics.median(first_use[key]) * 1000
         print(
             f"| {function} | {label} | {statistics.median(values) * 1000:.0f} | {min(values) * 1000:.0f} | "
-            f"{max(values) * 1000:.0f} | {ratios[key]:.2f} |"
+            f"{max(values) * 1000:.0f} | {ratios[key]:.2f} | {after:.0f} |"
         )
     print(json.dumps({"bare_ms": bare * 1000, "ratios": ratios}))
 

@@ -21,7 +21,6 @@ from planalign.api.census_models import (
 )
 from planalign.api.services import ArtifactsDep, StoreDep
 from planalign.api.tenant import Tenant
-from planalign.domain import census_analysis
 from planalign.errors import InvalidRequest
 from planalign.services.census_analysis import band_config, load_census
 
@@ -55,6 +54,8 @@ def get_band_configs(workspace_id: str, tenant_id: Tenant, store: StoreDep) -> B
 def analyze_age_bands(
     workspace_id: str, body: BandAnalysisIn, tenant_id: Tenant, store: StoreDep, artifacts: ArtifactsDep
 ) -> BandAnalysis:
+    from planalign.domain import census_analysis  # NumPy, on first use (cold start)
+
     with _bad_request():
         census, _ = load_census(store, artifacts, tenant_id, workspace_id, body.file_path)
         return BandAnalysis(**census_analysis.analyze_age_bands(census, body.file_path, body.as_of_date))
@@ -64,6 +65,8 @@ def analyze_age_bands(
 def analyze_tenure_bands(
     workspace_id: str, body: BandAnalysisIn, tenant_id: Tenant, store: StoreDep, artifacts: ArtifactsDep
 ) -> BandAnalysis:
+    from planalign.domain import census_analysis  # NumPy, on first use (cold start)
+
     with _bad_request():
         census, _ = load_census(store, artifacts, tenant_id, workspace_id, body.file_path)
         return BandAnalysis(**census_analysis.analyze_tenure_bands(census, body.file_path, body.as_of_date))
@@ -73,6 +76,8 @@ def analyze_tenure_bands(
 def analyze_turnover(
     workspace_id: str, body: BandAnalysisIn, tenant_id: Tenant, store: StoreDep, artifacts: ArtifactsDep
 ) -> TurnoverAnalysis:
+    from planalign.domain import census_analysis  # NumPy, on first use (cold start)
+
     with _bad_request():
         census, _ = load_census(store, artifacts, tenant_id, workspace_id, body.file_path)
         return TurnoverAnalysis(**census_analysis.analyze_turnover(census, body.file_path, body.as_of_date))
@@ -82,6 +87,8 @@ def analyze_turnover(
 def analyze_opt_out_rate(
     workspace_id: str, body: OptOutAnalysisIn, tenant_id: Tenant, store: StoreDep, artifacts: ArtifactsDep
 ) -> OptOutAnalysis:
+    from planalign.domain import census_analysis  # NumPy, on first use (cold start)
+
     with _bad_request():
         census, columns = load_census(store, artifacts, tenant_id, workspace_id, body.file_path)
         analysis = census_analysis.analyze_opt_out_rate(census, columns, body.file_path, body.lookback_years)

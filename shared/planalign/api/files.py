@@ -15,7 +15,6 @@ from planalign.api.census_models import (
 )
 from planalign.api.services import ArtifactsDep, StoreDep
 from planalign.api.tenant import Tenant
-from planalign.domain import census_analysis
 from planalign.services.census_analysis import load_census, solve_growth
 
 router = APIRouter(prefix="/api/workspaces/{workspace_id}", tags=["census analysis"])
@@ -25,6 +24,8 @@ router = APIRouter(prefix="/api/workspaces/{workspace_id}", tags=["census analys
 def analyze_age_distribution(
     workspace_id: str, body: CensusFileIn, tenant_id: Tenant, store: StoreDep, artifacts: ArtifactsDep
 ) -> dict[str, Any]:
+    from planalign.domain import census_analysis  # NumPy, on first use (cold start)
+
     census, _ = load_census(store, artifacts, tenant_id, workspace_id, body.file_path)
     return census_analysis.analyze_age_distribution(census, body.file_path, body.as_of_date)
 
@@ -33,6 +34,8 @@ def analyze_age_distribution(
 def analyze_part_time_pct(
     workspace_id: str, body: CensusFileIn, tenant_id: Tenant, store: StoreDep, artifacts: ArtifactsDep
 ) -> PartTime:
+    from planalign.domain import census_analysis  # NumPy, on first use (cold start)
+
     census, columns = load_census(store, artifacts, tenant_id, workspace_id, body.file_path)
     return PartTime(**census_analysis.analyze_part_time(census, columns))
 
@@ -45,6 +48,8 @@ def analyze_compensation_by_level(
     store: StoreDep,
     artifacts: ArtifactsDep,
 ) -> dict[str, Any]:
+    from planalign.domain import census_analysis  # NumPy, on first use (cold start)
+
     census, _ = load_census(store, artifacts, tenant_id, workspace_id, body.file_path)
     return census_analysis.analyze_compensation(census, body.file_path, body.lookback_years)
 

@@ -36,7 +36,9 @@ def _invalid(message: str) -> PydanticCustomError:
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    # defer_build: a model's validator and serializer are built when it is first used, not at import
+    # (cold start: every API function imports these models, few of its requests validate a config).
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, defer_build=True)
 
 
 class BandMultiplier(_Section):

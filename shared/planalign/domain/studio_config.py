@@ -2011,7 +2011,7 @@ def _new_hire_offers(config: Mapping[str, Any]) -> dict[str, Any]:
         offers["age_distribution"] = ages
     shares = {int(row["level"]): float(row["percentage"]) for row in section.get("level_distribution") or []}
     if section.get("level_distribution_mode") == "fixed" and sum(shares.values()) > 0:
-        offers["level_shares"] = [shares.get(level, 0.0) for level in range(1, _JOB_LEVELS + 1)]
+        offers["level_shares"] = [shares.get(level, 0.0) for level in range(1, _job_levels() + 1)]
     offers["pay_bands"] = [
         {
             "level": int(row["level"]),
@@ -2019,7 +2019,7 @@ def _new_hire_offers(config: Mapping[str, Any]) -> dict[str, Any]:
             "max": float(row["max_compensation"]),
         }
         for row in section.get("job_level_compensation") or []
-        if 1 <= int(row["level"]) <= _JOB_LEVELS
+        if 1 <= int(row["level"]) <= _job_levels()
     ]
     scenario = section.get("market_scenario")
     if scenario in _MARKET_SCENARIOS:
@@ -2032,8 +2032,11 @@ def _new_hire_offers(config: Mapping[str, Any]) -> dict[str, Any]:
     return offers
 
 
-# The engine's job levels, which the Studio's new-hire tables are keyed by.
-_JOB_LEVELS: Final = len(SimulationConfig().job_levels)
+@functools.cache
+def _job_levels() -> int:
+    """The engine's job levels, which the Studio's new-hire tables are keyed by (counted on first use,
+    not at import, so that the config models are built then: see `_Section` in domain/config.py)."""
+    return len(SimulationConfig().job_levels)
 
 
 def _opt_out_rates(config: Mapping[str, Any]) -> dict[str, float]:

@@ -2,20 +2,18 @@
 path (`datasets/{dataset_id}/{name}`, what the Studio's upload or the import wizard returned), and the
 band and promotion-hazard settings a workspace shows: its own, else the reference engine's seeds."""
 
+from __future__ import annotations
+
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from planalign.adapters.artifacts import Artifacts
 from planalign.adapters.store import Store
-from planalign.domain.census import Census
-from planalign.domain.compensation_solver import (
-    WorkforceDynamics,
-    census_workforce,
-    solve_compensation_growth,
-)
-from planalign.domain.studio_config import merge_studio_config
 from planalign.errors import InvalidRequest, NotFound
 from planalign.services.census_paths import dataset_of_path
+
+if TYPE_CHECKING:
+    from planalign.domain.census import Census
 
 
 def load_census(
@@ -23,6 +21,8 @@ def load_census(
 ) -> tuple[Census, set[str]]:
     """The imported census a file path names and the columns its file had; an unknown path, or a census
     not (yet) imported, is InvalidRequest, as the Studio's backend answers a missing file."""
+    from planalign.domain.census import Census  # NumPy, loaded on first use, not at import (cold start)
+
     store.get("WS", workspace_id, tenant_id)
     try:
         dataset = dataset_of_path(store, tenant_id, workspace_id, file_path)
@@ -39,6 +39,12 @@ def solve_growth(
 ) -> dict[str, Any]:
     """The solver on the census a file path names, else (no path, or one that names no imported census
     of this workspace) on the reference's default workforce, with a warning that says so."""
+    from planalign.domain.compensation_solver import (  # NumPy, on first use (cold start)
+        WorkforceDynamics,
+        census_workforce,
+        solve_compensation_growth,
+    )
+
     store.get("WS", workspace_id, tenant_id)
     workforce = None
     if request.get("file_path"):
@@ -65,6 +71,9 @@ def solve_growth(
 
 def _settings(store: Store, tenant_id: str, workspace_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """(the workspace's base_config, the seeds the reference falls back to)."""
+    # The Studio config and its models: imported on first use, not at import (cold start).
+    from planalign.domain.studio_config import merge_studio_config
+
     workspace = store.get("WS", workspace_id, tenant_id)
     return workspace.get("base_config") or {}, merge_studio_config({}, {})
 

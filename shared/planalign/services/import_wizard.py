@@ -4,21 +4,25 @@ mapped census as an upload of its own, which the S3 trigger and the import stage
 its import report, as any census. A generated census is what the Studio calls a parquet file; every
 imported dataset of a workspace is one (its own uploads too), downloaded as Parquet."""
 
+from __future__ import annotations
+
 import contextlib
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from planalign.adapters.artifacts import Artifacts, import_source_key, upload_key, workspace_prefix
 from planalign.adapters.store import Store, list_key, partition
-from planalign.domain import census_mapping
-from planalign.domain.census import Census
-from planalign.domain.census_reader import REQUIRED_COLUMNS, read_census
 from planalign.errors import CensusRejected, InvalidRequest, NotFound, PayloadTooLarge, RunConflict
 from planalign.ids import new_id, utc_now
-from planalign.services.census_files import _wait_for_import, set_census
 from planalign.services.census_paths import file_path_of
-from planalign.services.uploads import CENSUS_CONTENT_TYPES, FILENAME, new_upload
+
+if TYPE_CHECKING:
+    from planalign.domain import census_mapping
+
+# Imported by the functions that use them, so that the Census function starts without them (cold start):
+# the census readers (domain/census_mapping.py, census_reader.py, census.py) load NumPy and Arrow, and
+# services/uploads.py and census_files.py the runs' and the Studio config's modules.
 
 SESSION_DAYS = 30  # a session lasts as long as its source under uploads/ (the bucket's lifecycle)
 MAX_ERROR_ROWS = 100
@@ -49,6 +53,8 @@ def start_import(
 ) -> dict[str, Any]:
     """A new session for an uploaded file (CSV, XLSX, XLS, ODS or Parquet, read as our census
     reader reads them); a workbook is read from its first sheet until another is chosen."""
+    from planalign.services.uploads import CENSUS_CONTENT_TYPES, FILENAME
+
     _workspace(store, tenant_id, workspace_id)
     if not FILENAME.match(filename):
         raise InvalidRequest("file: a name of 1-255 characters, no slashes or control characters")
@@ -86,6 +92,8 @@ def start_import(
 
 
 def _read(content: bytes, filename: str, sheet: str | None) -> census_mapping.SourceTable:
+    from planalign.domain import census_mapping
+
     try:
         return census_mapping.read_source(content, filename, sheet)
     except CensusRejected as error:
@@ -93,6 +101,8 @@ def _read(content: bytes, filename: str, sheet: str | None) -> census_mapping.So
 
 
 def _table_fields(table: census_mapping.SourceTable) -> dict[str, Any]:
+    from planalign.domain import census_mapping
+
     columns = census_mapping.detect_columns(table)
     return {
         "source_format": table.source_format,
@@ -108,6 +118,8 @@ def _table_fields(table: census_mapping.SourceTable) -> dict[str, Any]:
 
 
 def _put_preview(artifacts: Artifacts, session: dict[str, Any], table: census_mapping.SourceTable) -> None:
+    from planalign.domain import census_mapping
+
     preview = {
         "columns": table.columns,
         "rows": table.rows[: census_mapping.PREVIEW_ROWS],
@@ -120,6 +132,8 @@ def _put_preview(artifacts: Artifacts, session: dict[str, Any], table: census_ma
 
 def _preview_table(artifacts: Artifacts, session: dict[str, Any]) -> census_mapping.SourceTable:
     """The session's first rows as a table (what previews and suggestions look at)."""
+    from planalign.domain import census_mapping
+
     preview = json.loads(
         artifacts.get(_preview_key(session["tenant_id"], session["workspace_id"], session["id"]))
     )
@@ -147,6 +161,8 @@ def get_session(store: Store, tenant_id: str, workspace_id: str, import_id: str)
 
 def session_view(artifacts: Artifacts, session: dict[str, Any]) -> dict[str, Any]:
     """The Studio's ImportSession."""
+    from planalign.domain import census_mapping
+
     return {
         "import_id": session["id"],
         "correlation_id": session["id"],
@@ -192,6 +208,8 @@ def select_sheet(
 
 
 def raw_preview(artifacts: Artifacts, session: dict[str, Any]) -> dict[str, Any]:
+    from planalign.domain import census_mapping
+
     rows = census_mapping.preview_rows(_preview_table(artifacts, session))
     return {
         "import_id": session["id"],
@@ -208,6 +226,8 @@ def raw_preview(artifacts: Artifacts, session: dict[str, Any]) -> dict[str, Any]
 def suggestions(store: Store, artifacts: Artifacts, session: dict[str, Any]) -> dict[str, Any]:
     """Our reader's alias matches for the columns (a mapping this workspace generated from the same
     headers before comes first), the formats of their values, and the data-quality notes."""
+    from planalign.domain import census_mapping
+
     columns = session["detected_columns"]
     prior = store.get_entry(
         partition("WS", session["workspace_id"]),
@@ -225,6 +245,8 @@ def suggestions(store: Store, artifacts: Artifacts, session: dict[str, Any]) -> 
 
 def save_mapping(store: Store, session: dict[str, Any], mappings: list[dict[str, Any]]) -> dict[str, Any]:
     """The Studio's MappingSaveResponse: a mapping with errors is answered with them and not saved."""
+    from planalign.domain import census_mapping
+
     errors = census_mapping.mapping_errors(mappings, [c["name"] for c in session["detected_columns"]])
     if errors:
         return {
@@ -259,6 +281,8 @@ def _mapping(session: dict[str, Any], doing: str) -> list[dict[str, Any]]:
 def mapped_preview(artifacts: Artifacts, session: dict[str, Any]) -> dict[str, Any]:
     """The first rows under the census's column names, and what our reader would refuse in them
     (as it will when the census is generated)."""
+    from planalign.domain import census_mapping
+
     table = _preview_table(artifacts, session)
     mapped = census_mapping.apply_mapping(table, _mapping(session, "previewing"))
     warnings = mapped.warnings + _reader_warnings(mapped, table.header_row)
@@ -278,6 +302,9 @@ def mapped_preview(artifacts: Artifacts, session: dict[str, Any]) -> dict[str, A
 def _reader_warnings(mapped: census_mapping.MappedTable, header_row: int) -> list[dict[str, Any]]:
     """What the census reader says of the mapped rows: each column's refused values by reason, or
     why it would refuse the whole file."""
+    from planalign.domain import census_mapping
+    from planalign.domain.census_reader import read_census
+
     try:
         report = read_census(census_mapping.census_csv(mapped, header_row), "mapped.csv").report
     except CensusRejected as error:
@@ -312,6 +339,11 @@ def generate(
     """Map every row and write the census as an upload (`uploads/{ws}/{upload_id}/...`): the S3
     trigger makes it a dataset and the import stage imports it. Waits up to `wait_seconds` for the
     import; a longer one is followed by the session's status."""
+    from planalign.domain import census_mapping
+    from planalign.domain.census_reader import REQUIRED_COLUMNS
+    from planalign.services.census_files import _wait_for_import
+    from planalign.services.uploads import new_upload
+
     mapping = _mapping(session, "generating")
     mapped_fields = {m["output_column"] for m in mapping if not m.get("is_excluded")}
     missing = [name for name in REQUIRED_COLUMNS if name not in mapped_fields]
@@ -380,6 +412,8 @@ def generate(
 def follow_generation(store: Store, artifacts: Artifacts, session: dict[str, Any]) -> dict[str, Any]:
     """A generating session whose census's import ended: completed (the census becomes the
     workspace's, its report's rejected rows are the session's error rows) or failed with the reason."""
+    from planalign.services.census_files import set_census
+
     if session["status"] != "generating" or not session.get("generated_upload_id"):
         return session
     try:
@@ -437,6 +471,8 @@ def follow_generation(store: Store, artifacts: Artifacts, session: dict[str, Any
 def parquet_file_view(dataset: dict[str, Any]) -> dict[str, Any]:
     """The Studio's ParquetFile of an imported dataset: its storage_path is the census file path the
     analyzers and set-census-path take; the file downloads as Parquet."""
+    from planalign.domain import census_mapping
+
     columns = dataset.get("columns") or []
     return {
         "file_id": dataset["id"],
@@ -481,6 +517,8 @@ def parquet_download_url(
     store: Store, artifacts: Artifacts, tenant_id: str, workspace_id: str, file_id: str
 ) -> str:
     """A short-lived link to the census as Parquet, made once beside the content-addressed census."""
+    from planalign.domain.census import Census
+
     dataset = _parquet_dataset(store, tenant_id, workspace_id, file_id)
     key = dataset["census_key"].rsplit("/", 1)[0] + "/census.parquet"
     if not artifacts.exists(key):

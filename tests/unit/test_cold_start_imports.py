@@ -1,0 +1,61 @@
+"""What a cold start of an API function loads (scripts/cold_start_bench.py measures it): the Census
+function's handler imports no NumPy, no Arrow, no census reader and no Studio config (its routes import
+them on first use), and the engine's config models are built when first used (`defer_build`), not when
+a handler imports them."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+LOADED = """
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("app", "functions/{folder}/app.py")
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+config = sys.modules.get("planalign.domain.config")
+built = config and config.SimulationConfig.__pydantic_complete__
+print(json.dumps({{"modules": sorted(sys.modules), "config_built": built}}))
+"""
+
+
+def _cold_start(folder: str) -> dict:
+    output = subprocess.run(
+        [sys.executable, "-c", LOADED.format(folder=folder)],
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT / "shared"), "PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def test_census_handler_starts_without_numpy_arrow_or_the_census_readers() -> None:
+    loaded = set(_cold_start("census_api")["modules"])
+    heavy = {
+        "numpy",
+        "pyarrow",
+        "python_calamine",
+        "planalign.domain.census",
+        "planalign.domain.census_mapping",
+        "planalign.domain.census_reader",
+        "planalign.domain.census_analysis",
+        "planalign.domain.compensation_solver",
+        "planalign.domain.studio_config",
+        "planalign.domain.config",
+        "planalign.services.runs",
+    }
+    assert loaded & heavy == set()
+
+
+def test_config_models_are_built_on_first_use_not_at_import() -> None:
+    loaded = _cold_start("runs_api")
+    assert "planalign.domain.config" in loaded["modules"]
+    assert loaded["config_built"] is False
+    from planalign.domain.config import SimulationConfig, resolve_config
+
+    assert SimulationConfig().simulation.start_year == resolve_config({}).simulation.start_year
+    assert SimulationConfig.__pydantic_complete__

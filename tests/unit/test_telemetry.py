@@ -392,6 +392,18 @@ def test_progress_sends_an_update_and_feed_events_a_milestone(store: Store) -> N
     assert outgoing[0].message == telemetry.update_message(after)
 
 
+def test_the_notifier_decodes_no_studio_document_of_a_run(store: Store) -> None:
+    # The Studio's config of a run is tens of KB compressed in every progress record; the messages do
+    # not read it, so bytes that are not even zlib must not stop an update.
+    before = running_run()
+    after = {**before, "progress": 50.0, "updated_at": "2025-03-01T10:00:03.000Z"}
+    record = stream_record("MODIFY", ("RUN#t1#run_1", "A"), after, before)
+    for image in ("NewImage", "OldImage"):
+        record["dynamodb"][image]["studio_config"] = {"B": base64.b64encode(b"not a document").decode()}
+    (item,) = notifications._messages(store, [record])
+    assert item.message == telemetry.update_message(after)
+
+
 def test_a_connection_subscribed_on_connect_gets_its_own_snapshot(store: Store) -> None:
     store.create("RUN", "t1#run_1", running_run())
     store.append_run_event("t1#run_1", event(1, "run_started"))

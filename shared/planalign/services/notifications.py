@@ -13,6 +13,7 @@ from typing import Any
 from planalign.adapters.push import Push
 from planalign.adapters.store import (
     CONNECT_SK_PREFIX,
+    DOCUMENT_FIELDS,
     EVENT_SK_PREFIX,
     ITEM_SK,
     Store,
@@ -56,6 +57,9 @@ class Outgoing:
     connection_id: str | None = None
 
 
+_UNREAD_DOCUMENTS = DOCUMENT_FIELDS - {"config"}
+
+
 def _image(record: dict[str, Any], name: str) -> dict[str, Any] | None:
     from boto3.dynamodb.types import TypeDeserializer
 
@@ -64,9 +68,12 @@ def _image(record: dict[str, Any], name: str) -> dict[str, Any] | None:
         return None
     deserializer = TypeDeserializer()
     # A stream record carries Binary values base64-encoded, as JSON must (the SDK decodes them in API
-    # answers, not here); only stored documents are Binary, and only at the top level.
+    # answers, not here); only stored documents are Binary, and only at the top level. Of those the
+    # messages read the run's engine config (its years); the Studio's documents are left undecoded.
     wire: dict[str, Any] = {
-        key: {"B": base64.b64decode(value["B"])} if "B" in value else value for key, value in image.items()
+        key: {"B": base64.b64decode(value["B"])} if "B" in value else value
+        for key, value in image.items()
+        if key not in _UNREAD_DOCUMENTS
     }
     return unpack_documents({key: deserializer.deserialize(value) for key, value in wire.items()})
 

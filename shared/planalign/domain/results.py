@@ -306,6 +306,7 @@ def build_results(
     *,
     irs_limits: Mapping[str, float] | None = None,
     bands: dict[str, dict[str, dict[str, float]]] | None = None,
+    totals: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """The Results document (results.json) without run_id and scenario_id.
 
@@ -315,9 +316,10 @@ def build_results(
     `dc_plan` rows of year_metrics (plan rates in percent), `quality` and `bands`. `metrics` is
     year_metrics(output) (computed when None); `irs_limits` is the run config's irs_limits section for
     the quality checks (the built-in defaults when None); `bands` is compute_bands' answer for an
-    ensemble, else None.
+    ensemble, else None; `totals` is status_totals(output) when the caller has it (a pass over the
+    whole projection).
     """
-    totals = status_totals(output)
+    totals = status_totals(output) if totals is None else totals
     metrics = year_metrics(output, totals) if metrics is None else metrics
     views = {population: _population_view(output, totals, population) for population in POPULATIONS}
     return {

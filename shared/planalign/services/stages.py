@@ -32,6 +32,7 @@ from planalign.domain.results import (
     build_results,
     event_counts,
     start_headcount,
+    status_totals,
     year_metrics,
 )
 from planalign.domain.run_state import (
@@ -267,12 +268,13 @@ def store_simulation(
     metrics, Results without bands, event counts by year and type). Answers the summary's key."""
     # The work on a whole projection: its working columns go back to the system once freed.
     map_large_blocks()
-    metrics = year_metrics(output)
+    totals = status_totals(output)
+    metrics = year_metrics(output, totals)
     summary = {
         "seed": output.seed,
         "start_headcount": start_headcount(output),
         "metrics": metrics,
-        "results": build_results(output, metrics, irs_limits=config.irs_limits.model_dump()),
+        "results": build_results(output, metrics, irs_limits=config.irs_limits.model_dump(), totals=totals),
         "event_counts": event_counts(output).tolist(),
     }
     auto = config.auto_enrollment

@@ -180,3 +180,24 @@ def test_evidence_pack_errors_are_clear(studio: StudioClient, run: Run) -> None:
     code, detail = status(run.never_run)
     assert code == 404 and "No completed run" in detail
     assert status("sc_unknown")[0] == 404
+
+
+def test_a_pack_warns_when_the_scenarios_config_changed_since_its_run(
+    studio: StudioClient, run: Run, api: httpx.Client
+) -> None:
+    ids = {"workspace_id": run.workspace_id, "scenario_id": run.scenario_id}
+    params = {"metric": "active_headcount", "base_year": 2025, "target_year": 2026}
+    before = studio.call("GET", EVIDENCE_PACK, params=params, **ids)["pack"]["warnings"]
+    assert "current_config_mismatch" not in {w["code"] for w in before}
+    changed = {"config_overrides": {"simulation": {**YEARS, "target_growth_rate": 0.09}}}
+    assert (
+        api.put(f"/api/workspaces/{run.workspace_id}/scenarios/{run.scenario_id}", json=changed).status_code
+        == 200
+    )
+    after = studio.call("GET", EVIDENCE_PACK, params=params, **ids)["pack"]
+    assert {
+        "code": "current_config_mismatch",
+        "severity": "caution",
+        "message": "The current scenario configuration differs from the selected result.",
+    } in after["warnings"]
+    assert after["provenance"]["run_id"] == run.run_id  # still the run's own figures

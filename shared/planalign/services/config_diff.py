@@ -55,7 +55,10 @@ def _walk(a: Any, b: Any, path: str, differences: list[dict[str, Any]]) -> int:
     return 0
 
 
-def _provenance(run: dict[str, Any] | None, current: Mapping[str, Any]) -> dict[str, Any]:
+def run_drift(run: dict[str, Any] | None, current: Mapping[str, Any]) -> dict[str, Any]:
+    """Where a scenario's run came from (config fingerprint, seed, time) and how the scenario's
+    `current` config has drifted from it since: `drift_reasons` current_config_mismatch and
+    current_seed_mismatch."""
     if run is None or not run.get("studio_config"):
         return {"available": False, "drift_warning": False, "drift_reasons": []}
     reasons = []
@@ -88,7 +91,7 @@ def config_diff(
         current = merged_config(store, tenant_id, workspace_id, scenario_id)
         run = newest_completed_run(store, scenario_id)
         configs[scenario_id] = effective_studio_config((run or {}).get("studio_config") or current)
-        provenance[scenario_id] = _provenance(run, current)
+        provenance[scenario_id] = run_drift(run, current)
     differences, unchanged = diff_configs(configs[scenario_a], configs[scenario_b])
     seeds = [provenance[s].get("random_seed") for s in (scenario_a, scenario_b)]
     both = all(provenance[s]["available"] for s in (scenario_a, scenario_b))

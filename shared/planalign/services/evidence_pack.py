@@ -9,16 +9,28 @@ from planalign.domain import evidence_pack, run_status
 from planalign.domain.run_tables import SNAPSHOT
 from planalign.errors import InvalidRequest, NotFound
 from planalign.services.analytics import run_tables_of, snapshot_years
+from planalign.services.config_diff import run_drift
 from planalign.services.provenance import run_provenance
 from planalign.services.runs import latest_run, newest_completed_run
-from planalign.services.workspaces import get_scenario
+from planalign.services.workspaces import get_scenario, merged_config
 
 # Where Q1 reads, relative to the run's folder (the Athena table's location, or a downloaded copy).
 RESULT_STORE = f"{SNAPSHOT}/"
 
 
-def _trust(report: dict[str, Any], run: dict[str, Any], newest: dict[str, Any]) -> list[dict[str, str]]:
-    warnings = []
+# What a drift of the scenario since its run means for the pack (services/config_diff.run_drift).
+_DRIFT_MESSAGES = {
+    "current_config_mismatch": "The current scenario configuration differs from the selected result.",
+    "current_seed_mismatch": "The current scenario seed differs from the selected result.",
+}
+
+
+def _trust(
+    report: dict[str, Any], run: dict[str, Any], newest: dict[str, Any], drift: list[str]
+) -> list[dict[str, str]]:
+    warnings = [
+        {"code": reason, "severity": "caution", "message": _DRIFT_MESSAGES[reason]} for reason in drift
+    ]
     if newest["id"] != run["id"] and not run_status.is_terminal(newest["status"]):
         warnings.append(
             {
@@ -93,6 +105,11 @@ def scenario_evidence_pack(
         evidence_pack.metric_row(metric, base, target),
         result_store=RESULT_STORE,
         provenance=provenance,
-        warnings=_trust(report, run, latest_run(store, tenant_id, scenario_id)),
+        warnings=_trust(
+            report,
+            run,
+            latest_run(store, tenant_id, scenario_id),
+            run_drift(run, merged_config(store, tenant_id, workspace_id, scenario_id))["drift_reasons"],
+        ),
     )
     return evidence_pack.envelope(pack)

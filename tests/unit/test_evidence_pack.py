@@ -1,6 +1,7 @@
 """The evidence pack's figures: a hand-checked decomposition, and for every metric the cited query
 (Q1) run by DuckDB on a simulated run's Parquet gives the pack's own figures."""
 
+import dataclasses
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from planalign.domain import evidence_pack
 from planalign.domain.census_generator import generate_census
 from planalign.domain.run_tables import SNAPSHOT, parquet_bytes, run_tables, table_key
 from planalign.domain.simulation import simulate
+from planalign.errors import InvalidRequest
 
 
 def year(
@@ -85,6 +87,19 @@ def test_shares_are_suppressed_when_nothing_changed_and_a_zero_payroll_leaves_ra
     assert built["drivers"][0]["share_of_change"]["status"] == "suppressed"
 
 
+def test_a_year_without_the_metrics_population_is_an_invalid_request() -> None:
+    base = year(["A"], [10_000], [300], [True])
+    empty = year([], [], [], [])
+    with pytest.raises(InvalidRequest, match="undefined for 2025 or 2026"):
+        pack("employer_match_cost", base, empty)
+    no_rates = dataclasses.replace(base, deferral=np.array([np.nan]))
+    with pytest.raises(InvalidRequest):
+        pack("avg_deferral_rate", no_rates, base)
+    # A count of no one is still a count: 1 active -> 0 actives.
+    gone = dataclasses.replace(base, active=np.array([False]))
+    assert pack("active_headcount", base, gone)["change"]["total_change"]["value"] == "-1"
+
+
 @pytest.fixture(scope="module")
 def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("run")
@@ -116,7 +131,7 @@ def test_the_cited_query_reproduces_every_figure_of_the_pack(run_folder: Path, m
     answer = dict(zip([column[0] for column in cursor.description], cursor.fetchone(), strict=True))
     cited = list(evidence_pack._cited(built))
     assert len(cited) >= 10
-    # DuckDB sums doubles (our sums are exact): its noise is about 1e-16 of the totals summed.
+    # DuckDB divides decimals as doubles: its ratios carry about 1e-16 of the totals.
     scale = max(
         abs(Decimal(str(answer["base_value"]))), abs(Decimal(str(answer["target_value"]))), Decimal(1)
     )

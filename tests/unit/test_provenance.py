@@ -3,6 +3,7 @@ findings that make a report incomplete or unverifiable, and a digest that covers
 
 import dataclasses
 import hashlib
+import json
 from typing import Any
 
 from planalign.domain import provenance
@@ -141,18 +142,53 @@ def test_a_failed_check_makes_it_incomplete_and_names_the_year() -> None:
     ]
 
 
-def test_missing_software_evidence_or_a_broken_equation_is_unverifiable() -> None:
+def test_missing_software_evidence_or_uncounted_checks_are_unverifiable() -> None:
     no_commit = provenance.build_report(evidence(manifest={"versions": {"planalign": "1.0"}}))
     assert no_commit["verification_disposition"] == "unverifiable"
     assert {f["field_path"] for f in no_commit["missing_evidence"]} == {
         "evidence.software.git_commit_sha",
         "evidence.software.working_tree_state",
     }
-    summary = evidence().summary
-    assert summary is not None
-    broken = provenance.build_report(evidence(summary={**summary, "start_headcount": 99}))
-    assert broken["verification_disposition"] == "unverifiable"
-    assert broken["missing_evidence"][0]["code"] == "integrity_mismatch"
+    # A run stored before the checks counted failing rows by year: each year says only pass or fail.
+    old_check = {"name": "no_negative_pay", "passed": False, "detail": "1 rows with negative pay"}
+    report = provenance.build_report(evidence(quality={"passed": False, "checks": [old_check]}))
+    assert [(r["passed"], r["affected_record_count"]) for r in report["evidence"]["validation_results"]] == [
+        (False, None),
+        (False, None),
+    ]
+    assert report["verification_disposition"] == "unverifiable"
+    assert {f["field_path"] for f in report["missing_evidence"]} == {
+        "evidence.validation_results[2025].affected_record_count",
+        "evidence.validation_results[2026].affected_record_count",
+    }
+
+
+def test_the_report_served_is_the_report_hashed_in_the_schemes_order() -> None:
+    # The store gives a whole-number duration back as an int: the report keeps durations as floats and
+    # time stamps as UTC with microseconds, and lists in canonical order, so its JSON verifies as is.
+    history = [dict(event) for event in evidence().history]
+    history[3]["detail"] = {"duration_seconds": 1}
+    report = provenance.build_report(evidence(history=history))
+    served = json.loads(json.dumps(report))
+    assert hashlib.sha256(provenance.canonical_json(served)).hexdigest() == report["digest"]["value"]
+    stages = report["evidence"]["timing"]["stage_completions"]
+    assert [(s["simulation_year"], s["stage"]) for s in stages] == [
+        (None, "IMPORT"),
+        (None, "SIMULATION"),
+        (2025, "SIMULATION"),
+        (2026, "SIMULATION"),
+    ]
+    assert stages[2]["duration_seconds"] == 1.0 and isinstance(stages[2]["duration_seconds"], float)
+    assert stages[0]["started_at"] == "2026-12-01T00:00:00.000000Z"
+    # Whatever order a verifier gets the lists in, the digest is the same.
+    shuffled = {
+        **served,
+        "evidence": {
+            **served["evidence"],
+            "validation_results": served["evidence"]["validation_results"][::-1],
+        },
+    }
+    assert provenance.canonical_json(shuffled) == provenance.canonical_json(served)
 
 
 def test_a_run_that_failed_in_its_simulation_is_incomplete_for_its_years() -> None:
@@ -164,4 +200,12 @@ def test_a_run_that_failed_in_its_simulation_is_incomplete_for_its_years() -> No
     paths = {f["field_path"] for f in report["missing_evidence"]}
     assert "evidence.run.completed_years[2026]" in paths and "evidence.random_seed" in paths
     assert report["evidence"]["run"]["completed_years"] == [2025]
-    assert report["evidence"]["timing"]["stage_completions"][-1]["outcome"] == "not completed"
+    stages = {
+        (s["simulation_year"], s["stage"]): s["outcome"]
+        for s in report["evidence"]["timing"]["stage_completions"]
+    }
+    assert stages == {
+        (None, "IMPORT"): "completed",
+        (None, "SIMULATION"): "not completed",
+        (2025, "SIMULATION"): "completed",
+    }

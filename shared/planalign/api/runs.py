@@ -97,6 +97,7 @@ def run_provenance(
             media_type="application/zip",
             headers={**headers, "Content-Disposition": f'attachment; filename="{run_id}-provenance.zip"'},
         )
-    return JSONResponse(
-        ProvenanceReportEnvelope.model_validate(envelope).model_dump(mode="json"), headers=headers
-    )
+    # Checked against the Studio's shape, then served as built, not re-dumped through the model (which
+    # would write a whole-number duration 1 as 1.0): the JSON a reviewer hashes is the JSON hashed.
+    ProvenanceReportEnvelope.model_validate(envelope)
+    return JSONResponse(envelope, headers=headers)

@@ -17,6 +17,8 @@ from typing import Any, Literal
 import numpy as np
 import pyarrow as pa
 
+from planalign.errors import InvalidRequest
+
 Unit = Literal["count", "currency", "rate", "percent_of_change"]
 # The snapshot columns the pack reads.
 COLUMNS = ("employee_id", "employment_status", "prorated_pay", "match", "core", "enrolled", "deferral_rate")
@@ -187,7 +189,7 @@ class YearValues:
     match_cost: np.ndarray
     plan_cost: np.ndarray  # match + core
     participating: np.ndarray  # 1.0 enrolled, else 0.0
-    deferral: np.ndarray  # NaN where there is none
+    deferral: np.ndarray  # NaN where the table has a null (no rate): not in that year's population
 
 
 def year_values(snapshot: pa.Table) -> YearValues:
@@ -246,6 +248,11 @@ def _sum(values: np.ndarray, rows: np.ndarray | slice = slice(None)) -> Decimal:
     return Decimal(fsum(values[rows].tolist()))
 
 
+def _unless_empty(values: np.ndarray, total: Decimal) -> Decimal | None:
+    """A year's sum, undefined (not 0) for a year without rows, as SQL's SUM of no rows is NULL."""
+    return total if len(values) else None
+
+
 def _count(mask: np.ndarray) -> Decimal:
     return Decimal(int(np.count_nonzero(mask)))
 
@@ -292,8 +299,8 @@ def _sum_row(base: YearValues, target: YearValues) -> Row:
     # Totals as the sums of their parts, so that the drivers add up to the change exactly.
     left, entered = -drivers["left_population_compensation"][0], drivers["entered_population_compensation"][0]
     return {
-        "base_value": left + _sum(c0, everyone.retained_base),
-        "target_value": entered + _sum(c1, everyone.retained_target),
+        "base_value": _unless_empty(c0, left + _sum(c0, everyone.retained_base)),
+        "target_value": _unless_empty(c1, entered + _sum(c1, everyone.retained_target)),
         "base_population": Decimal(len(c0)),
         "target_population": Decimal(len(c1)),
         **_with_populations(drivers),
@@ -319,8 +326,8 @@ def _cost_row(base: YearValues, target: YearValues, cost: str, rate_id: str) -> 
         f"retained_effective_{rate_id}_payout_rate": (rate, retained),
     }
     return {
-        "base_value": _sum(x0, everyone.left) + _sum(x0, everyone.retained_base),
-        "target_value": _sum(x1, everyone.entered) + _sum(x1, everyone.retained_target),
+        "base_value": _unless_empty(x0, _sum(x0, everyone.left) + _sum(x0, everyone.retained_base)),
+        "target_value": _unless_empty(x1, _sum(x1, everyone.entered) + _sum(x1, everyone.retained_target)),
         "base_population": Decimal(len(everyone.left) + retained),
         "target_population": Decimal(len(everyone.entered) + retained),
         "base_effective_rate": r0,
@@ -389,9 +396,11 @@ def metric_row(metric: str, base: YearValues, target: YearValues) -> Row:
 
 
 # Q1: the same figures as DuckDB SQL over the two years' Parquet files of the run's snapshot.
-_YEAR_SQL = """  SELECT employee_id, employment_status = 'active' AS active, prorated_pay AS compensation,
-    "match" AS match_cost, "match" + core AS plan_cost, CASE WHEN enrolled THEN 1.0 ELSE 0.0 END AS participating,
-    deferral_rate AS deferral
+# Values as exact decimals, as the pack sums them (DOUBLE sums would differ in the last digits).
+_YEAR_SQL = """  SELECT employee_id, employment_status = 'active' AS active,
+    CAST(prorated_pay AS DECIMAL(38, 12)) AS compensation, CAST("match" AS DECIMAL(38, 12)) AS match_cost,
+    CAST("match" AS DECIMAL(38, 12)) + CAST(core AS DECIMAL(38, 12)) AS plan_cost,
+    CASE WHEN enrolled THEN 1.0 ELSE 0.0 END AS participating, CAST(deferral_rate AS DECIMAL(38, 12)) AS deferral
   FROM read_parquet('{store}simulation_year={year}/part-0.parquet')"""
 _COHORTS_SQL = """  SELECT {base_member} AS in_base, {target_member} AS in_target,
     b.active AS base_active, t.active AS target_active,
@@ -519,10 +528,9 @@ def metric_query(metric: str, base_year: int, target_year: int, store: str) -> s
         *(f"{name} AS {name}_contribution" for name in drivers),
         *(share.format(value=name) + f" AS {name}_share" for name in drivers),
         *(f"{name}_population" for name in drivers),
-        f"{total} - ({' + '.join(f'COALESCE({name}, 0)' for name in drivers)}) AS residual_contribution",
     ]
-    residual = f"{total} - ({' + '.join(f'COALESCE({name}, 0)' for name in drivers)})"
-    columns.append(share.format(value=f"({residual})") + " AS residual_share")
+    residual = f"({total} - ({' + '.join(f'COALESCE({name}, 0)' for name in drivers)}))"
+    columns += [f"{residual} AS residual_contribution", share.format(value=residual) + " AS residual_share"]
     select = ",\n  ".join(columns)
     return f"""WITH base AS (
 {_YEAR_SQL.format(store=store, year=base_year)}
@@ -538,7 +546,8 @@ def metric_query(metric: str, base_year: int, target_year: int, store: str) -> s
 ), totals AS (
 {_body_sql(metric)}
 ), suppressed AS (
-  SELECT *, (base_value * target_value < 0 OR ABS({total}) <= {tolerance}) AS shares_suppressed FROM figures
+  SELECT *, ((base_value < 0 AND target_value > 0) OR (base_value > 0 AND target_value < 0)
+    OR ABS({total}) <= {tolerance}) AS shares_suppressed FROM figures
 )
 SELECT
   {select}
@@ -610,13 +619,17 @@ def build_pack(
     provenance: dict[str, Any],
     warnings: Sequence[dict[str, str]] = (),
 ) -> dict[str, Any]:
-    """The Studio's EvidencePack from metric_row's figures: both endpoint values must be defined
-    (the caller checks that the years have a population). `warnings` come first, then the arithmetic's."""
+    """The Studio's EvidencePack from metric_row's figures; InvalidRequest when an endpoint has no
+    population to define the metric (a year without rows, or without a deferral rate). `warnings`
+    come first, then the arithmetic's."""
     definition = METRICS[metric]
     unit = definition.unit
     cite = _Citer(metric_query(metric, base_year, target_year, result_store), result_store)
     base, target = row["base_value"], row["target_value"]
-    assert base is not None and target is not None
+    if base is None or target is None:
+        raise InvalidRequest(
+            f"{definition.label} is undefined for {base_year} or {target_year}: the year has no population for it"
+        )
     total = target - base
     suppressed = _suppression(definition, base, target)
     with localcontext() as context:

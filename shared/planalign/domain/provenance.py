@@ -15,6 +15,7 @@ import unicodedata
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 SCHEMA_VERSION = "1.0"
@@ -63,6 +64,19 @@ def _finding(path: str, code: str, reason: str, required: bool = True) -> dict[s
     return {"field_path": path, "code": code, "reason": reason, "required": required}
 
 
+def utc_timestamp(value: str | None) -> str | None:
+    """A time stamp as the canonical form writes it: UTC, microseconds, Z (2026-12-01T02:05:35.798000Z)."""
+    if not value:
+        return None
+    moment = datetime.fromisoformat(value).astimezone(UTC)
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _seconds(value: Any) -> float | None:
+    """A duration as a number with a fraction, whatever the store made of it (it keeps 1.000 as 1)."""
+    return None if value is None else float(value)
+
+
 def _stage_completions(history: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """A row per stage the history shows started (with its end and outcome) and one per simulated year."""
     rows: list[dict[str, Any]] = []
@@ -79,9 +93,9 @@ def _stage_completions(history: Sequence[Mapping[str, Any]]) -> list[dict[str, A
                 {
                     "simulation_year": event.get("year"),
                     "stage": "SIMULATION",
-                    "started_at": year_began,
-                    "completed_at": event["timestamp"],
-                    "duration_seconds": detail.get("duration_seconds"),
+                    "started_at": utc_timestamp(year_began),
+                    "completed_at": utc_timestamp(event["timestamp"]),
+                    "duration_seconds": _seconds(detail.get("duration_seconds")),
                     "outcome": "completed",
                 }
             )
@@ -104,8 +118,8 @@ def _stage_row(
     return {
         "simulation_year": None,
         "stage": stage,
-        "started_at": began["timestamp"],
-        "completed_at": None if ended is None else ended["timestamp"],
+        "started_at": utc_timestamp(began["timestamp"]),
+        "completed_at": None if ended is None else utc_timestamp(ended["timestamp"]),
         "duration_seconds": duration,
         "outcome": outcome,
     }
@@ -116,7 +130,8 @@ def _event_counts(evidence: RunEvidence, years: Sequence[int]) -> list[dict[str,
         return []
     counts: dict[tuple[int, str], int] = {}
     for year, row in zip(years, evidence.summary["event_counts"], strict=False):
-        for event_type, count in zip(evidence.event_types, row, strict=True):
+        # A run stored before an event type existed has fewer columns: they are its first ones.
+        for event_type, count in zip(evidence.event_types, row, strict=False):
             counts[(year, event_type)] = counts.get((year, event_type), 0) + int(count)
     return [
         {"simulation_year": year, "event_type": event_type, "count": count}
@@ -154,22 +169,21 @@ def _reconciliations(summary: Mapping[str, Any] | None) -> list[dict[str, Any]]:
 
 
 def _validations(quality: Mapping[str, Any] | None, years: Sequence[int]) -> list[dict[str, Any]]:
-    """Each quality check, year by year: a check counts its failing rows per year (older runs: only
-    whether it passed, so a failed check's years are unknown and the check is left out)."""
+    """Each quality check, year by year, with its failing rows of the year. A run stored before the
+    checks counted by year says only whether a check passed: each year shows that, without a count
+    (which the findings then name)."""
     rows = []
     for check in (quality or {}).get("checks", []):
         failed = check.get("failed_by_year")
-        if failed is None and not check["passed"]:
-            continue
         for year in years:
-            affected = int((failed or {}).get(str(year), 0))
+            affected = None if failed is None else int(failed.get(str(year), 0))
             rows.append(
                 {
                     "simulation_year": year,
                     "check_name": check["name"],
                     "severity": "error",
-                    "passed": affected == 0,
-                    "affected_record_count": affected if failed is not None else None,
+                    "passed": check["passed"] if affected is None else affected == 0,
+                    "affected_record_count": affected,
                 }
             )
     return rows
@@ -220,9 +234,9 @@ def build_report(evidence: RunEvidence) -> dict[str, Any]:
             "completed_years": completed_years,
         },
         "timing": {
-            "started_at": run.get("started_at"),
-            "completed_at": run.get("completed_at"),
-            "duration_seconds": run.get("duration_seconds"),
+            "started_at": utc_timestamp(run.get("started_at")),
+            "completed_at": utc_timestamp(run.get("completed_at")),
+            "duration_seconds": _seconds(run.get("duration_seconds")),
             "terminal_stage": str(run.get("current_stage") or "").upper() or None,
             "stage_completions": stage_rows,
         },
@@ -246,6 +260,7 @@ def build_report(evidence: RunEvidence) -> dict[str, Any]:
         "validation_results": validations,
         "validation_disposition": _validation_disposition(validations),
     }
+    report_evidence = in_canonical_order(report_evidence)
     findings = _findings(report_evidence)
     report = {
         "report_schema_version": SCHEMA_VERSION,
@@ -352,20 +367,21 @@ def _findings(evidence: Mapping[str, Any]) -> list[dict[str, Any]]:
                 for field in _RECONCILED
                 if reconciliation[field] is None
             ]
-            if reconciliation["variance"]:
-                findings.append(
-                    _finding(
-                        f"evidence.workforce_reconciliations[{year}].actual_closing_workforce",
-                        "integrity_mismatch",
-                        "the year-end workforce does not reconcile with opening + hires - terminations",
-                    )
-                )
         if not any(row["simulation_year"] == year for row in evidence["validation_results"]):
             findings.append(
                 _finding(
                     f"evidence.validation_results[{year}]",
                     "unavailable",
                     "completed-year validation results are unavailable",
+                )
+            )
+    for row in evidence["validation_results"]:
+        if row["affected_record_count"] is None:
+            findings.append(
+                _finding(
+                    f"evidence.validation_results[{row['simulation_year']}].affected_record_count",
+                    "unavailable",
+                    "affected-record count was not captured",
                 )
             )
     for row in evidence["event_counts"]:
@@ -391,12 +407,60 @@ def _disposition(evidence: Mapping[str, Any], findings: Sequence[Mapping[str, An
     return "fully_verified"
 
 
+# The reference's stage order for the canonical sort (its pipeline's stages; ours, IMPORT to EXPORTS,
+# are not among them, so they sort by completion time, as the scheme orders stages it does not know).
+_CANONICAL_STAGE_ORDER = {
+    stage: index
+    for index, stage in enumerate(
+        ("INITIALIZATION", "FOUNDATION", "EVENT_GENERATION", "STATE_ACCUMULATION", "VALIDATION", "REPORTING")
+    )
+}
+
+
+def in_canonical_order(evidence: Mapping[str, Any]) -> dict[str, Any]:
+    """The evidence with its lists in the order planalign-provenance-json-v1 sorts them, so that the
+    report served is the report hashed."""
+    ordered = {
+        **evidence,
+        "run": {**evidence["run"], "completed_years": sorted(evidence["run"]["completed_years"])},
+    }
+    ordered["seed_files"] = sorted(evidence["seed_files"], key=lambda x: x["logical_name"])
+    ordered["event_counts"] = sorted(
+        evidence["event_counts"], key=lambda x: (x["simulation_year"], x["event_type"])
+    )
+    ordered["workforce_reconciliations"] = sorted(
+        evidence["workforce_reconciliations"], key=lambda x: x["simulation_year"]
+    )
+    ordered["validation_results"] = sorted(
+        evidence["validation_results"],
+        key=lambda x: (x["simulation_year"], x["check_name"], x["severity"], x["passed"]),
+    )
+    ordered["timing"] = {
+        **evidence["timing"],
+        "stage_completions": sorted(
+            evidence["timing"]["stage_completions"],
+            key=lambda x: (
+                x["simulation_year"] or -1,
+                _CANONICAL_STAGE_ORDER.get(x["stage"], 999),
+                x["completed_at"] or "",
+            ),
+        ),
+    }
+    return ordered
+
+
 def canonical_json(report: Mapping[str, Any]) -> bytes:
-    """The bytes the digest covers: report_schema_version, evidence, missing_evidence and
-    verification_disposition as JSON with sorted keys, no whitespace, UTF-8, strings in NFC."""
+    """The bytes the digest covers (planalign-provenance-json-v1): report_schema_version, evidence
+    (its lists in canonical order) missing_evidence (by path, code, reason) and
+    verification_disposition as JSON with sorted keys, no whitespace, UTF-8, strings in NFC; time
+    stamps are UTC with microseconds and Z as the report writes them."""
     covered = {
-        key: report[key]
-        for key in ("report_schema_version", "evidence", "missing_evidence", "verification_disposition")
+        "report_schema_version": report["report_schema_version"],
+        "evidence": in_canonical_order(report["evidence"]),
+        "missing_evidence": sorted(
+            report["missing_evidence"], key=lambda f: (f["field_path"], f["code"], f["reason"])
+        ),
+        "verification_disposition": report["verification_disposition"],
     }
     return json.dumps(
         _nfc(covered), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
@@ -539,8 +603,9 @@ Overall disposition: **{e["validation_disposition"]}**
 - Canonicalization: `{CANONICALIZATION}`
 - Report digest: `{digest}`
 
-Remove `digest` and `sign_off`, write the other four fields as JSON with sorted keys, no whitespace and
-UTF-8 (`{CANONICALIZATION}`), and compare their SHA-256 with the value above.
+Remove `digest` and `sign_off`, canonicalize the four covered report fields with `{CANONICALIZATION}`
+(lists sorted as the report lists them, JSON with sorted keys, no whitespace, UTF-8), and compare their
+SHA-256 with the value above.
 
 ## Reviewer Sign-Off
 

@@ -1001,6 +1001,9 @@ class Driver:
         heading = self.page.locator("h3", has_text="Employer match cost").first.inner_text()
         drivers = self.page.locator("tbody tr", has_text="population cost").count()
         self.check("evidence pack drivers shown (entered and left population cost)", drivers, 2)
+        # The Studio links a run's provenance only for run ids of the form its backend makes.
+        offered = self.page.get_by_text("View Provenance").count() > 0
+        self.check("'View Provenance' offered for the latest run", offered, True)
         self.cur.notes.append(f"evidence pack: {heading}")
 
     def analytics(self) -> None:

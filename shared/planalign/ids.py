@@ -2,6 +2,7 @@
 
 import secrets
 import time
+import uuid
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 
@@ -12,6 +13,13 @@ def new_id(prefix: str) -> str:
     stamp = "".join(_ALPHABET[(millis >> shift) & 31] for shift in range(45, -1, -5))
     tail = "".join(secrets.choice(_ALPHABET) for _ in range(12))
     return f"{prefix}_{stamp}{tail}"
+
+
+def new_run_id() -> str:
+    """A run's id: a random UUID (version 4), as the Studio's backend makes them. The Studio offers a
+    run's provenance report and audit download only for ids of that form. Runs are listed by their
+    creation time (their list key), not by id, so a run id need not sort by time."""
+    return str(uuid.uuid4())
 
 
 def utc_now() -> str:

@@ -6,6 +6,7 @@ figures that add up, and the errors the Studio shows."""
 import hashlib
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,6 +27,10 @@ EVIDENCE_PACK = "/api/workspaces/{workspace_id}/scenarios/{scenario_id}/evidence
 YEARS = {"start_year": 2025, "end_year": 2027}
 METRICS = get_args(EvidenceMetric)
 CHECKS = 6  # the Results' quality checks
+# The Studio offers a run's provenance report and audit download only for ids of this form.
+STUDIO_ARCHIVED_RUN_ID = re.compile(
+    r"^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", re.I
+)
 SOFTWARE_FINDINGS = {"evidence.software.git_commit_sha", "evidence.software.working_tree_state"}
 
 
@@ -64,6 +69,7 @@ def test_a_completed_runs_provenance_is_fully_verified_and_agrees_with_its_resul
     envelope = studio.conforming(response, "GET", PROVENANCE)
     report = envelope["report"]
     evidence = report["evidence"]
+    assert STUDIO_ARCHIVED_RUN_ID.fullmatch(run.run_id)
     if evidence["software"]["git_commit_sha"] is None:  # a stack run outside a git checkout
         assert {f["field_path"] for f in report["missing_evidence"]} == SOFTWARE_FINDINGS
         assert report["verification_disposition"] == "unverifiable"

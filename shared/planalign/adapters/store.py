@@ -341,7 +341,7 @@ class Store:
 
     def active_runs(self, tenant_id: str) -> list[tuple[str, str]]:
         """(run id, status) of a tenant's runs that have not ended (the sparse index gsi2 holds only
-        those), oldest id first."""
+        those), in id order."""
         from boto3.dynamodb.conditions import Key
 
         runs: list[tuple[str, str]] = []

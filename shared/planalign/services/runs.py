@@ -16,7 +16,7 @@ from planalign.domain import run_status
 from planalign.domain.run_state import ExecutionInput, execution_name
 from planalign.domain.studio_config import merge_studio_config, translate_studio_config
 from planalign.errors import ExportPending, InvalidRequest, NotFound, RunConflict
-from planalign.ids import new_id, utc_now
+from planalign.ids import new_run_id, utc_now
 from planalign.services import quotas
 from planalign.services.census_paths import run_dataset_id
 from planalign.services.workspaces import get_scenario
@@ -135,7 +135,7 @@ def create_run(
     if run_id is not None and not RUN_ID_PATTERN.match(run_id):
         raise InvalidRequest("run_id: 1-64 letters, digits, '_' or '-'")
     quotas.check_run_start(store, tenant_id, config.ensemble.members)
-    run_id = run_id or new_id("run")
+    run_id = run_id or new_run_id()
     now = utc_now()
     item = {
         "id": run_id,
@@ -379,7 +379,7 @@ def active_runs(store: Store, tenant_id: str) -> list[dict[str, Any]]:
                 "started_at": run.get("started_at") or run["created_at"],
             }
         )
-    return answer
+    return sorted(answer, key=lambda run: run["started_at"])  # oldest first, as they started
 
 
 def cancel_run(store: Store, workflow: Workflow, tenant_id: str, run_id: str) -> dict[str, Any]:

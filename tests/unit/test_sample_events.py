@@ -59,8 +59,9 @@ def example(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[LocalTemplate, La
     }
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
-    for module in (workspaces, uploads, runs):  # the events name example ids
+    for module in (workspaces, uploads):  # the events name example ids
         monkeypatch.setattr(module, "new_id", lambda prefix: f"{prefix}_example")
+    monkeypatch.setattr(runs, "new_run_id", lambda: "run_example")
     forget_clients()
     with mock_aws():
         table = template.resolve(template.resources["RunTable"]["Properties"])

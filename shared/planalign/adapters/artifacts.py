@@ -12,6 +12,8 @@ PRESIGNED_URL_SECONDS = 900
 # Results document (no bands yet) and the event counts by year and type; the snapshot and events are
 # the Parquet tables.
 SIMULATION_SUMMARY = "simulation/summary.json"
+# What S3 answers for a key that is not there (HEAD has no body, so only its status).
+_MISSING_CODES = ("404", "NoSuchKey", "NotFound")
 
 
 def upload_key(workspace_id: str, upload_id: str, filename: str) -> str:
@@ -72,13 +74,24 @@ class Artifacts:
         body: bytes = self.s3.get_object(Bucket=self.bucket, Key=key, **extra)["Body"].read()
         return body
 
+    def get_if_exists(self, key: str) -> bytes | None:
+        """The object's bytes, or None when there is no such key (one request, not a HEAD and a GET)."""
+        from botocore.exceptions import ClientError
+
+        try:
+            return self.get(key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in _MISSING_CODES:
+                return None
+            raise
+
     def exists(self, key: str) -> bool:
         from botocore.exceptions import ClientError
 
         try:
             self.s3.head_object(Bucket=self.bucket, Key=key)
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            if error.response.get("Error", {}).get("Code") in _MISSING_CODES:
                 return False
             raise
         return True

@@ -2,12 +2,11 @@
 config with the Config Studio's defaults filled in, and every dotted path whose value differs, and where each scenario's latest completed run came from (its config
 fingerprint and seed), with a drift warning when the scenario's config changed since that run."""
 
-import hashlib
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from planalign.adapters.store import Store
+from planalign.domain import provenance
 from planalign.domain.studio_config import effective_studio_config
 from planalign.services.runs import newest_completed_run
 from planalign.services.workspaces import get_scenario, merged_config
@@ -20,9 +19,8 @@ _MISSING = object()
 
 
 def config_fingerprint(config: Mapping[str, Any]) -> str:
-    """12 hex characters of the SHA-256 of the config as canonical JSON."""
-    canonical = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+    """12 hex characters of the run provenance's fingerprint of the config (SHA-256 of its canonical JSON)."""
+    return provenance.config_fingerprint(config)[:12]
 
 
 def diff_configs(

@@ -16,7 +16,8 @@ _EVENT_TYPE_NAMES = tuple(STUDIO_EVENT_TYPES[event_type].upper() for event_type 
 
 
 def _stored_json(artifacts: Artifacts, key: str) -> Any:
-    return json.loads(artifacts.get(key)) if artifacts.exists(key) else None
+    body = artifacts.get_if_exists(key)
+    return None if body is None else json.loads(body)
 
 
 def run_provenance(store: Store, artifacts: Artifacts, tenant_id: str, run_id: str) -> dict[str, Any]:

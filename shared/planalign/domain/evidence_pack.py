@@ -243,9 +243,42 @@ def _cohorts(
     )
 
 
-def _sum(values: np.ndarray, rows: np.ndarray | slice = slice(None)) -> Decimal:
+def _sum(values: np.ndarray, rows: np.ndarray) -> Decimal:
     """The exact sum of the float values (no rounding error accumulates over a million rows)."""
     return Decimal(fsum(values[rows].tolist()))
+
+
+@dataclass(frozen=True)
+class _Sums:
+    """One value's exact sums over the cohorts. The year totals are the sums of their parts, so that
+    the drivers add up to the change exactly."""
+
+    entered: Decimal
+    left: Decimal
+    kept_before: Decimal  # the retained records' base-year values
+    kept_after: Decimal  # and target-year values
+
+    @property
+    def base(self) -> Decimal:
+        return self.left + self.kept_before
+
+    @property
+    def target(self) -> Decimal:
+        return self.entered + self.kept_after
+
+
+def _sums(groups: _Cohorts, before: np.ndarray, after: np.ndarray) -> _Sums:
+    return _Sums(
+        entered=_sum(after, groups.entered),
+        left=_sum(before, groups.left),
+        kept_before=_sum(before, groups.retained_base),
+        kept_after=_sum(after, groups.retained_target),
+    )
+
+
+def _everyone(base: YearValues, target: YearValues) -> _Cohorts:
+    """The cohorts of every row (the metrics other than the average deferral rate)."""
+    return _cohorts(base, target, np.ones(len(base.active), bool), np.ones(len(target.active), bool))
 
 
 def _unless_empty(values: np.ndarray, total: Decimal) -> Decimal | None:
@@ -265,7 +298,7 @@ Row = dict[str, Decimal | None]
 
 
 def _active_row(base: YearValues, target: YearValues) -> Row:
-    everyone = _cohorts(base, target, np.ones(len(base.active), bool), np.ones(len(target.active), bool))
+    everyone = _everyone(base, target)
     before, after = base.active[everyone.retained_base], target.active[everyone.retained_target]
     base_value, target_value = _count(base.active), _count(target.active)
     counts = {
@@ -286,33 +319,32 @@ def _active_row(base: YearValues, target: YearValues) -> Row:
 
 
 def _sum_row(base: YearValues, target: YearValues) -> Row:
-    everyone = _cohorts(base, target, np.ones(len(base.active), bool), np.ones(len(target.active), bool))
-    c0, c1 = base.compensation, target.compensation
+    everyone = _everyone(base, target)
+    pay = _sums(everyone, base.compensation, target.compensation)
     drivers = {
-        "entered_population_compensation": (_sum(c1, everyone.entered), len(everyone.entered)),
-        "left_population_compensation": (-_sum(c0, everyone.left), len(everyone.left)),
+        "entered_population_compensation": (pay.entered, len(everyone.entered)),
+        "left_population_compensation": (-pay.left, len(everyone.left)),
         "retained_compensation_and_proration": (
-            _sum(c1, everyone.retained_target) - _sum(c0, everyone.retained_base),
+            pay.kept_after - pay.kept_before,
             len(everyone.retained_base),
         ),
     }
-    # Totals as the sums of their parts, so that the drivers add up to the change exactly.
-    left, entered = -drivers["left_population_compensation"][0], drivers["entered_population_compensation"][0]
     return {
-        "base_value": _unless_empty(c0, left + _sum(c0, everyone.retained_base)),
-        "target_value": _unless_empty(c1, entered + _sum(c1, everyone.retained_target)),
-        "base_population": Decimal(len(c0)),
-        "target_population": Decimal(len(c1)),
+        "base_value": _unless_empty(base.compensation, pay.base),
+        "target_value": _unless_empty(target.compensation, pay.target),
+        "base_population": Decimal(len(base.compensation)),
+        "target_population": Decimal(len(target.compensation)),
         **_with_populations(drivers),
     }
 
 
 def _cost_row(base: YearValues, target: YearValues, cost: str, rate_id: str) -> Row:
-    everyone = _cohorts(base, target, np.ones(len(base.active), bool), np.ones(len(target.active), bool))
+    everyone = _everyone(base, target)
     x0, x1 = getattr(base, cost), getattr(target, cost)
-    c0 = _sum(base.compensation, everyone.retained_base)
-    c1 = _sum(target.compensation, everyone.retained_target)
-    r0, r1 = _ratio(_sum(x0, everyone.retained_base), c0), _ratio(_sum(x1, everyone.retained_target), c1)
+    spent = _sums(everyone, x0, x1)
+    pay = _sums(everyone, base.compensation, target.compensation)
+    c0, c1 = pay.kept_before, pay.kept_after
+    r0, r1 = _ratio(spent.kept_before, c0), _ratio(spent.kept_after, c1)
     retained = len(everyone.retained_base)
     # Symmetric (midpoint) split of the retained records' change x1 - x0 = c1 r1 - c0 r0 into
     # compensation and rate: (c1 - c0)(r0 + r1)/2 + (r1 - r0)(c0 + c1)/2.
@@ -320,16 +352,16 @@ def _cost_row(base: YearValues, target: YearValues, cost: str, rate_id: str) -> 
     if r0 is not None and r1 is not None:
         exposure, rate = (c1 - c0) * (r0 + r1) / 2, (r1 - r0) * (c0 + c1) / 2
     drivers = {
-        "entered_population_cost": (_sum(x1, everyone.entered), len(everyone.entered)),
-        "left_population_cost": (-_sum(x0, everyone.left), len(everyone.left)),
+        "entered_population_cost": (spent.entered, len(everyone.entered)),
+        "left_population_cost": (-spent.left, len(everyone.left)),
         "retained_compensation_exposure": (exposure, retained),
         f"retained_effective_{rate_id}_payout_rate": (rate, retained),
     }
     return {
-        "base_value": _unless_empty(x0, _sum(x0, everyone.left) + _sum(x0, everyone.retained_base)),
-        "target_value": _unless_empty(x1, _sum(x1, everyone.entered) + _sum(x1, everyone.retained_target)),
-        "base_population": Decimal(len(everyone.left) + retained),
-        "target_population": Decimal(len(everyone.entered) + retained),
+        "base_value": _unless_empty(x0, spent.base),
+        "target_value": _unless_empty(x1, spent.target),
+        "base_population": Decimal(len(x0)),
+        "target_population": Decimal(len(x1)),
         "base_effective_rate": r0,
         "target_effective_rate": r1,
         **_with_populations(drivers),
@@ -340,25 +372,26 @@ def _ratio_row(base: YearValues, target: YearValues, column: str, stem: str) -> 
     v0, v1 = getattr(base, column), getattr(target, column)
     member0, member1 = ~np.isnan(v0), ~np.isnan(v1)
     groups = _cohorts(base, target, member0, member1)
+    values = _sums(groups, v0, v1)
     n0, n1 = _count(member0), _count(member1)
-    s0 = _sum(v0, groups.left) + _sum(v0, groups.retained_base)
-    s1 = _sum(v1, groups.entered) + _sum(v1, groups.retained_target)
     # Symmetric split of s1/n1 - s0/n0: the numerators' changes at the mean weight (1/n0 + 1/n1)/2,
     # the denominator's change at the mean numerator (s0 + s1)/2.
     weight = None if n0 == 0 or n1 == 0 else (1 / n0 + 1 / n1) / 2
-    retained_delta = _sum(v1, groups.retained_target) - _sum(v0, groups.retained_base)
     drivers = {
-        f"retained_{stem}_behavior": (_times(weight, retained_delta), len(groups.retained_base)),
-        f"entered_population_{stem}": (_times(weight, _sum(v1, groups.entered)), len(groups.entered)),
-        f"left_population_{stem}": (_times(weight, -_sum(v0, groups.left)), len(groups.left)),
+        f"retained_{stem}_behavior": (
+            _times(weight, values.kept_after - values.kept_before),
+            len(groups.retained_base),
+        ),
+        f"entered_population_{stem}": (_times(weight, values.entered), len(groups.entered)),
+        f"left_population_{stem}": (_times(weight, -values.left), len(groups.left)),
         "population_reweighting": (
-            None if weight is None else (s0 + s1) * (1 / n1 - 1 / n0) / 2,
+            None if weight is None else (values.base + values.target) * (1 / n1 - 1 / n0) / 2,
             int(n1),
         ),
     }
     return {
-        "base_value": _ratio(s0, n0),
-        "target_value": _ratio(s1, n1),
+        "base_value": _ratio(values.base, n0),
+        "target_value": _ratio(values.target, n1),
         "base_population": n0,
         "target_population": n1,
         **_with_populations(drivers),

@@ -296,6 +296,7 @@ def _studio_event_counts(counts: dict[str, int]) -> dict[str, int]:
 
 def run_manifest(run: dict[str, Any], dataset: dict[str, Any], seed: int) -> dict[str, Any]:
     """The run's manifest: run.json (with the stage timings and cost) and the workbook's Metadata."""
+    settings = get_settings()
     return {
         "run_id": run["id"],
         "scenario_id": run["scenario_id"],
@@ -308,8 +309,8 @@ def run_manifest(run: dict[str, Any], dataset: dict[str, Any], seed: int) -> dic
         "versions": {
             "planalign": __version__,
             "engine": __version__,
-            "source_commit": get_settings().source_commit or None,
-            "source_state": get_settings().source_tree_state or None,
+            "source_commit": settings.source_commit or None,
+            "source_state": settings.source_tree_state or None,
         },
         "created_at": run.get("created_at"),
     }

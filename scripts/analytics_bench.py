@@ -29,7 +29,7 @@ from planalign.adapters.artifacts import Artifacts
 from planalign.adapters.store import Store
 from planalign.domain.census_generator import census_csv, generate_census
 from planalign.domain.dc_plan_analytics import Options
-from planalign.domain.vesting import VestingRule
+from planalign.domain.vesting_schedules import VestingRule
 from planalign.local.stack import LocalStack
 from planalign.services import analytics, ndt, vesting
 

@@ -13,9 +13,9 @@ folder of their own, and `-B` keeps a sample from writing any):
   layer) are compiled, as in Lambda;
 - "precompiled": what `make build` ships (scripts/precompile_build.py): everything compiled.
 
-"first use" (Census and Analytics): after the answer, the same process imports the modules that those
-functions' census and run-table routes load on their first request (NumPy, Arrow, the census readers,
-the analytics figures); where the handler already imported them this is about 0, otherwise it is
+"first use": after the answer, the same process imports the modules that a function's routes load on
+their first request (NumPy, Arrow, the census readers, the analytics figures, the Studio's config);
+where the handler already imported them this is about 0, otherwise it is
 what the first such request pays on top of its own work.
 
 --baseline REF measures the code of a git commit too (exported to a temporary folder), its samples
@@ -53,22 +53,27 @@ API_FUNCTIONS = {
     "RunsApiFunction": ("runs_api", "/api/not-routed", 404),
     "CensusApiFunction": ("census_api", "/api/not-routed", 404),
     "AnalyticsApiFunction": ("analytics_api", "/api/not-routed", 404),
+    "VestingNdtApiFunction": ("vesting_ndt_api", "/api/not-routed", 404),
 }
-# What the first request of a census route (the import wizard, the analyses, the solver) or of a
-# run-table route (DC plan, winners and losers, employees, NDT, vesting) imports, if the handler has not.
+# What the first request of a census route (the import wizard, the analyses, the solver), of a
+# run-table route (DC plan, winners and losers, employees, NDT, vesting) or of a route that reads the
+# Studio's config imports, if the handler has not.
 FIRST_USE = {
+    # Creating a run, a workspace or a scenario, or checking a config, loads the Studio's config module.
+    "WorkspacesApiFunction": ("planalign.domain.studio_config",),
+    "RunsApiFunction": ("planalign.domain.studio_config",),
     "CensusApiFunction": (
         "planalign.domain.census_mapping",
         "planalign.domain.census_analysis",
         "planalign.domain.compensation_solver",
     ),
     "AnalyticsApiFunction": (
-        "planalign.adapters.run_tables",
-        "planalign.domain.dc_plan_analytics",
-        "planalign.domain.winners_losers",
-        "planalign.domain.employee_timeline",
-        "planalign.domain.ndt",
-        "planalign.domain.vesting",
+        "planalign.services.analytics",
+        "planalign.services.evidence_pack",
+    ),
+    "VestingNdtApiFunction": (
+        "planalign.services.vesting",
+        "planalign.services.ndt",
     ),
 }
 
@@ -176,6 +181,8 @@ def main() -> None:
                     first_use=FIRST_USE.get(function, ()),
                 )
                 for tree, root in trees.items():
+                    if not (root / "functions" / code_folder).exists():
+                        continue  # a function the baseline does not have
                     for label, prefix in (("sam build", packaged), ("precompiled", precompiled)):
                         answer, after = sample(code, prefix, root)
                         times.setdefault(f"{function}{tree}|{label}", []).append(answer)

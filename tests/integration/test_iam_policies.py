@@ -1,5 +1,5 @@
 """template.yaml's IAM policies allow what each function does: a run's whole life on the local stack
-(upload, run with an ensemble, exports, results, analytics, census routes, live progress, a census the
+(upload, run with an ensemble, exports, results, analytics, NDT, census routes, live progress, a census the
 import refuses, workspace deletion) with every AWS call recorded by the function that made it, then
 each call checked against that function's statements in the template (action, resource, and an
 s3:prefix condition). The local stack does not enforce IAM, so this is what tells a policy too narrow
@@ -193,6 +193,7 @@ def test_every_call_a_function_makes_is_allowed_by_its_policies(
         f"/api/runs/{run_id}/artifacts",
         f"/api/workspaces/{workspace_id}/comparison?scenarios={scenario_id}",
         f"/api/workspaces/{workspace_id}/scenarios/{scenario_id}/analytics/dc-plan",
+        f"/api/workspaces/{workspace_id}/analytics/ndt/415?scenarios={scenario_id}&year=2026",
         f"/api/workspaces/{workspace_id}/parquet-files",
         f"/api/workspaces/{workspace_id}/config/bands",
     ):

@@ -121,7 +121,12 @@ def test_no_role_scans_the_table_or_writes_any_key_of_the_bucket(transformed: di
 
 def test_the_internet_facing_readers_cannot_write(transformed: dict[str, Any]) -> None:
     resources = transformed["Resources"]
-    for function in ("ApiAuthorizerFunction", "SystemApiFunction", "AnalyticsApiFunction"):
+    for function in (
+        "ApiAuthorizerFunction",
+        "SystemApiFunction",
+        "AnalyticsApiFunction",
+        "VestingNdtApiFunction",
+    ):
         allowed = actions(resources, f"{function}Role")
         assert allowed <= {"dynamodb:GetItem", "dynamodb:Query", "s3:GetObject", "s3:ListBucket"}, function
     assert not any(a.startswith("s3:") for a in actions(resources, "SystemApiFunctionRole"))

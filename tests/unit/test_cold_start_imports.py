@@ -1,12 +1,15 @@
 """What a cold start of an API function loads (scripts/cold_start_bench.py measures it): the Census
 function's handler imports no NumPy, no Arrow, no census reader and no Studio config (its routes import
-them on first use), and the engine's config models are built when first used (`defer_build`), not when
+them on first use), nor do the analysis functions' handlers load NumPy, Arrow or the Studio config (their
+routes import the run-table services on first use), and the engine's config models are built when first used (`defer_build`), not when
 a handler imports them."""
 
 import json
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,8 +54,24 @@ def test_census_handler_starts_without_numpy_arrow_or_the_census_readers() -> No
     assert loaded & heavy == set()
 
 
+@pytest.mark.parametrize("folder", ["analytics_api", "vesting_ndt_api", "runs_api", "workspaces_api"])
+def test_api_handlers_start_without_numpy_arrow_or_the_studio_config(folder: str) -> None:
+    loaded = set(_cold_start(folder)["modules"])
+    heavy = {
+        "numpy",
+        "pyarrow",
+        "planalign.adapters.run_tables",
+        "planalign.domain.studio_config",
+        "planalign.services.analytics",
+        "planalign.services.vesting",
+        "planalign.services.ndt",
+        "planalign.services.evidence_pack",
+    }
+    assert loaded & heavy == set()
+
+
 def test_config_models_are_built_on_first_use_not_at_import() -> None:
-    loaded = _cold_start("runs_api")
+    loaded = _cold_start("system_api")  # it imports the config module: GET /api/config/defaults
     assert "planalign.domain.config" in loaded["modules"]
     assert loaded["config_built"] is False
     from planalign.domain.config import SimulationConfig, resolve_config

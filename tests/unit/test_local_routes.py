@@ -36,6 +36,9 @@ def gateway() -> HttpGateway:
         ("GET", "/api/workspaces/ws_1/analytics/winners-losers", "AnalyticsApiFunction"),
         ("GET", "/api/workspaces/ws_1/scenarios/sc_1/employees", "AnalyticsApiFunction"),
         ("GET", "/api/workspaces/ws_1/scenarios/sc_1/employees/E%201/timeline", "AnalyticsApiFunction"),
+        ("GET", "/api/vesting/schedules", "VestingNdtApiFunction"),
+        ("POST", "/api/workspaces/ws_1/scenarios/sc_1/analytics/vesting", "VestingNdtApiFunction"),
+        ("GET", "/api/workspaces/ws_1/analytics/ndt/415", "VestingNdtApiFunction"),
         ("GET", "/api/templates", "SystemApiFunction"),
         ("GET", "/api/templates/baseline", "SystemApiFunction"),
         # Everything else of a workspace stays where it was.

@@ -140,6 +140,7 @@ def test_every_handler_answers_its_sample_event(
 
     assert api("RunsApiFunction")["status"] == "completed"
     assert api("AnalyticsApiFunction")
+    assert api("VestingNdtApiFunction")["years"]  # the run's simulated years
     assert api("CensusApiFunction")
     connection = sample_event(template, "WebSocketFunction")["requestContext"]["connectionId"]
     assert (

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from planalign.domain import vesting
-from planalign.domain.vesting import VestingRule
+from planalign.domain.vesting_schedules import SCHEDULES, VestingRule
 
 TENURE_BANDS = [
     {"band_label": "< 2", "min_value": 0, "max_value": 2},
@@ -235,9 +235,9 @@ def test_vested_and_forfeited_cents_always_add_up_to_the_balance() -> None:
         assert np.array_equal(vested + lost, balances) and (lost >= 0).all()
 
 
-@pytest.mark.parametrize("schedule", sorted(vesting.SCHEDULES))
+@pytest.mark.parametrize("schedule", sorted(SCHEDULES))
 def test_every_schedule_is_monotone_and_ends_fully_vested(schedule: str) -> None:
-    fractions = vesting.SCHEDULES[schedule].fractions
+    fractions = SCHEDULES[schedule].fractions
     assert list(fractions) == sorted(fractions) and fractions[-1] == 1.0
 
 
@@ -245,7 +245,7 @@ def test_every_schedule_is_monotone_and_ends_fully_vested(schedule: str) -> None
 @given(
     balances=st.lists(st.integers(1, 10**8), min_size=1, max_size=20),
     years=st.lists(st.integers(0, 40), min_size=20, max_size=20),
-    schedule=st.sampled_from(sorted(vesting.SCHEDULES)),
+    schedule=st.sampled_from(sorted(SCHEDULES)),
 )
 def test_forfeitures_never_exceed_the_balance_and_vanish_once_vested(
     balances: list[int], years: list[int], schedule: str
@@ -255,6 +255,6 @@ def test_forfeitures_never_exceed_the_balance_and_vanish_once_vested(
     served = np.array(years[: len(balances)])
     vested, lost = vesting.split_cents(cents, vesting.vested_fraction(schedule, served))
     assert np.array_equal(vested + lost, cents) and (lost >= 0).all() and (vested >= 0).all()
-    assert (lost[served >= len(vesting.SCHEDULES[schedule].fractions) - 1] == 0).all()
+    assert (lost[served >= len(SCHEDULES[schedule].fractions) - 1] == 0).all()
     immediate, _ = vesting.split_cents(cents, vesting.vested_fraction("immediate", served))
     assert np.array_equal(immediate, cents)

@@ -3,36 +3,22 @@ scenario and their comparison (the Compare and Cost Comparison pages), and winne
 router: a scenario without a completed run is 400 (422 for winners and losers), a comparison of fewer
 than 2 or more than 6 scenarios 400."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 
 from planalign.api.analytics_models import DCPlanAnalytics, DCPlanComparisonResponse, WinnersLosersResponse
 from planalign.api.app import BAD_REQUEST_RESPONSES
+from planalign.api.errors import answered_as
 from planalign.api.run_headers import RunHeaders
 from planalign.api.services import ArtifactsDep, StoreDep
 from planalign.api.tenant import Tenant
-from planalign.domain.dc_plan_analytics import Options
-from planalign.errors import InvalidRequest, RunConflict
-from planalign.services import analytics
 
 router = APIRouter(
     prefix="/api/workspaces/{workspace_id}", tags=["analytics"], responses=BAD_REQUEST_RESPONSES
 )
 
 CohortQuery = Literal["all", "new_hires", "baseline"]
-
-
-@contextmanager
-def answered_as(status: int) -> Iterator[None]:
-    """A scenario that has not completed (or an impossible request) answers `status`, as the Studio's
-    backend does on these routes."""
-    try:
-        yield
-    except (RunConflict, InvalidRequest) as error:
-        raise HTTPException(status_code=status, detail=str(error)) from error
 
 
 @router.get("/scenarios/{scenario_id}/analytics/dc-plan")
@@ -49,6 +35,9 @@ def get_dc_plan_analytics(
 ) -> DCPlanAnalytics:
     """Participation, contributions by year, deferral distributions, escalations and the IRS limit of
     the scenario's latest completed run."""
+    from planalign.domain.dc_plan_analytics import Options
+    from planalign.services import analytics  # NumPy and Arrow, on first use (cold start)
+
     with answered_as(400):
         figures = analytics.dc_plan(
             store,
@@ -74,6 +63,9 @@ def compare_dc_plan_analytics(
     cohort: CohortQuery = "all",
 ) -> DCPlanComparisonResponse:
     """Each scenario's DC plan analytics, side by side."""
+    from planalign.domain.dc_plan_analytics import Options
+    from planalign.services import analytics  # NumPy and Arrow, on first use (cold start)
+
     with answered_as(400):
         ids = analytics.compared_scenario_ids(scenarios)
         figures = analytics.compare_dc_plan(
@@ -93,6 +85,8 @@ def get_winners_losers(
     plan_b: str = Query(..., description="the alternative plan's scenario id"),
 ) -> WinnersLosersResponse:
     """Employees who get more (winners) or less (losers) employer money under plan B, by band."""
+    from planalign.services import analytics  # NumPy and Arrow, on first use (cold start)
+
     with answered_as(422):
         figures = analytics.compare_winners_losers(store, artifacts, tenant_id, workspace_id, plan_a, plan_b)
     return WinnersLosersResponse(**figures)

@@ -3,6 +3,8 @@ without a traceback."""
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -103,3 +105,13 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(UnicodeDecodeError, undecodable_body)
     app.add_exception_handler(RecursionError, too_deep)
     app.add_exception_handler(Exception, unexpected_error)
+
+
+@contextmanager
+def answered_as(status: int) -> Iterator[None]:
+    """A scenario that has not completed (or an impossible request) answers `status`, as the Studio's
+    backend does on these routes."""
+    try:
+        yield
+    except (RunConflict, InvalidRequest) as error:
+        raise HTTPException(status_code=status, detail=str(error)) from error

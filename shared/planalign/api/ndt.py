@@ -3,12 +3,12 @@ ACP, 401(a)(4) and 415(c) tests of one year across scenarios. As that router: an
 scenario that has not completed, or an unknown testing method is 400; a year a run lacks is that
 scenario's `error` result."""
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from planalign.api.analytics import answered_as
 from planalign.api.app import BAD_REQUEST_RESPONSES
+from planalign.api.errors import answered_as
 from planalign.api.ndt_models import (
     ACPTestResponse,
     ADPTestResponse,
@@ -19,9 +19,11 @@ from planalign.api.ndt_models import (
 from planalign.api.run_headers import RunHeaders
 from planalign.api.services import ArtifactsDep, StoreDep
 from planalign.api.tenant import Tenant
-from planalign.domain.ndt import DEFAULT_WARNING_THRESHOLD
+from planalign.domain.ndt_parameters import DEFAULT_WARNING_THRESHOLD
 from planalign.errors import InvalidRequest
-from planalign.services import ndt
+
+if TYPE_CHECKING:
+    from planalign.services.ndt import Test
 
 router = APIRouter(
     prefix="/api/workspaces/{workspace_id}/analytics/ndt", tags=["ndt"], responses=BAD_REQUEST_RESPONSES
@@ -40,6 +42,8 @@ def get_ndt_available_years(
     scenario_id: str = Query(..., description="the scenario"),
 ) -> AvailableYearsResponse:
     """The years of the scenario's latest completed run (none without one) and the final one."""
+    from planalign.services import ndt  # NumPy and Arrow, on first use (cold start)
+
     return AvailableYearsResponse(
         **ndt.available_years(store, artifacts, tenant_id, workspace_id, scenario_id)
     )
@@ -68,8 +72,10 @@ class TestQuery:
         )
         self.scenarios, self.year, self.include_employees = scenarios, year, include_employees
 
-    def results(self, test: ndt.Test) -> dict[str, Any]:
+    def results(self, test: "Test") -> dict[str, Any]:
         """{year, results}: each scenario's result, in the order asked."""
+        from planalign.services import ndt  # NumPy and Arrow, on first use (cold start)
+
         with answered_as(400):
             ids = ndt.tested_scenario_ids(self.scenarios)
             results = ndt.run_test(
@@ -84,6 +90,8 @@ Tested = Annotated[TestQuery, Depends()]
 @router.get("/acp")
 def run_acp_test(query: Tested) -> ACPTestResponse:
     """The ACP test (IRC 401(m)(2)) of matching contributions."""
+    from planalign.services import ndt  # NumPy and Arrow, on first use (cold start)
+
     return ACPTestResponse.model_validate(query.results(ndt.acp(query.include_employees)))
 
 
@@ -96,6 +104,8 @@ def run_adp_test(
     ),
 ) -> ADPTestResponse:
     """The ADP test (IRC 401(k)(3)) of elective deferrals, with the excess a failed test levels away."""
+    from planalign.services import ndt  # NumPy and Arrow, on first use (cold start)
+
     with answered_as(400):
         if testing_method not in ("current", "prior"):
             raise InvalidRequest(f"testing_method must be 'current' or 'prior', not {testing_method!r}")
@@ -111,6 +121,8 @@ def run_401a4_test(
     include_match: bool = Query(False, description="count the match in the employer contribution rate"),
 ) -> Section401a4TestResponse:
     """The 401(a)(4) test of employer contribution rates, as the Studio presents it."""
+    from planalign.services import ndt  # NumPy and Arrow, on first use (cold start)
+
     return Section401a4TestResponse.model_validate(
         query.results(ndt.general(include_match, query.include_employees))
     )
@@ -124,5 +136,7 @@ def run_415_test(
     ),
 ) -> Section415TestResponse:
     """The 415(c) limit on annual additions (deferrals without catch-up, match, core)."""
+    from planalign.services import ndt  # NumPy and Arrow, on first use (cold start)
+
     test = ndt.annual_additions(warning_threshold, query.include_employees)
     return Section415TestResponse.model_validate(query.results(test))

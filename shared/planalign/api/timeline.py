@@ -8,7 +8,6 @@ from planalign.api.analytics_models import EmployeeSearchResponse, EmployeeTimel
 from planalign.api.run_headers import RunHeaders
 from planalign.api.services import ArtifactsDep, StoreDep
 from planalign.api.tenant import Tenant
-from planalign.services import analytics
 
 router = APIRouter(prefix="/api/workspaces/{workspace_id}/scenarios/{scenario_id}", tags=["timeline"])
 
@@ -31,6 +30,8 @@ def search_employees(
     page_size: int = Query(50, ge=1, le=200),
 ) -> EmployeeSearchResponse:
     """Employees of one year of the snapshot (the final year unless `year`), by id prefix and filters."""
+    from planalign.services import analytics  # NumPy and Arrow, on first use (cold start)
+
     found = analytics.search_employees(
         store,
         artifacts,
@@ -62,6 +63,8 @@ def get_employee_timeline(
     years: int = Query(3, ge=1, le=20),
 ) -> EmployeeTimelineResponse:
     """The employee's events and year-end state, `years` years from `start_year` (their first)."""
+    from planalign.services import analytics  # NumPy and Arrow, on first use (cold start)
+
     timeline = analytics.employee_timeline_of(
         store, artifacts, tenant_id, workspace_id, scenario_id, employee_id, start_year, years
     )

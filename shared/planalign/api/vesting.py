@@ -6,8 +6,8 @@ repeated or too long selection, or a scenario that has not completed, is 400."""
 
 from fastapi import APIRouter, Query, Response
 
-from planalign.api.analytics import answered_as
 from planalign.api.app import BAD_REQUEST_RESPONSES
+from planalign.api.errors import answered_as
 from planalign.api.run_headers import RunHeaders
 from planalign.api.services import ArtifactsDep, StoreDep
 from planalign.api.tenant import Tenant
@@ -19,8 +19,13 @@ from planalign.api.vesting_models import (
     VestingScheduleConfig,
     VestingScheduleListResponse,
 )
-from planalign.domain.vesting import SCHEDULES, ForfeiturePolicy, ScheduleType, VestingRule
-from planalign.services import vesting
+from planalign.domain.vesting_schedules import (
+    SCHEDULES,
+    ForfeiturePolicy,
+    ScheduleType,
+    VestingRule,
+    schedule_infos,
+)
 
 router = APIRouter(tags=["vesting"], responses=BAD_REQUEST_RESPONSES)
 SCENARIO = "/api/workspaces/{workspace_id}/scenarios/{scenario_id}/analytics/vesting"
@@ -33,7 +38,7 @@ def _rule(schedule: VestingScheduleConfig) -> VestingRule:
 @router.get("/api/vesting/schedules")
 def list_vesting_schedules() -> VestingScheduleListResponse:
     """Every schedule the Studio offers, with its vested fraction by completed years of service."""
-    return VestingScheduleListResponse.model_validate({"schedules": vesting.schedules()})
+    return VestingScheduleListResponse.model_validate({"schedules": schedule_infos()})
 
 
 @router.get(SCENARIO + "/years")
@@ -46,6 +51,8 @@ def get_vesting_years(
     _: RunHeaders,
 ) -> ScenarioYearsResponse:
     """The simulated years of the scenario's latest completed run, and the final one."""
+    from planalign.services import vesting  # NumPy and Arrow, on first use (cold start)
+
     return ScenarioYearsResponse(
         **vesting.vesting_years(store, artifacts, tenant_id, workspace_id, scenario_id)
     )
@@ -63,6 +70,8 @@ def analyze_vesting(
 ) -> Response:
     """The current and the proposed schedule on the leavers of a year (the final one by default): what
     each would vest and forfeit of their employer money, by employee and tenure band."""
+    from planalign.services import vesting  # NumPy and Arrow, on first use (cold start)
+
     figures = vesting.analyze_vesting(
         store,
         artifacts,
@@ -100,6 +109,8 @@ def project_vesting_forfeitures(
 ) -> ForfeitureProjectionResponse:
     """Each scenario's forfeitures of every year under one schedule, and the employer cost offsets its
     policy implies (a year's forfeitures offset the next year's cost)."""
+    from planalign.services import vesting  # NumPy and Arrow, on first use (cold start)
+
     schedule = VestingScheduleConfig(
         schedule_type=schedule_type,
         name=SCHEDULES[schedule_type].name,

@@ -7,7 +7,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from planalign.domain.vesting import DEFAULT_HOURS_THRESHOLD, ForfeiturePolicy, ScheduleType
+from planalign.domain.vesting_schedules import DEFAULT_HOURS_THRESHOLD, ForfeiturePolicy, ScheduleType
 
 
 class VestingScheduleInfo(BaseModel):

@@ -37,6 +37,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from planalign.domain.irs_limits import YearLimits
+from planalign.domain.ndt_parameters import (
+    ALTERNATIVE_MULTIPLE,
+    ALTERNATIVE_POINTS,
+    BASIC_MULTIPLE,
+    DEFAULT_WARNING_THRESHOLD,
+    RATIO_PERCENTAGE,
+)
 
 # What one tested year reads from the snapshot, and from the look-back year.
 COLUMNS = (
@@ -51,11 +58,6 @@ COLUMNS = (
     "tenure",
 )
 LOOK_BACK_COLUMNS = ("employee_id", "prorated_pay")
-BASIC_MULTIPLE = 1.25  # IRC 401(k)(3)(A)(ii)(I), 401(m)(2)(A)(i)
-ALTERNATIVE_MULTIPLE = 2.0  # IRC 401(k)(3)(A)(ii)(II), 401(m)(2)(A)(ii)
-ALTERNATIVE_POINTS = 0.02
-RATIO_PERCENTAGE = 0.70  # Treas. Reg. 1.410(b)-2(b)(2)
-DEFAULT_WARNING_THRESHOLD = 0.95
 # A core by age is reviewed as a whole; a core by service flags when the highly compensated have served
 # this many years more on average (the Studio's flags).
 SERVICE_GAP_YEARS = 3.0

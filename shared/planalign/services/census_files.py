@@ -9,7 +9,6 @@ from typing import Any
 
 from planalign.adapters.artifacts import Artifacts, upload_key
 from planalign.adapters.store import Store
-from planalign.domain.studio_config import merge_studio_config
 from planalign.errors import CensusRejected, InvalidRequest, NotFound, PayloadTooLarge, RunConflict
 from planalign.ids import utc_now
 from planalign.services import quotas
@@ -113,6 +112,9 @@ def _report(artifacts: Artifacts, dataset: dict[str, Any]) -> dict[str, Any]:
 def set_census(store: Store, tenant_id: str, workspace_id: str, dataset: dict[str, Any]) -> None:
     """Make the dataset the workspace's census: its path in base_config, where the Studio reads it
     and where runs look first."""
+    # The Studio's config module is large: loaded on first use, not at import (cold start).
+    from planalign.domain.studio_config import merge_studio_config
+
     workspace = store.get("WS", workspace_id, tenant_id)
     path = file_path_of(dataset)
     base_config = merge_studio_config(

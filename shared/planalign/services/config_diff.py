@@ -7,7 +7,6 @@ from typing import Any
 
 from planalign.adapters.store import Store
 from planalign.domain import provenance
-from planalign.domain.studio_config import effective_studio_config
 from planalign.services.runs import newest_completed_run
 from planalign.services.workspaces import get_scenario, merged_config
 
@@ -80,6 +79,9 @@ def config_diff(
 ) -> dict[str, Any]:
     """The Studio's ConfigDiffResponse. Each side is the config of the scenario's latest completed
     run (what its results show), or its current config when it has none."""
+    # The Studio's config module is large: loaded on first use, not at import (cold start).
+    from planalign.domain.studio_config import effective_studio_config
+
     names: dict[str, str] = {}
     configs: dict[str, Mapping[str, Any]] = {}
     provenance: dict[str, dict[str, Any]] = {}

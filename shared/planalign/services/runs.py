@@ -14,7 +14,6 @@ from planalign.adapters.store import Store, key_of_run, list_key, partition, run
 from planalign.adapters.workflow import Workflow
 from planalign.domain import run_status
 from planalign.domain.run_state import ExecutionInput, execution_name
-from planalign.domain.studio_config import merge_studio_config, translate_studio_config
 from planalign.errors import ExportPending, InvalidRequest, NotFound, RunConflict
 from planalign.ids import new_run_id, utc_now
 from planalign.services import quotas
@@ -127,6 +126,9 @@ def create_run(
     run id exists or the scenario has an active run; InvalidConfig when its config no longer resolves.
     The run keeps the Studio's merged config (what RunDetails shows), the engine's translation of it
     and a warning for each setting the engine does not model."""
+    # The Studio's config module is large: loaded on first use, not at import (cold start).
+    from planalign.domain.studio_config import merge_studio_config, translate_studio_config
+
     workspace = store.get("WS", scenario["workspace_id"], tenant_id)
     studio_config = merge_studio_config(
         workspace.get("base_config") or {}, scenario.get("config_overrides") or {}
@@ -284,6 +286,9 @@ def finish_run(
 
 def default_dataset_id(store: Store, tenant_id: str, scenario: dict[str, Any]) -> str:
     """The census a run of this scenario uses when none is named (see census_paths)."""
+    # The Studio's config module is large: loaded on first use, not at import (cold start).
+    from planalign.domain.studio_config import merge_studio_config
+
     workspace = store.get("WS", scenario["workspace_id"], tenant_id)
     studio_config = merge_studio_config(
         workspace.get("base_config") or {}, scenario.get("config_overrides") or {}
@@ -548,6 +553,9 @@ def run_details(
 
 def scenario_details(store: Store, artifacts: Artifacts, tenant_id: str, scenario_id: str) -> dict[str, Any]:
     """RunDetails of the scenario's newest run, or a `not_run` answer for a scenario that never ran."""
+    # The Studio's config module is large: loaded on first use, not at import (cold start).
+    from planalign.domain.studio_config import merge_studio_config
+
     scenario = get_scenario(store, tenant_id, None, scenario_id)
     run = _newest_run(store, scenario_id)
     if run is not None:

@@ -13,25 +13,13 @@ from planalign.adapters.run_tables import RunTables, mapped
 from planalign.adapters.store import Store
 from planalign.domain import vesting
 from planalign.domain.run_tables import SNAPSHOT
+from planalign.domain.vesting_schedules import VestingRule
 from planalign.errors import InvalidRequest, NotFound, RunConflict
 from planalign.services.analytics import MAX_COMPARED_SCENARIOS, completed_run, run_bands, run_tables_of
 
 NO_DATA = "Simulation data not found. Ensure the scenario has completed simulation."
 # What the vesting figures read of each year: balances and leavers from one read.
 COLUMNS = tuple(dict.fromkeys(vesting.BALANCE_COLUMNS + vesting.LEAVER_COLUMNS))
-
-
-def schedules() -> list[dict[str, Any]]:
-    """The Studio's VestingScheduleInfo of every schedule."""
-    return [
-        {
-            "schedule_type": schedule.schedule_type,
-            "name": schedule.name,
-            "description": schedule.description,
-            "percentages": schedule.percentages(),
-        }
-        for schedule in vesting.SCHEDULES.values()
-    ]
 
 
 def _scenario_tables(
@@ -78,8 +66,8 @@ def analyze_vesting(
     tenant_id: str,
     workspace_id: str,
     scenario_id: str,
-    current: vesting.VestingRule,
-    proposed: vesting.VestingRule,
+    current: VestingRule,
+    proposed: VestingRule,
     year: int | None,
 ) -> dict[str, Any]:
     """The Studio's VestingAnalysisResponse figures of the year's leavers (the final year by default)."""
@@ -108,7 +96,7 @@ def _scenario_series(
     artifacts: Artifacts,
     scenario: Mapping[str, Any],
     run: Mapping[str, Any],
-    rule: vesting.VestingRule,
+    rule: VestingRule,
     policy: str,
 ) -> dict[str, Any] | None:
     tables = run_tables_of(artifacts, run)
@@ -133,7 +121,7 @@ def project_forfeitures(
     tenant_id: str,
     workspace_id: str,
     scenario_ids: list[str],
-    rule: vesting.VestingRule,
+    rule: VestingRule,
     policy: str,
 ) -> dict[str, Any]:
     """The Studio's ForfeitureProjectionResponse figures: each scenario's forfeitures of every year under

@@ -10,12 +10,6 @@ from planalign.adapters.store import Store, key_of_run, list_key, public, run_ke
 from planalign.adapters.workflow import Workflow
 from planalign.domain import run_status
 from planalign.domain.run_state import execution_name
-from planalign.domain.studio_config import (
-    default_base_config,
-    merge_studio_config,
-    translate_studio_config,
-    validate_studio_layer,
-)
 from planalign.errors import InvalidRequest, NotFound, RunConflict
 from planalign.ids import new_id, utc_now
 from planalign.services import usage
@@ -28,6 +22,13 @@ def _check_auto_run(value: Any) -> None:
 
 def _check_base_config(base_config: dict[str, Any]) -> None:
     """A base config must be valid in the dialect and translate on its own (no scenario on top)."""
+    # The Studio's config module is large: loaded on first use, not at import (cold start).
+    from planalign.domain.studio_config import (
+        merge_studio_config,
+        translate_studio_config,
+        validate_studio_layer,
+    )
+
     validate_studio_layer(base_config, what="base_config")
     translate_studio_config(merge_studio_config(base_config, {}))
 
@@ -41,6 +42,9 @@ def _workspace_view(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_workspace(store: Store, tenant_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    # The Studio's config module is large: loaded on first use, not at import (cold start).
+    from planalign.domain.studio_config import default_base_config
+
     base_config = body.get("base_config")
     if base_config is None:
         base_config = default_base_config()
@@ -178,6 +182,13 @@ def create_scenario(store: Store, tenant_id: str, workspace_id: str, body: dict[
 
 def _check_overrides(workspace: dict[str, Any], overrides: dict[str, Any]) -> None:
     """Overrides must be valid in the dialect and, on the workspace's base, translate."""
+    # The Studio's config module is large: loaded on first use, not at import (cold start).
+    from planalign.domain.studio_config import (
+        merge_studio_config,
+        translate_studio_config,
+        validate_studio_layer,
+    )
+
     validate_studio_layer(overrides, what="config_overrides")
     translate_studio_config(merge_studio_config(workspace.get("base_config") or {}, overrides))
 
@@ -282,6 +293,9 @@ def delete_scenario_results(
 
 def merged_config(store: Store, tenant_id: str, workspace_id: str | None, scenario_id: str) -> dict[str, Any]:
     """The Studio-dialect config the scenario's next run will use (workspace base <- overrides)."""
+    # The Studio's config module is large: loaded on first use, not at import (cold start).
+    from planalign.domain.studio_config import merge_studio_config
+
     scenario = get_scenario(store, tenant_id, workspace_id, scenario_id)
     workspace = store.get("WS", scenario["workspace_id"], tenant_id)
     return merge_studio_config(workspace.get("base_config") or {}, scenario.get("config_overrides") or {})

@@ -9,10 +9,17 @@ With --reference DIR, the reference engine runs side by side on the first repeti
 Studio's default plan: DIR is a checkout of crzyc98/planwise_navigator at 3d34aa33 with the engine
 pip-installed into DIR/V (its README), timed from `planalign simulate` to its exit (wall and CPU); the
 ratio is its time over our median upload -> completed.
-Run: .venv/bin/python scripts/run_latency_bench.py [--employees 60000] [--years 5] [--repeat 3] [--reference DIR]"""
+
+With --calls, every AWS call the stack serves during the measured runs (the stages', the trigger's,
+the notifier's, the bench's own polling) is timed where the stack answers it, and a table prints them
+by operation (DynamoDB item kind, S3 method and key kind): calls and milliseconds per run.
+Run: .venv/bin/python scripts/run_latency_bench.py [--employees 60000] [--years 5] [--repeat 3] [--reference DIR] [--calls]"""
 
 import argparse
+import collections
+import json
 import os
+import re
 import resource
 import statistics
 import subprocess
@@ -30,6 +37,7 @@ import pyarrow.parquet as pq
 import yaml
 from planalign.domain.census_generator import census_csv, generate_census
 from planalign.domain.studio_config import default_base_config
+from planalign.local import moto_backend
 from planalign.local.stack import LocalStack
 
 TERMINAL = {"completed", "failed", "cancelled"}
@@ -172,6 +180,57 @@ def reference_run(reference: Path, census: bytes, years: int, folder: Path) -> t
     return wall, cpu
 
 
+class CallRecorder:
+    """Times each AWS request the stack's server answers, by operation (wraps its signature check,
+    the outermost layer, so the time includes moto and the journal)."""
+
+    def __init__(self) -> None:
+        self.calls: collections.Counter[str] = collections.Counter()
+        self.seconds: collections.defaultdict[str, float] = collections.defaultdict(float)
+        self.recording = False
+
+    def install(self) -> None:
+        answer = moto_backend.SignedRequests.__call__
+        recorder = self
+
+        def timed(self: Any, environ: dict[str, Any], start_response: Any) -> Any:
+            began = time.perf_counter()
+            operation = recorder.operation(environ)
+            body = list(answer(self, environ, start_response))
+            if recorder.recording:
+                recorder.calls[operation] += 1
+                recorder.seconds[operation] += time.perf_counter() - began
+            return body
+
+        moto_backend.SignedRequests.__call__ = timed
+
+    @staticmethod
+    def operation(environ: dict[str, Any]) -> str:
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if not target:  # S3 (or Lambda, Step Functions' REST calls): method and the key's last part
+            name = re.sub(r"[0-9a-f-]{8,}|\d+", "*", environ.get("PATH_INFO", "").rstrip("/").split("/")[-1])
+            return f"{environ.get('REQUEST_METHOD')} {name[:40]}"
+        operation = target.split(".")[-1]
+        if operation in ("PutItem", "UpdateItem", "GetItem", "DeleteItem"):
+            body = moto_backend._read_body(environ)
+            request = json.loads(body or b"{}")
+            key = request.get("Item") or request.get("Key") or {}
+            kind = key.get("pk", {}).get("S", "").split("#")[0]
+            sort = re.sub(r"#.*", "#*", key.get("sk", {}).get("S", ""))
+            return f"{operation} {kind} {sort}"
+        return operation
+
+    def print_table(self, runs: int) -> None:
+        print("\n| AWS call served by the stack | calls a run | ms a run | ms a call |\n|---|---:|---:|---:|")
+        for operation, seconds in sorted(self.seconds.items(), key=lambda item: -item[1]):
+            calls = self.calls[operation]
+            print(
+                f"| {operation} | {calls / runs:.1f} | {seconds * 1000 / runs:.0f} | {seconds * 1000 / calls:.1f} |"
+            )
+        total = sum(self.seconds.values())
+        print(f"| all | {sum(self.calls.values()) / runs:.1f} | {total * 1000 / runs:.0f} | |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--employees", type=int, default=60_000)
@@ -179,7 +238,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--reference", type=Path, help="the reference engine's checkout, with its venv in V/")
     parser.add_argument("--one-process", action="store_true", help="stage functions in the stack's process")
+    parser.add_argument("--calls", action="store_true", help="time every AWS call the stack serves")
     args = parser.parse_args()
+    recorder = CallRecorder()
+    if args.calls:
+        recorder.install()
     with (
         tempfile.TemporaryDirectory() as data_dir,
         LocalStack(data_dir=Path(data_dir), no_auth=True, isolated=not args.one_process) as stack,
@@ -187,15 +250,19 @@ def main() -> None:
         api = httpx.Client(base_url=stack.api_url, timeout=120)
         one_run(api, 1_000, 2, seed=1)  # loads every function once
         rows = []
+        recorder.recording = True
         for repetition in range(args.repeat):
             load = os.getloadavg()[0]
             rows.append(one_run(api, args.employees, args.years, seed=100 + repetition))
             print(f"run {repetition + 1}: {rows[-1]['upload -> completed']:.2f} s (load average {load:.1f})")
+        recorder.recording = False
     print(f"\n{args.employees:,} x {args.years} on the local stack, {args.repeat} runs")
     print("| step | median s | min s | max s |\n|---|---:|---:|---:|")
     for step in STEPS:
         values = [row[step] for row in rows]
         print(f"| {step} | {statistics.median(values):.3f} | {min(values):.3f} | {max(values):.3f} |")
+    if args.calls:
+        recorder.print_table(args.repeat)
     if args.reference:
         ours = statistics.median(row["upload -> completed"] for row in rows)
         with tempfile.TemporaryDirectory() as folder:

@@ -18,7 +18,8 @@ Run it with the tools virtualenv (Playwright is not a dependency of the package)
       --api-url http://127.0.0.1:3000 [--token T] [--census FILE] [--out DIR]
 The Studio must be built with VITE_API_URL (and VITE_PLANALIGN_API_TOKEN when the backend wants one);
 --token is only for the driver's own API calls. It routes with a HashRouter, so any static server works.
-Prints a table (page | status | console errors | failed requests | notes) and writes report.json and
+Prints a table (page | status | console errors | failed requests | notes) and writes report.json (with
+each page's network log: every API call, method, path and status) and
 one PNG per page to --out. Exit status: 0 when every page is ok, 1 otherwise."""
 
 from __future__ import annotations
@@ -116,6 +117,7 @@ class PageReport:
     console_warnings: list[str] = field(default_factory=list)
     failed_requests: list[FailedRequest] = field(default_factory=list)
     api_writes: list[dict[str, Any]] = field(default_factory=list)
+    api_calls: list[str] = field(default_factory=list)  # the page's network log: "GET /api/... 200"
     websockets: list[dict[str, Any]] = field(default_factory=list)
     error_boundary: bool = False
     not_found: bool = False
@@ -287,6 +289,10 @@ class Driver:
         )
 
     def _on_response(self, response: Response) -> None:
+        if self._is_api(response.url):
+            self.cur.api_calls.append(
+                f"{response.request.method} {self._path(response.url)} {response.status}"
+            )
         if response.status >= 400 or (response.request.method != "GET" and self._is_api(response.url)):
             self.pending.append((self.cur, response))
 

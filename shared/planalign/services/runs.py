@@ -18,7 +18,7 @@ from planalign.errors import ExportPending, InvalidRequest, NotFound, RunConflic
 from planalign.ids import new_run_id, utc_now
 from planalign.services import quotas
 from planalign.services.census_paths import run_dataset_id
-from planalign.services.workspaces import get_scenario
+from planalign.services.workspaces import get_scenario, scenario_config
 
 RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 RUN_FIELDS = (
@@ -127,12 +127,9 @@ def create_run(
     The run keeps the Studio's merged config (what RunDetails shows), the engine's translation of it
     and a warning for each setting the engine does not model."""
     # The Studio's config module is large: loaded on first use, not at import (cold start).
-    from planalign.domain.studio_config import merge_studio_config, translate_studio_config
+    from planalign.domain.studio_config import translate_studio_config
 
-    workspace = store.get("WS", scenario["workspace_id"], tenant_id)
-    studio_config = merge_studio_config(
-        workspace.get("base_config") or {}, scenario.get("config_overrides") or {}
-    )
+    studio_config = scenario_config(store.get("WS", scenario["workspace_id"], tenant_id), scenario)
     config, warnings = translate_studio_config(studio_config)
     if run_id is not None and not RUN_ID_PATTERN.match(run_id):
         raise InvalidRequest("run_id: 1-64 letters, digits, '_' or '-'")
@@ -286,14 +283,8 @@ def finish_run(
 
 def default_dataset_id(store: Store, tenant_id: str, scenario: dict[str, Any]) -> str:
     """The census a run of this scenario uses when none is named (see census_paths)."""
-    # The Studio's config module is large: loaded on first use, not at import (cold start).
-    from planalign.domain.studio_config import merge_studio_config
-
     workspace = store.get("WS", scenario["workspace_id"], tenant_id)
-    studio_config = merge_studio_config(
-        workspace.get("base_config") or {}, scenario.get("config_overrides") or {}
-    )
-    return run_dataset_id(store, workspace, studio_config)
+    return run_dataset_id(store, workspace, scenario_config(workspace, scenario))
 
 
 def start_run(
@@ -553,17 +544,12 @@ def run_details(
 
 def scenario_details(store: Store, artifacts: Artifacts, tenant_id: str, scenario_id: str) -> dict[str, Any]:
     """RunDetails of the scenario's newest run, or a `not_run` answer for a scenario that never ran."""
-    # The Studio's config module is large: loaded on first use, not at import (cold start).
-    from planalign.domain.studio_config import merge_studio_config
-
     scenario = get_scenario(store, tenant_id, None, scenario_id)
     run = _newest_run(store, scenario_id)
     if run is not None:
         return run_details(store, artifacts, run, scenario)
     workspace = store.get("WS", scenario["workspace_id"])
-    studio_config = merge_studio_config(
-        workspace.get("base_config") or {}, scenario.get("config_overrides") or {}
-    )
+    studio_config = scenario_config(workspace, scenario)
     simulation = studio_config.get("simulation") or {}
     start, end = simulation.get("start_year"), simulation.get("end_year")
     return {

@@ -291,11 +291,15 @@ def delete_scenario_results(
     }
 
 
-def merged_config(store: Store, tenant_id: str, workspace_id: str | None, scenario_id: str) -> dict[str, Any]:
+def scenario_config(workspace: dict[str, Any], scenario: dict[str, Any]) -> dict[str, Any]:
     """The Studio-dialect config the scenario's next run will use (workspace base <- overrides)."""
     # The Studio's config module is large: loaded on first use, not at import (cold start).
     from planalign.domain.studio_config import merge_studio_config
 
-    scenario = get_scenario(store, tenant_id, workspace_id, scenario_id)
-    workspace = store.get("WS", scenario["workspace_id"], tenant_id)
     return merge_studio_config(workspace.get("base_config") or {}, scenario.get("config_overrides") or {})
+
+
+def merged_config(store: Store, tenant_id: str, workspace_id: str | None, scenario_id: str) -> dict[str, Any]:
+    """scenario_config of the stored scenario and its workspace."""
+    scenario = get_scenario(store, tenant_id, workspace_id, scenario_id)
+    return scenario_config(store.get("WS", scenario["workspace_id"], tenant_id), scenario)

@@ -4,9 +4,11 @@ import importlib.util
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -137,6 +139,27 @@ def test_parse_dates_is_nat_for_impossible_or_odd_dates() -> None:
     ]
     values += ["someday", "2020-01-31 lunch", "99999"]
     assert np.isnat(parse_dates(values)).all()
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        lambda cells: cells,
+        lambda cells: pa.array(cells),
+        lambda cells: pa.array(cells, pa.large_string()),
+        lambda cells: pa.array(["x", *cells]).slice(1),
+    ],
+    ids=["list", "arrow", "large_string", "sliced"],
+)
+def test_plain_iso_cells_read_from_their_bytes_mean_what_the_patterns_say(
+    column: Callable[[list[str]], Any],
+) -> None:
+    # YYYY-MM-DD cells skip the patterns; these sit next to forms that do not, and near misses.
+    cells = ["2020-01-31", "1/2/2020", "2021-02-29", "2020-02-29", " 2020-03-04 ", "2020-3-04"]
+    cells += ["2020-13-01", "2020/03/04", "2020-03-4x", "1899-12-31", "2100-12-31", "", "2020-00-10"]
+    expected = days("2020-01-31", "2020-01-02", "NaT", "2020-02-29", "2020-03-04", "2020-03-04")
+    expected = np.concatenate([expected, days("NaT", "2020-03-04", "NaT", "NaT", "2100-12-31", "NaT", "NaT")])
+    np.testing.assert_array_equal(parse_dates(column(cells * 3)), np.tile(expected, 3))
 
 
 def test_parse_dates_returns_day_resolution() -> None:
@@ -581,7 +604,9 @@ READ_BY_COLUMNS = {"generated", "CRLF", "CR", "semicolons", "no final newline", 
 
 
 @pytest.mark.parametrize("variant", PLAIN_CSV_VARIANTS)
-def test_a_csv_read_column_by_column_is_read_as_row_by_row(variant: str, monkeypatch: pytest.MonkeyPatch):
+def test_a_csv_read_column_by_column_is_read_as_row_by_row(
+    variant: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from planalign.domain import census_formats
     from planalign.domain.census_generator import census_csv, generate_census
 

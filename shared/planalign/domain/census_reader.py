@@ -86,6 +86,10 @@ _THOUSANDS = r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$"
 _ISO_DATE = r"^(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})(?:[T ]\d{1,2}:\d{2}.*)?$"
 _US_DATE = r"^(?P<month>\d{1,2})[/-](?P<day>\d{1,2})[/-](?P<year>\d{4}|\d{2})(?:[T ]\d{1,2}:\d{2}.*)?$"
 _COMPACT_DATE = r"^(?P<year>(?:19|20|21)\d{2})(?P<month>\d{2})(?P<day>\d{2})$"
+# YYYY-MM-DD, read from its bytes: where its digits and its dashes are.
+_PLAIN_ISO_LENGTH = 10
+_PLAIN_ISO_DASHES = [4, 7]
+_PLAIN_ISO_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9]
 _EXCEL_SERIAL = r"^\d{1,5}(?:\.\d+)?$"
 _MONTH_NAME = r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
 _MONTH_NAME_FORMATS = (
@@ -205,7 +209,46 @@ def parse_dates(values: Sequence[str] | pa.Array) -> np.ndarray:
     serial numbers and month names (31-Jan-2020); NaT where the text is none of them or not in 1900-2100."""
     text = _trimmed(values)
     dates = np.full(len(text), _NAT)
-    unread = _numpy(pc.not_equal(text, ""))
+    # Most exports write YYYY-MM-DD: those cells are read from their bytes, the rest by pattern.
+    plain = _plain_iso_cells(text)
+    if plain.any():
+        dates[plain] = _plain_iso_dates(text.filter(pa.array(plain)))
+    rest = np.flatnonzero(~plain & _numpy(pc.not_equal(text, "")))
+    if len(rest):
+        dates[rest] = _dates_by_pattern(text.take(pa.array(rest)))
+    return np.where((dates >= _EARLIEST_DATE) & (dates <= _LATEST_DATE), dates, _NAT)
+
+
+def _plain_iso_cells(text: pa.Array) -> np.ndarray:
+    """Which cells are exactly YYYY-MM-DD: ten ASCII bytes, digits but two dashes."""
+    plain = _numpy(pc.equal(pc.binary_length(text), _PLAIN_ISO_LENGTH))
+    if plain.any():
+        cells = _plain_iso_bytes(text.filter(pa.array(plain)))
+        digits = (cells >= ord("0")) & (cells <= ord("9"))
+        dashes = cells == ord("-")
+        plain[plain] = digits[:, _PLAIN_ISO_DIGITS].all(axis=1) & dashes[:, _PLAIN_ISO_DASHES].all(axis=1)
+    return plain
+
+
+def _plain_iso_bytes(cells: pa.Array) -> np.ndarray:
+    """The bytes of string cells all _PLAIN_ISO_LENGTH long, a row each."""
+    cells = cells.cast(pa.string())  # int32 offsets (a large_string column has int64 ones)
+    first = int(np.frombuffer(cells.buffers()[1], dtype=np.int32)[cells.offset])
+    data = np.frombuffer(cells.buffers()[2], dtype=np.uint8)
+    return data[first : first + len(cells) * _PLAIN_ISO_LENGTH].reshape(len(cells), _PLAIN_ISO_LENGTH)
+
+
+def _plain_iso_dates(cells: pa.Array) -> np.ndarray:
+    """datetime64[D] of cells that _plain_iso_cells found plain (NaT where no such day)."""
+    digits = _plain_iso_bytes(cells).astype(np.int64) - ord("0")
+    years = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
+    return _calendar_dates(years, digits[:, 5] * 10 + digits[:, 6], digits[:, 8] * 10 + digits[:, 9])
+
+
+def _dates_by_pattern(text: pa.Array) -> np.ndarray:
+    """datetime64[D] of non-blank cells in any of parse_dates's forms, NaT where none."""
+    dates = np.full(len(text), _NAT)
+    unread = np.ones(len(text), dtype=bool)
     for pattern in (_ISO_DATE, _US_DATE, _COMPACT_DATE):
         parts = pc.extract_regex(text, pattern)
         matched = _numpy(parts.is_valid()) & unread
@@ -228,7 +271,7 @@ def parse_dates(values: Sequence[str] | pa.Array) -> np.ndarray:
         cells = text.filter(pa.array(named)).to_pylist()
         parsed = {cell: _date_with_month_name(cell) for cell in set(cells)}
         dates[named] = [parsed[cell] for cell in cells]
-    return np.where((dates >= _EARLIEST_DATE) & (dates <= _LATEST_DATE), dates, _NAT)
+    return dates
 
 
 def parse_bools(

@@ -17,9 +17,10 @@ from planalign.domain.census_generator import census_csv, generate_census
 from planalign.domain.census_reader import read_census
 from planalign.domain.config import SimulationConfig, resolve_config
 from planalign.domain.exports import metrics_csv
+from planalign.domain.results import SUMMARY_COLUMNS
 from planalign.domain.simulation import simulate
 from planalign.domain.studio_config import default_base_config, merge_studio_config, translate_studio_config
-from planalign.services.stages import run_workbook, store_simulation
+from planalign.services.stages import run_workbook, store_summary, storing_tables
 
 DEFAULT_SIZES = [(10_000, 5), (60_000, 5), (250_000, 5), (1_000_000, 10)]
 START_YEAR = 2025
@@ -137,10 +138,11 @@ def _measure(employees: int, years: int, plan: str = "default") -> dict[str, Any
         lap("import")
         census = Census.from_bytes(stored)
         del stored
-        output = simulate(census, config)
+        with storing_tables(artifacts, run_folder, config) as tables:
+            output = simulate(census, config, on_year_rows=tables.add_year, kept=SUMMARY_COLUMNS)
         del census
         row["events"] = len(output.events["event_type"])
-        summary_key = store_simulation(artifacts, run_folder, output, config)
+        summary_key = store_summary(artifacts, run_folder, output, config)
         del output
         lap("simulation")
         simulated = json.loads(artifacts.get(summary_key))

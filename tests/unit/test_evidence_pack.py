@@ -15,6 +15,7 @@ from planalign.domain import evidence_pack
 from planalign.domain.census_generator import generate_census
 from planalign.domain.run_tables import SNAPSHOT, parquet_bytes, run_tables, table_key
 from planalign.domain.simulation import simulate
+from planalign.domain.simulation_output import year_rows
 from planalign.errors import InvalidRequest
 
 
@@ -104,7 +105,7 @@ def test_a_year_without_the_metrics_population_is_an_invalid_request() -> None:
 def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("run")
     output = simulate(generate_census(2_000, seed=3), bench_config(3))
-    for table, simulated_year, rows in run_tables(output, 0.06):
+    for table, simulated_year, rows in run_tables(year_rows(output), 0.06):
         path = folder / table_key("", table, simulated_year)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(parquet_bytes(rows))

@@ -29,7 +29,7 @@ from planalign.domain.exports import (
 from planalign.domain.results import build_results, compute_bands, event_counts, year_metrics
 from planalign.domain.run_tables import EVENTS, SNAPSHOT, parquet_bytes, run_tables
 from planalign.domain.simulation import simulate
-from planalign.domain.simulation_output import SNAPSHOT_COLUMNS
+from planalign.domain.simulation_output import SNAPSHOT_COLUMNS, year_rows
 from test_results import IRS_LIMITS, tiny_output
 
 METADATA = {
@@ -274,7 +274,7 @@ def test_the_workbook_from_the_parquet_tables_is_the_one_of_the_output_byte_for_
     config = bench_config(3)
     output = simulate(generate_census(300, seed=3), config)
     results = build_results(output, irs_limits=IRS_LIMITS)
-    tables = {(table, year): _read_back(rows) for table, year, rows in run_tables(output, 0.03)}
+    tables = {(table, year): _read_back(rows) for table, year, rows in run_tables(year_rows(output), 0.03)}
     # The detail rows may run past the first year's events: the years' tables one after the other.
     first_events = pa.concat_tables(tables[EVENTS, year] for year in output.years)
     rows = exports.workbook_rows_from_tables(

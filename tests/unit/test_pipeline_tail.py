@@ -30,9 +30,9 @@ def artifacts(store: Store) -> Artifacts:
 def state(store: Store, artifacts: Artifacts) -> dict[str, Any]:
     """A running run whose simulation is stored: the pipeline's input."""
     config = bench_config(2)
-    output_key = stages.store_simulation(
-        artifacts, PREFIX, simulate(generate_census(40, seed=1), config), config
-    )
+    with stages.storing_tables(artifacts, PREFIX, config) as tables:
+        output = simulate(generate_census(40, seed=1), config, on_year_rows=tables.add_year)
+    output_key = stages.store_summary(artifacts, PREFIX, output, config)
     owned = {"tenant_id": "t1", "workspace_id": "ws_1"}
     store.create("WS", "ws_1", {"id": "ws_1", **owned})
     store.create("SC", "sc_1", {"id": "sc_1", **owned, "active_run_id": "run_1"})

@@ -16,7 +16,7 @@ from planalign.adapters.artifacts import Artifacts
 from planalign.domain import run_tables
 from planalign.domain.event_types import EVENT_TYPES
 from planalign.domain.run_tables import EVENTS, SNAPSHOT, parquet_bytes, table_key
-from planalign.domain.simulation_output import STATUSES, SimulationOutput
+from planalign.domain.simulation_output import STATUSES, SimulationOutput, year_rows
 
 IDS = ["E1", "E2", "E3", "E4", "N1", "N2"]
 AUTO_RATE = 0.03
@@ -295,7 +295,7 @@ def hand_built_output(snapshot_rows: dict[int, list[tuple[Any, ...]]] | None = N
 
 def hand_built_tables(output: SimulationOutput | None = None) -> dict[tuple[str, int], pa.Table]:
     """Each (table, year) of the run, written as Parquet and read back."""
-    tables = run_tables.run_tables(hand_built_output() if output is None else output, AUTO_RATE)
+    tables = run_tables.run_tables(year_rows(hand_built_output() if output is None else output), AUTO_RATE)
     return {(table, year): pq.read_table(io.BytesIO(parquet_bytes(rows))) for table, year, rows in tables}
 
 
@@ -304,7 +304,7 @@ def by_id(table: pa.Table) -> dict[str, dict[str, Any]]:
 
 
 def test_each_year_of_each_table_is_one_file_under_its_hive_partition() -> None:
-    tables = run_tables.run_tables(hand_built_output(), AUTO_RATE)
+    tables = run_tables.run_tables(year_rows(hand_built_output()), AUTO_RATE)
     assert [(table, year) for table, year, _ in tables] == [
         (SNAPSHOT, 2025),
         (EVENTS, 2025),
@@ -345,7 +345,7 @@ def test_escalations_enrollments_and_the_effective_rate_come_from_the_events() -
 
 
 def test_without_auto_enrollment_every_enrollment_in_the_projection_is_voluntary() -> None:
-    tables = run_tables.run_tables(hand_built_output(), None)
+    tables = run_tables.run_tables(year_rows(hand_built_output()), None)
     first = next(rows for table, year, rows in tables if (table, year) == (SNAPSHOT, 2025))
     assert by_id(first)["N1"]["enrollment_method"] == "voluntary"
 
@@ -381,7 +381,7 @@ def test_one_employee_is_read_from_the_row_groups_that_hold_their_id(
     monkeypatch.setattr(reader, "WHOLE_FILE_BYTES", 0)
     artifacts = Artifacts("run-tables")
     folder = "tenants/t/workspaces/w/runs/r/"
-    for table, year, rows in run_tables.run_tables(hand_built_output(), AUTO_RATE):
+    for table, year, rows in run_tables.run_tables(year_rows(hand_built_output()), AUTO_RATE):
         artifacts.put(table_key(folder, table, year), parquet_bytes(rows))
     ranges: list[str] = []
     get_object = artifacts.s3.get_object

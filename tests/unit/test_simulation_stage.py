@@ -1,5 +1,6 @@
-"""The simulation stage writes its years' progress in the background, but stores nothing for a run
-that ended meanwhile: a run cancelled (or deleted) during its last year leaves no tables behind."""
+"""The simulation stage writes its years' progress and tables in the background, but keeps nothing
+for a run that ended meanwhile: a run cancelled (or deleted) during its last year, or whose model
+fails, leaves no tables behind."""
 
 from typing import Any
 
@@ -52,15 +53,62 @@ def test_a_run_cancelled_in_its_last_year_stores_nothing(
 ) -> None:
     model = stages.simulate
 
-    def cancelled_in_the_last_year(census: Any, config: Any, on_year: Any) -> Any:
+    def cancelled_in_the_last_year(census: Any, config: Any, on_year: Any, **options: Any) -> Any:
         def cancel_then_report(year: Any) -> None:
             if year.years_done == year.total_years:
                 store.transition_run("t1#run_1", "cancelled")
             on_year(year)
 
-        return model(census, config, on_year=cancel_then_report)
+        return model(census, config, on_year=cancel_then_report, **options)
 
     monkeypatch.setattr(stages, "simulate", cancelled_in_the_last_year)
     with pytest.raises(RunConflict):
+        stages.simulation_stage(store, artifacts, running(store, artifacts, years=3))
+    assert stored_keys(artifacts) == []
+
+
+class ModelFailed(Exception):
+    pass
+
+
+def test_a_model_failing_after_years_were_stored_leaves_no_tables(
+    store: Store, artifacts: Artifacts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = stages.simulate
+    handed_over: list[int] = []
+
+    def failing_in_the_last_year(
+        census: Any, config: Any, on_year: Any, on_year_rows: Any, **options: Any
+    ) -> Any:
+        def fail_in_the_last_year(year: Any) -> None:
+            if year.years_done == year.total_years:
+                raise ModelFailed("year 3")
+            on_year(year)
+
+        def hand_over(rows: Any) -> None:
+            handed_over.append(rows.year)
+            on_year_rows(rows)
+
+        return model(census, config, on_year=fail_in_the_last_year, on_year_rows=hand_over, **options)
+
+    monkeypatch.setattr(stages, "simulate", failing_in_the_last_year)
+    with pytest.raises(ModelFailed):
+        stages.simulation_stage(store, artifacts, running(store, artifacts, years=3))
+    assert handed_over == [2025, 2026, 2027]
+    assert stored_keys(artifacts) == []
+
+
+def test_a_table_that_cannot_be_stored_fails_the_stage_and_leaves_no_tables(
+    store: Store, artifacts: Artifacts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    put = artifacts.put
+
+    def put_but_2026s_events(key: str, body: bytes, content_type: str = "application/octet-stream") -> None:
+        if "events/simulation_year=2026/" in key:
+            raise OSError("disk full")
+        put(key, body, content_type)
+
+    monkeypatch.setattr(artifacts, "put", put_but_2026s_events)
+    with pytest.raises(OSError, match="disk full"):
         stages.simulation_stage(store, artifacts, running(store, artifacts, years=3))
     assert stored_keys(artifacts) == []

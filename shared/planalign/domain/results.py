@@ -57,6 +57,27 @@ CAGR_METRICS = (
     ("Total Compensation", "total_compensation"),
     ("Average Compensation", "avg_compensation"),
 )
+# The snapshot and event columns that the metrics, the Results and the checks read: a simulation run
+# for them alone keeps no other.
+SUMMARY_COLUMNS = frozenset(
+    {
+        "simulation_year",
+        "employee_index",
+        "status",
+        "age",
+        "pay",
+        "prorated_pay",
+        "eligible",
+        "enrolled",
+        "deferral_rate",
+        "employee_contribution",
+        "match",
+        "core",
+        "termination_date",
+        "event_type",
+        "effective_date",
+    }
+)
 # Snapshot columns summed per year and status by status_totals.
 SUMMED_COLUMNS = ("prorated_pay", "employee_contribution", "match", "core")
 MAX_DEFERRAL_RATE = 0.75

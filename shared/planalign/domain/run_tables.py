@@ -5,7 +5,7 @@ found from the footer's statistics without reading the rest. The snapshot carrie
 read besides the model's columns: each employee's deferral escalations so far, the date and method of
 the enrollment in force, and the deferral rate in effect over the year."""
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from planalign.domain.event_types import EVENT_TYPES
-from planalign.domain.simulation_output import STATUSES, SimulationOutput
+from planalign.domain.simulation_output import EVENT_COLUMNS, SNAPSHOT_COLUMNS, STATUSES, YearRows
 
 SNAPSHOT, EVENTS = "snapshot", "events"
 TABLES = (SNAPSHOT, EVENTS)
@@ -63,13 +63,20 @@ class _PlanHistory:
     enrollment_method: np.ndarray  # int8 code into ENROLLMENT_METHODS; 0 (census) when no enrollment
 
 
-def _history(employees: int) -> _PlanHistory:
-    return _PlanHistory(
+def _history(employees: int, grown_from: _PlanHistory | None = None) -> _PlanHistory:
+    """The history of `employees` employees: nothing said yet, but what `grown_from` holds of the
+    first ones."""
+    history = _PlanHistory(
         escalations=np.zeros(employees, dtype=np.int16),
         escalation_amount=np.zeros(employees),
         enrollment_date=np.full(employees, np.datetime64("NaT"), dtype="datetime64[D]"),
         enrollment_method=np.zeros(employees, dtype=np.int8),
     )
+    if grown_from is not None:
+        for name in ("escalations", "escalation_amount", "enrollment_date", "enrollment_method"):
+            known = getattr(grown_from, name)
+            getattr(history, name)[: len(known)] = known
+    return history
 
 
 def _fold_year(history: _PlanHistory, events: dict[str, np.ndarray], auto_rate: float | None) -> None:
@@ -99,14 +106,6 @@ def _fold_year(history: _PlanHistory, events: dict[str, np.ndarray], auto_rate: 
     )
 
 
-def _year_rows(years: np.ndarray, year: int) -> slice:
-    """The rows of `year` in a table ordered by year (one run of rows)."""
-    # Keys of the column's own dtype: Python ints would have NumPy cast the whole column to int64
-    # first (5 s at 1,000,000 x 10).
-    first, last = np.searchsorted(years, np.array([year, year + 1], dtype=years.dtype))
-    return slice(int(first), int(last))
-
-
 def _dictionary(codes: np.ndarray, names: tuple[str, ...], valid: np.ndarray | None = None) -> pa.Array:
     mask = None if valid is None else ~valid
     return pa.DictionaryArray.from_arrays(pa.array(codes, mask=mask), pa.array(names))
@@ -116,30 +115,25 @@ def _date(values: np.ndarray) -> pa.Array:
     return pa.array(values, type=pa.date32(), from_pandas=True)
 
 
-def snapshot_year_table(
-    output: SimulationOutput, year: int, history: _PlanHistory, ids: pa.Array
-) -> pa.Table:
+def snapshot_year_table(rows: YearRows, history: _PlanHistory, ids: pa.Array) -> pa.Table:
     """One year of the snapshot as Arrow: employee_id, the model's columns (status by name, dates as
     dates, no termination as null) and DERIVED_COLUMNS from `history` (folded up to this year)."""
-    snapshot = output.snapshot
-    rows = _year_rows(snapshot["simulation_year"], year)
-    index = snapshot["employee_index"][rows]
-    status = snapshot["status"][rows]
-    enrolled = snapshot["enrolled"][rows]
+    snapshot = rows.snapshot
+    index = snapshot["employee_index"]
+    status = snapshot["status"]
+    enrolled = snapshot["enrolled"]
     columns: dict[str, pa.Array] = {"employee_id": ids.take(pa.array(index))}
-    for name, values in snapshot.items():
-        part = values[rows]
-        if name == "employee_index":
-            continue
-        if name == "status":
-            columns[name] = _dictionary(part, STATUSES)
-        elif part.dtype.kind == "M":
-            columns[name] = _date(part)
-        else:
-            columns[name] = pa.array(part)
+    for name, dtype in SNAPSHOT_COLUMNS.items():
+        if name == "simulation_year":
+            columns[name] = pa.array(np.full(len(index), rows.year, dtype=dtype))
+        elif name == "status":
+            columns[name] = _dictionary(status, STATUSES)
+        elif name != "employee_index" and name in snapshot:
+            part = snapshot[name]
+            columns[name] = _date(part) if part.dtype.kind == "M" else pa.array(part)
     active = np.isin(status, [STATUSES.index(s) for s in ACTIVE_STATUSES])
-    pay = snapshot["prorated_pay"][rows]
-    contribution = snapshot["employee_contribution"][rows]
+    pay = snapshot["prorated_pay"]
+    contribution = snapshot["employee_contribution"]
     columns["employment_status"] = _dictionary((~active).astype(np.int8), EMPLOYMENT_STATUSES)
     columns["effective_deferral_rate"] = pa.array(
         np.divide(contribution, pay, out=np.zeros(len(pay)), where=pay > 0)
@@ -155,43 +149,45 @@ def snapshot_year_table(
     return pa.table(columns)
 
 
-def events_year_table(output: SimulationOutput, year: int, ids: pa.Array) -> pa.Table:
+def events_year_table(rows: YearRows, ids: pa.Array) -> pa.Table:
     """One year of the events as Arrow: employee_id, simulation_year, event_type by name,
     effective_date, old and new value (null where they mean nothing) and event_sequence, the event's
     place among the employee's events of the year."""
-    events = output.events
-    rows = _year_rows(events["simulation_year"], year)
-    index = events["employee_index"][rows]
+    events = rows.events
+    index = events["employee_index"]
     starts = np.flatnonzero(np.diff(index, prepend=-1)) if len(index) else np.zeros(0, dtype=np.intp)
     sequence = np.arange(len(index)) - np.repeat(starts, np.diff(np.append(starts, len(index))))
     return pa.table(
         {
             "employee_id": ids.take(pa.array(index)),
-            "simulation_year": pa.array(events["simulation_year"][rows]),
-            "event_type": _dictionary(events["event_type"][rows], EVENT_TYPES),
-            "effective_date": _date(events["effective_date"][rows]),
-            "old_value": pa.array(events["old_value"][rows], from_pandas=True),
-            "new_value": pa.array(events["new_value"][rows], from_pandas=True),
+            "simulation_year": pa.array(
+                np.full(len(index), rows.year, dtype=EVENT_COLUMNS["simulation_year"])
+            ),
+            "event_type": _dictionary(events["event_type"], EVENT_TYPES),
+            "effective_date": _date(events["effective_date"]),
+            "old_value": pa.array(events["old_value"], from_pandas=True),
+            "new_value": pa.array(events["new_value"], from_pandas=True),
             "event_sequence": pa.array(sequence.astype(np.int16)),
         }
     )
 
 
 def run_tables(
-    output: SimulationOutput, auto_enrollment_rate: float | None
+    years: Iterable[YearRows], auto_enrollment_rate: float | None
 ) -> Iterator[tuple[str, int, pa.Table]]:
     """(table, year, Arrow table) of the snapshot and the events, year after year. `auto_enrollment_rate`
     is the auto-enrollment default deferral rate, None when the run has no auto-enrollment."""
-    ids = pa.array(output.employee_ids)
-    history = _history(len(output.employee_ids))
-    event_years = output.events["simulation_year"]
-    for year in output.years:
-        rows = _year_rows(event_years, year)
-        _fold_year(
-            history, {name: values[rows] for name, values in output.events.items()}, auto_enrollment_rate
-        )
-        yield SNAPSHOT, year, snapshot_year_table(output, year, history, ids)
-        yield EVENTS, year, events_year_table(output, year, ids)
+    id_parts: list[pa.Array] = []
+    history = _history(0)
+    for rows in years:
+        # The ids as Arrow, each part converted once: a year adds its hires.
+        id_parts += [pa.array(part) for part in rows.employee_ids[len(id_parts) :]]
+        ids = pa.concat_arrays(id_parts) if len(id_parts) > 1 else id_parts[0]
+        if len(ids) > len(history.escalations):
+            history = _history(len(ids), grown_from=history)
+        _fold_year(history, rows.events, auto_enrollment_rate)
+        yield SNAPSHOT, rows.year, snapshot_year_table(rows, history, ids)
+        yield EVENTS, rows.year, events_year_table(rows, ids)
 
 
 def parquet_bytes(table: pa.Table) -> bytes:

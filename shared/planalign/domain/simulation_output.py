@@ -5,6 +5,7 @@ so a 1,000,000 x 10 projection does not carry ten million strings.
 """
 
 import ctypes
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,6 +65,33 @@ class SimulationOutput:
     @property
     def years(self) -> list[int]:
         return list(range(self.start_year, self.end_year + 1))
+
+
+@dataclass(frozen=True)
+class YearRows:
+    """One simulated year's rows, ordered by employee id: the snapshot's and the events' columns but
+    simulation_year, and the ids their employee_index points at, in parts (index i is the i-th id of
+    their concatenation: the census's, then each year's hires so far)."""
+
+    year: int
+    snapshot: dict[str, np.ndarray]
+    events: dict[str, np.ndarray]
+    employee_ids: list[np.ndarray]
+
+
+def year_rows(output: SimulationOutput) -> Iterator[YearRows]:
+    """The years of a whole output, as views of its columns."""
+
+    def of_year(table: dict[str, np.ndarray], year: int) -> dict[str, np.ndarray]:
+        years = table["simulation_year"]
+        # Keys of the column's own dtype: Python ints would have NumPy cast the whole column first.
+        first, last = np.searchsorted(years, np.array([year, year + 1], dtype=years.dtype))
+        return {name: values[first:last] for name, values in table.items() if name != "simulation_year"}
+
+    for year in output.years:
+        yield YearRows(
+            year, of_year(output.snapshot, year), of_year(output.events, year), [output.employee_ids]
+        )
 
 
 # glibc's mallopt parameter number for the size from which blocks are mapped, and the size used.

@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from planalign.domain.exports import (
 )
 from planalign.domain.results import (
     STUDIO_EVENT_TYPES,
+    SUMMARY_COLUMNS,
     build_results,
     event_counts,
     start_headcount,
@@ -54,7 +56,7 @@ from planalign.ids import utc_now
 from planalign.services import run_usage, usage
 from planalign.services.ensemble import ensemble_bands, plan_members
 from planalign.services.progress import BackgroundReports, RunProgress
-from planalign.services.run_tables import store_run_tables
+from planalign.services.run_tables import RunTableWriter
 from planalign.services.runs import fail_exports, finish_run
 from planalign.settings import get_settings
 
@@ -238,17 +240,20 @@ def simulation_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) 
         )
         year_began = now
 
-    try:
-        output = simulate(census, config, on_year=on_year)
-    except BaseException:
-        years.drain(raise_failure=False)  # the model's own error is the one to report
-        raise
-    # Every year's report written before anything is stored: a run cancelled or deleted during the
-    # last year stops here, and leaves no tables behind under its folder.
-    years.drain()
-    del census
     prefix = run_prefix(run["tenant_id"], run["workspace_id"], run["id"])
-    key = store_simulation(artifacts, prefix, output, config)
+    with storing_tables(artifacts, prefix, config) as tables:
+        try:
+            output = simulate(
+                census, config, on_year=on_year, on_year_rows=tables.add_year, kept=SUMMARY_COLUMNS
+            )
+        except BaseException:
+            years.drain(raise_failure=False)  # the model's own error is the one to report
+            raise
+        # Every year's report written before the tables are final: a run cancelled or deleted during
+        # the last year stops here, and its tables go.
+        years.drain()
+    del census
+    key = store_summary(artifacts, prefix, output, config)
     del output
     ensemble = plan_members(artifacts, prefix, members)
     timings = _timings(run, "simulation", began)
@@ -261,11 +266,27 @@ def simulation_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) 
     return Simulated(output_key=key, ensemble=ensemble).model_dump()
 
 
-def store_simulation(
+@contextlib.contextmanager
+def storing_tables(
+    artifacts: Artifacts, run_folder: str, config: SimulationConfig
+) -> Iterator[RunTableWriter]:
+    """A writer of the run's Parquet tables under `run_folder` for the years of a simulation run inside
+    the block: stored once the block ends, deleted if it fails."""
+    auto = config.auto_enrollment
+    tables = RunTableWriter(artifacts, run_folder, auto.default_deferral_rate if auto.enabled else None)
+    try:
+        yield tables
+        tables.finish()
+    except BaseException:
+        tables.abandon()
+        raise
+
+
+def store_summary(
     artifacts: Artifacts, run_folder: str, output: SimulationOutput, config: SimulationConfig
 ) -> str:
-    """Store what the simulation produced under `run_folder`: the Parquet tables and the summary (its
-    metrics, Results without bands, event counts by year and type). Answers the summary's key."""
+    """Store the simulation's summary under `run_folder` (its metrics, Results without bands, event
+    counts by year and type), from an output holding SUMMARY_COLUMNS at least. Answers its key."""
     # The work on a whole projection: its working columns go back to the system once freed.
     map_large_blocks()
     totals = status_totals(output)
@@ -277,8 +298,6 @@ def store_simulation(
         "results": build_results(output, metrics, irs_limits=config.irs_limits.model_dump(), totals=totals),
         "event_counts": event_counts(output).tolist(),
     }
-    auto = config.auto_enrollment
-    store_run_tables(artifacts, run_folder, output, auto.default_deferral_rate if auto.enabled else None)
     key = run_folder + SIMULATION_SUMMARY
     artifacts.put(key, json.dumps(summary).encode(), "application/json")
     return key

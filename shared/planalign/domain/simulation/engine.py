@@ -1,7 +1,7 @@
 """The projection: simulation.md's "one simulated year" applied year after year to a census, vectorized
 over employees, every draw seeded by (seed, employee id, year, kind)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,7 +36,7 @@ from planalign.domain.simulation.workforce import (
     termination_dates,
     workforce_from_census,
 )
-from planalign.domain.simulation_output import STATUSES, SimulationOutput, release_free_memory
+from planalign.domain.simulation_output import STATUSES, SimulationOutput, YearRows, release_free_memory
 from planalign.domain.vesting import vested_fraction
 from planalign.errors import SimulationRejected
 
@@ -62,14 +62,18 @@ def simulate(
     *,
     seed: int | None = None,
     on_year: Callable[[YearProgress], None] | None = None,
+    on_year_rows: Callable[[YearRows], None] | None = None,
+    kept: Collection[str] | None = None,
 ) -> SimulationOutput:
-    """Project `census` from start_year to end_year under `config` (seed None: the config's seed)."""
+    """Project `census` from start_year to end_year under `config` (seed None: the config's seed).
+    Each year's rows go to `on_year_rows` as the year ends; the output holds the `kept` snapshot and
+    event columns (simulation_year always; all when None)."""
     run_seed = config.simulation.random_seed if seed is None else seed
     start_year, end_year = config.simulation.start_year, config.simulation.end_year
     workforce, census_ids = workforce_from_census(census, config)
     if not len(workforce):
         raise SimulationRejected("the census has no active employee to project")
-    recorder = OutputRecorder(start_year, end_year, run_seed, census_ids)
+    recorder = OutputRecorder(start_year, end_year, run_seed, census_ids, on_year_rows, kept)
     total_years = end_year - start_year + 1
     for done, year in enumerate(range(start_year, end_year + 1), 1):
         year_roster = _move_workforce(workforce, year, run_seed, config, recorder)

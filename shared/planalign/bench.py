@@ -17,8 +17,8 @@ from planalign.domain.census_generator import census_csv, generate_census
 from planalign.domain.census_reader import read_census
 from planalign.domain.config import SimulationConfig, resolve_config
 from planalign.domain.exports import metrics_csv
-from planalign.domain.results import SUMMARY_COLUMNS
-from planalign.domain.simulation import simulate
+from planalign.domain.results import RunSummary
+from planalign.domain.simulation import simulate_years
 from planalign.domain.studio_config import default_base_config, merge_studio_config, translate_studio_config
 from planalign.services.stages import run_workbook, store_summary, storing_tables
 
@@ -138,12 +138,16 @@ def _measure(employees: int, years: int, plan: str = "default") -> dict[str, Any
         lap("import")
         census = Census.from_bytes(stored)
         del stored
+        simulation = config.simulation
+        summary = RunSummary(simulation.start_year, simulation.end_year, config.irs_limits.model_dump())
         with storing_tables(artifacts, run_folder, config) as tables:
-            output = simulate(census, config, on_year_rows=tables.add_year, kept=SUMMARY_COLUMNS)
+            for rows in simulate_years(census, config):
+                tables.add_year(rows)
+                summary.add_year(rows)
+                del rows
         del census
-        row["events"] = len(output.events["event_type"])
-        summary_key = store_summary(artifacts, run_folder, output, config)
-        del output
+        row["events"] = summary.total_events
+        summary_key = store_summary(artifacts, run_folder, summary, simulation.random_seed)
         lap("simulation")
         simulated = json.loads(artifacts.get(summary_key))
         results = {**simulated["results"], "bands": None}

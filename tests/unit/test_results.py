@@ -10,12 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from planalign.api.results_models import SimulationResults
-from planalign.domain import results
+from planalign.domain.census_generator import generate_census
+from planalign.domain.config import resolve_config
 from planalign.domain.event_types import EVENT_TYPES
 from planalign.domain.populations import select_population
 from planalign.domain.results import (
     DC_PLAN_FIELDS,
     WORKFORCE_FIELDS,
+    RunSummary,
     build_results,
     compute_bands,
     event_counts,
@@ -23,6 +25,7 @@ from planalign.domain.results import (
     round_half_up,
     year_metrics,
 )
+from planalign.domain.simulation import simulate, simulate_years
 from planalign.domain.simulation_output import STATUSES, SimulationOutput
 from planalign.errors import InvalidRequest
 
@@ -477,20 +480,25 @@ def test_a_broken_projection_fails_the_check_that_guards_it(name: str, output: S
     assert quality_checks(output, year_metrics(output), IRS_LIMITS)["passed"] is False
 
 
-def test_results_worked_a_few_rows_at_a_time_are_the_same(monkeypatch: pytest.MonkeyPatch):
-    broken = changed(changed(SNAPSHOT_ROWS, 2025, "E1", pay=-1.0), 2026, "E1", match=62000.0)
-    outputs = [
-        tiny_output(),
-        tiny_output([*broken[:6], broken[0], *broken[6:], {**broken[2], "simulation_year": 2026}]),
-        tiny_output(
-            event_rows=[*EVENT_ROWS, {**EVENT_ROWS[10], "employee_id": "E3", "simulation_year": 2025}]
-        ),
-        replace(tiny_output(), employee_ids=np.array(["E1", "E2", "E3", "E4", "H1", "H2", "H3", "E1"])),
-    ]
-    whole = [build_results(o, irs_limits=IRS_LIMITS) for o in outputs]
-    assert not any(answer["quality"]["passed"] for answer in whole[1:])
-    monkeypatch.setattr(results, "ROWS_AT_A_TIME", 2)
-    assert [build_results(o, irs_limits=IRS_LIMITS) for o in outputs] == whole
+def test_a_summary_built_year_by_year_as_the_model_runs_is_that_of_the_whole_output() -> None:
+    config = resolve_config({"simulation": {"start_year": 2025, "end_year": 2028}})
+    census = generate_census(500, seed=4)
+    summary = RunSummary(2025, 2028, IRS_LIMITS)
+    for rows in simulate_years(census, config):
+        summary.add_year(rows)
+    output = simulate(census, config)
+    assert summary.metrics() == year_metrics(output)
+    assert summary.results() == build_results(output, irs_limits=IRS_LIMITS)
+    np.testing.assert_array_equal(summary.event_counts(), event_counts(output))
+    assert summary.total_events == len(output.events["event_type"]) > 0
+
+
+def test_failing_rows_of_several_years_are_counted_and_named_in_year_order() -> None:
+    broken = changed(changed(SNAPSHOT_ROWS, 2025, "E1", pay=-1.0), 2026, "H3", pay=-2.0)
+    broken = changed(broken, 2026, "E2", prorated_pay=NAN)
+    result = check(tiny_output(broken), "no_negative_pay")
+    assert result["detail"] == "3 rows with negative or missing pay: E1 (2025), E2 (2026), H3 (2026)"
+    assert result["failed_by_year"] == {"2025": 1, "2026": 2}
 
 
 def test_catch_up_lets_an_employee_of_50_defer_above_402g():

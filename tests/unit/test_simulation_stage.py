@@ -51,7 +51,7 @@ def test_the_stage_stores_its_output_after_every_years_report(store: Store, arti
 def test_a_run_cancelled_in_its_last_year_stores_nothing(
     store: Store, artifacts: Artifacts, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    model = stages.simulate
+    model = stages.simulate_years
 
     def cancelled_in_the_last_year(census: Any, config: Any, on_year: Any, **options: Any) -> Any:
         def cancel_then_report(year: Any) -> None:
@@ -61,7 +61,7 @@ def test_a_run_cancelled_in_its_last_year_stores_nothing(
 
         return model(census, config, on_year=cancel_then_report, **options)
 
-    monkeypatch.setattr(stages, "simulate", cancelled_in_the_last_year)
+    monkeypatch.setattr(stages, "simulate_years", cancelled_in_the_last_year)
     with pytest.raises(RunConflict):
         stages.simulation_stage(store, artifacts, running(store, artifacts, years=3))
     assert stored_keys(artifacts) == []
@@ -74,27 +74,23 @@ class ModelFailed(Exception):
 def test_a_model_failing_after_years_were_stored_leaves_no_tables(
     store: Store, artifacts: Artifacts, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    model = stages.simulate
+    model = stages.simulate_years
     handed_over: list[int] = []
 
-    def failing_in_the_last_year(
-        census: Any, config: Any, on_year: Any, on_year_rows: Any, **options: Any
-    ) -> Any:
+    def failing_in_the_last_year(census: Any, config: Any, on_year: Any, **options: Any) -> Any:
         def fail_in_the_last_year(year: Any) -> None:
             if year.years_done == year.total_years:
                 raise ModelFailed("year 3")
             on_year(year)
 
-        def hand_over(rows: Any) -> None:
+        for rows in model(census, config, on_year=fail_in_the_last_year, **options):
             handed_over.append(rows.year)
-            on_year_rows(rows)
+            yield rows
 
-        return model(census, config, on_year=fail_in_the_last_year, on_year_rows=hand_over, **options)
-
-    monkeypatch.setattr(stages, "simulate", failing_in_the_last_year)
+    monkeypatch.setattr(stages, "simulate_years", failing_in_the_last_year)
     with pytest.raises(ModelFailed):
         stages.simulation_stage(store, artifacts, running(store, artifacts, years=3))
-    assert handed_over == [2025, 2026, 2027]
+    assert handed_over == [2025, 2026]
     assert stored_keys(artifacts) == []
 
 

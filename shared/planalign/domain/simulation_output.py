@@ -80,17 +80,30 @@ class YearRows:
 
 
 def year_rows(output: SimulationOutput) -> Iterator[YearRows]:
-    """The years of a whole output, as views of its columns."""
+    """The years of a whole output: views of its columns, or copies of a year's rows where its rows are
+    not in year order (a hand-made output)."""
+    in_order = {
+        name: bool(np.all(table["simulation_year"][1:] >= table["simulation_year"][:-1]))
+        for name, table in (("snapshot", output.snapshot), ("events", output.events))
+    }
 
-    def of_year(table: dict[str, np.ndarray], year: int) -> dict[str, np.ndarray]:
+    def of_year(table: dict[str, np.ndarray], year: int, ordered: bool) -> dict[str, np.ndarray]:
         years = table["simulation_year"]
-        # Keys of the column's own dtype: Python ints would have NumPy cast the whole column first.
-        first, last = np.searchsorted(years, np.array([year, year + 1], dtype=years.dtype))
-        return {name: values[first:last] for name, values in table.items() if name != "simulation_year"}
+        rows: slice | np.ndarray
+        if ordered:
+            # Keys of the column's own dtype: Python ints would have NumPy cast the whole column first.
+            first, last = np.searchsorted(years, np.array([year, year + 1], dtype=years.dtype))
+            rows = slice(int(first), int(last))
+        else:
+            rows = years == year
+        return {name: values[rows] for name, values in table.items() if name != "simulation_year"}
 
     for year in output.years:
         yield YearRows(
-            year, of_year(output.snapshot, year), of_year(output.events, year), [output.employee_ids]
+            year,
+            of_year(output.snapshot, year, in_order["snapshot"]),
+            of_year(output.events, year, in_order["events"]),
+            [output.employee_ids],
         )
 
 

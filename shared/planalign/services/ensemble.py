@@ -11,9 +11,9 @@ from planalign.adapters.metering import in_this_context
 from planalign.adapters.store import Store, key_of_run, partition, run_key
 from planalign.domain.census import Census
 from planalign.domain.config import resolve_config
-from planalign.domain.results import compute_bands, year_metrics
+from planalign.domain.results import RunTotals, compute_bands
 from planalign.domain.run_state import EnsemblePlan, MemberDone, MemberInput
-from planalign.domain.simulation import member_seed, simulate
+from planalign.domain.simulation import member_seed, simulate_years
 from planalign.services.progress import RunProgress
 from planalign.settings import get_settings
 
@@ -46,7 +46,10 @@ def member_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) -> d
     member = state.member
     seed = member_seed(config.simulation.random_seed, member)
     census = Census.from_bytes(artifacts.get(state.census_key))
-    metrics = year_metrics(simulate(census, config, seed=seed))
+    totals = RunTotals(config.simulation.start_year, config.simulation.end_year)
+    for rows in simulate_years(census, config, seed=seed):
+        totals.add_year(rows)
+    metrics = totals.metrics()
     folder = run_prefix(run["tenant_id"], run["workspace_id"], run["id"])
     document = {"member": member, "seed": seed, "metrics": metrics}
     artifacts.put(member_metrics_key(folder, member), json.dumps(document).encode(), "application/json")

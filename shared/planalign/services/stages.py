@@ -28,15 +28,7 @@ from planalign.domain.exports import (
     results_workbook,
     workbook_rows_from_tables,
 )
-from planalign.domain.results import (
-    STUDIO_EVENT_TYPES,
-    SUMMARY_COLUMNS,
-    build_results,
-    event_counts,
-    start_headcount,
-    status_totals,
-    year_metrics,
-)
+from planalign.domain.results import STUDIO_EVENT_TYPES, RunSummary
 from planalign.domain.run_state import (
     Completed,
     ExecutionInput,
@@ -49,8 +41,7 @@ from planalign.domain.run_state import (
     SimulationInput,
 )
 from planalign.domain.run_tables import EVENTS, SNAPSHOT, table_key
-from planalign.domain.simulation import YearProgress, simulate
-from planalign.domain.simulation_output import SimulationOutput, map_large_blocks
+from planalign.domain.simulation import YearProgress, simulate_years
 from planalign.errors import CensusRejected, RunConflict
 from planalign.ids import utc_now
 from planalign.services import run_usage, usage
@@ -241,11 +232,15 @@ def simulation_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) 
         year_began = now
 
     prefix = run_prefix(run["tenant_id"], run["workspace_id"], run["id"])
+    summary = RunSummary(
+        config.simulation.start_year, config.simulation.end_year, config.irs_limits.model_dump()
+    )
     with storing_tables(artifacts, prefix, config) as tables:
         try:
-            output = simulate(
-                census, config, on_year=on_year, on_year_rows=tables.add_year, kept=SUMMARY_COLUMNS
-            )
+            for rows in simulate_years(census, config, on_year=on_year):
+                tables.add_year(rows)
+                summary.add_year(rows)
+                del rows
         except BaseException:
             years.drain(raise_failure=False)  # the model's own error is the one to report
             raise
@@ -253,8 +248,7 @@ def simulation_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) 
         # the last year stops here, and its tables go.
         years.drain()
     del census
-    key = store_summary(artifacts, prefix, output, config)
-    del output
+    key = store_summary(artifacts, prefix, summary, config.simulation.random_seed)
     ensemble = plan_members(artifacts, prefix, members)
     timings = _timings(run, "simulation", began)
     if members > 1:
@@ -282,24 +276,19 @@ def storing_tables(
         raise
 
 
-def store_summary(
-    artifacts: Artifacts, run_folder: str, output: SimulationOutput, config: SimulationConfig
-) -> str:
+def store_summary(artifacts: Artifacts, run_folder: str, summary: RunSummary, seed: int) -> str:
     """Store the simulation's summary under `run_folder` (its metrics, Results without bands, event
-    counts by year and type), from an output holding SUMMARY_COLUMNS at least. Answers its key."""
-    # The work on a whole projection: its working columns go back to the system once freed.
-    map_large_blocks()
-    totals = status_totals(output)
-    metrics = year_metrics(output, totals)
-    summary = {
-        "seed": output.seed,
-        "start_headcount": start_headcount(output),
+    counts by year and type) for the pipeline. Answers its key."""
+    metrics = summary.metrics()
+    document = {
+        "seed": seed,
+        "start_headcount": summary.headcount_at_start,
         "metrics": metrics,
-        "results": build_results(output, metrics, irs_limits=config.irs_limits.model_dump(), totals=totals),
-        "event_counts": event_counts(output).tolist(),
+        "results": summary.results(metrics),
+        "event_counts": summary.event_counts().tolist(),
     }
     key = run_folder + SIMULATION_SUMMARY
-    artifacts.put(key, json.dumps(summary).encode(), "application/json")
+    artifacts.put(key, json.dumps(document).encode(), "application/json")
     return key
 
 

@@ -1,7 +1,7 @@
 """The projection: simulation.md's "one simulated year" applied year after year to a census, vectorized
 over employees, every draw seeded by (seed, employee id, year, kind)."""
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +23,7 @@ from planalign.domain.simulation.plan import (
     respond_to_match,
     voluntary_deferral_rates,
 )
-from planalign.domain.simulation.records import EventBlock, OutputRecorder
+from planalign.domain.simulation.records import EventBlock, OutputCollector, YearRecorder
 from planalign.domain.simulation.workforce import (
     Workforce,
     choose_experienced_leavers,
@@ -56,40 +56,53 @@ class YearProgress:
     event_counts: dict[str, int]
 
 
-def simulate(
+def simulate_years(
     census: Census,
     config: SimulationConfig,
     *,
     seed: int | None = None,
     on_year: Callable[[YearProgress], None] | None = None,
-    on_year_rows: Callable[[YearRows], None] | None = None,
-    kept: Collection[str] | None = None,
-) -> SimulationOutput:
-    """Project `census` from start_year to end_year under `config` (seed None: the config's seed).
-    Each year's rows go to `on_year_rows` as the year ends; the output holds the `kept` snapshot and
-    event columns (simulation_year always; all when None)."""
+) -> Iterator[YearRows]:
+    """Project `census` from start_year to end_year under `config` (seed None: the config's seed): each
+    year's rows as the year ends, once the year's working columns are freed."""
     run_seed = config.simulation.random_seed if seed is None else seed
     start_year, end_year = config.simulation.start_year, config.simulation.end_year
     workforce, census_ids = workforce_from_census(census, config)
     if not len(workforce):
         raise SimulationRejected("the census has no active employee to project")
-    recorder = OutputRecorder(start_year, end_year, run_seed, census_ids, on_year_rows, kept)
+    recorder = YearRecorder(census_ids)
     total_years = end_year - start_year + 1
     for done, year in enumerate(range(start_year, end_year + 1), 1):
         year_roster = _move_workforce(workforce, year, run_seed, config, recorder)
         # Each year's working columns are dropped as soon as they are used up: at 1M employees they
         # are hundreds of MB beside the recorded years.
         del workforce
-        workforce = _run_plan_year(year_roster, year, run_seed, config, recorder)
+        workforce, rows = _run_plan_year(year_roster, year, run_seed, config, recorder)
         del year_roster
         # Freed, those columns would stay in the heap, around the next year's of other sizes.
         release_free_memory()
         if on_year is not None:
             on_year(YearProgress(year, done, total_years, recorder.event_count, recorder.year_event_counts))
+        yield rows
+        del rows
     del workforce
-    output = recorder.finish()
+
+
+def simulate(
+    census: Census,
+    config: SimulationConfig,
+    *,
+    seed: int | None = None,
+    on_year: Callable[[YearProgress], None] | None = None,
+) -> SimulationOutput:
+    """The whole projection of simulate_years, kept as one SimulationOutput."""
+    run_seed = config.simulation.random_seed if seed is None else seed
+    output = OutputCollector(config.simulation.start_year, config.simulation.end_year, run_seed)
+    for rows in simulate_years(census, config, seed=run_seed, on_year=on_year):
+        output.add_year(rows)
+    result = output.finish()
     release_free_memory()
-    return output
+    return result
 
 
 @dataclass(frozen=True)
@@ -106,7 +119,7 @@ class _YearRoster:
 
 
 def _move_workforce(
-    workforce: Workforce, year: int, seed: int, config: SimulationConfig, recorder: OutputRecorder
+    workforce: Workforce, year: int, seed: int, config: SimulationConfig, recorder: YearRecorder
 ) -> _YearRoster:
     """Steps 1-6: experienced terminations, hires, new-hire terminations, termination dates,
     promotions, then merit and COLA (both effective Jan 1 for everyone employed then)."""
@@ -145,12 +158,12 @@ def _move_workforce(
 
 
 def _run_plan_year(
-    year_roster: _YearRoster, year: int, seed: int, config: SimulationConfig, recorder: OutputRecorder
-) -> Workforce:
-    """Steps 7-11 on the year's roster; records the year and returns those employed at Dec 31."""
-    _record_plan_year(year_roster, year, seed, config, recorder)
+    year_roster: _YearRoster, year: int, seed: int, config: SimulationConfig, recorder: YearRecorder
+) -> tuple[Workforce, YearRows]:
+    """Steps 7-11 on the year's roster; answers those employed at Dec 31 and the year's rows."""
+    rows = _record_plan_year(year_roster, year, seed, config, recorder)
     # The year's working columns are gone by now: the next year's workforce is not made beside them.
-    return year_roster.roster.take(np.flatnonzero(~year_roster.leaving))
+    return year_roster.roster.take(np.flatnonzero(~year_roster.leaving)), rows
 
 
 @dataclass(frozen=True)
@@ -189,10 +202,10 @@ def _plan_facts(year_roster: _YearRoster, year: int, config: SimulationConfig) -
 
 
 def _record_plan_year(
-    year_roster: _YearRoster, year: int, seed: int, config: SimulationConfig, recorder: OutputRecorder
-) -> None:
+    year_roster: _YearRoster, year: int, seed: int, config: SimulationConfig, recorder: YearRecorder
+) -> YearRows:
     """Steps 7-11 on the year's roster (its deferral state updated in place), recorded with the year's
-    events."""
+    events: the year's rows."""
     roster, leaving, events = year_roster.roster, year_roster.leaving, year_roster.events
     facts = _plan_facts(year_roster, year, config)
     eligible = facts.eligible
@@ -239,9 +252,10 @@ def _record_plan_year(
         events.append(
             EventBlock(event_type, roster.index[rows], year_roster.termination_date[rows], roster.pay[rows])
         )
-    recorder.add_year(year, snapshot, events)
+    rows = recorder.add_year(year, snapshot, events)
     # The recorder has copied the events; the roster's list would keep them alive until the year ends.
     events.clear()
+    return rows
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,7 @@
-"""The year-end snapshot and event rows of each simulated year, ordered by employee id as each year
-ends, handed over year by year and kept, ordered by (simulation_year, employee_id), as a
-SimulationOutput."""
+"""The year-end snapshot and event rows of each simulated year: put in employee id order as the year
+ends (YearRecorder, a YearRows per year), and, for a whole projection, kept year after year as a
+SimulationOutput ordered by (simulation_year, employee_id) (OutputCollector)."""
 
-from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,85 +22,17 @@ class EventBlock:
     new_value: np.ndarray | float = np.nan
 
 
-# Rows of employee_index pointed at the sorted ids at a time.
-REMAPPED_ROWS = 1 << 20
-# Room reserved past the rows expected: later years may have more employees and more events.
-ROOM_FACTOR = 1.5
+class YearRecorder:
+    """Registers the employee ids as they come and turns each year's snapshot columns and event blocks
+    into that year's YearRows: its own columns, of SNAPSHOT_COLUMNS' and EVENT_COLUMNS'
+    dtypes, rows in employee id order (hires never change the order of the employees before them)."""
 
-
-class _GrowingTable:
-    """A table's kept columns, year after year, each in memory mapped for it with room for the years
-    to come: a year's rows are written once, into place (on this kind of machine a page's first touch
-    costs more than a copy). Room is address space, not memory, until rows fill it: it is reserved
-    generously, as a column that runs out of it is copied to a larger one."""
-
-    def __init__(self, schema: dict[str, str], kept: Collection[str]) -> None:
-        self.schema = schema
-        self.kept = [name for name in _without_year(schema) if name in kept]
-        self.rows = 0
-        self.years: list[tuple[int, slice]] = []
-        self._columns: dict[str, np.ndarray] = {}
-
-    def add_year(self, year: int, rows: int, room: int) -> dict[str, np.ndarray]:
-        """Empty columns (but simulation_year) for the year's `rows`, to fill: the kept ones in place.
-        `room`: the rows expected in all, this year's and the years' to come."""
-        place = slice(self.rows, self.rows + rows)
-        for name in self.kept:
-            column = self._columns.get(name)
-            if column is None or len(column) < place.stop:
-                grown = mapped_empty(int(max(place.stop, room) * ROOM_FACTOR), self.schema[name])
-                if column is not None:
-                    grown[: self.rows] = column[: self.rows]
-                self._columns[name] = grown
-        self.rows = place.stop
-        self.years.append((year, place))
-        return {
-            name: self._columns[name][place] if name in self.kept else np.empty(rows, dtype)
-            for name, dtype in _without_year(self.schema).items()
-        }
-
-    def finish(self, rank: np.ndarray) -> dict[str, np.ndarray]:
-        """simulation_year (made now, when the model's working columns are gone) and the kept
-        columns, employee_index pointing at the sorted ids by `rank`."""
-        years = mapped_empty(self.rows, self.schema["simulation_year"])
-        for year, place in self.years:
-            years[place] = year
-        kept = {name: self._columns[name][: self.rows] for name in self.kept}
-        if "employee_index" in kept:
-            index = kept["employee_index"]
-            # A part at a time: take() into its own input would copy all of it first.
-            for start in range(0, self.rows, REMAPPED_ROWS):
-                part = index[start : start + REMAPPED_ROWS]
-                part[...] = rank[part]
-        return {"simulation_year": years, **kept}
-
-
-class OutputRecorder:
-    """Collects the employee ids and each year's rows, put in employee id order as they come (hires
-    never change the order of the employees before them), hands each year to `on_year_rows`, and keeps
-    the `kept` columns (all when None) in columns that become the output's: a 10-million-row
-    projection is never held twice."""
-
-    def __init__(
-        self,
-        start_year: int,
-        end_year: int,
-        seed: int,
-        census_ids: np.ndarray,
-        on_year_rows: Callable[[YearRows], None] | None = None,
-        kept: Collection[str] | None = None,
-    ) -> None:
-        self._start_year = start_year
-        self._end_year = end_year
-        self._seed = seed
+    def __init__(self, census_ids: np.ndarray) -> None:
         self.census_ids = census_ids
         self._hire_ids: list[np.ndarray] = []
         self.next_index = len(census_ids)
         self.event_count = 0
         self.year_event_counts: dict[str, int] = {}  # the last added year's events by type
-        self._on_year_rows = on_year_rows
-        self._snapshot = _GrowingTable(SNAPSHOT_COLUMNS, SNAPSHOT_COLUMNS if kept is None else kept)
-        self._events = _GrowingTable(EVENT_COLUMNS, EVENT_COLUMNS if kept is None else kept)
         # Whether a hire id sorts before a census id: employee_index order is id order until then.
         self._interleaved = False
 
@@ -113,21 +44,20 @@ class OutputRecorder:
         if len(ids) and len(self.census_ids) and ids[0] < self.census_ids[-1]:
             self._interleaved = True
 
-    def add_year(self, year: int, snapshot: dict[str, np.ndarray], events: list[EventBlock]) -> None:
-        """A year's snapshot columns (rows in ascending employee_index) and its events; within an
-        employee, events keep the order of `events`."""
+    def add_year(self, year: int, snapshot: dict[str, np.ndarray], events: list[EventBlock]) -> YearRows:
+        """The YearRows of a year's snapshot columns (rows in ascending employee_index) and its events;
+        within an employee, events keep the order of `events`."""
         rank = _id_ranks(self.census_ids, self._hire_ids)[1] if self._interleaved else None
-        years_left = self._end_year - year + 1
-
         index = snapshot["employee_index"]
-        rows = len(index)
         order = None if rank is None else np.argsort(rank[index], kind="stable")
-        year_snapshot = self._snapshot.add_year(year, rows, self._snapshot.rows + years_left * rows)
-        for name, column in year_snapshot.items():
+        year_snapshot = {}
+        for name, dtype in _without_year(SNAPSHOT_COLUMNS).items():
+            column = np.empty(len(index), dtype)
             if order is None:
                 column[...] = snapshot[name]
             else:
                 np.take(snapshot[name], order, out=column)
+            year_snapshot[name] = column
 
         sizes = [len(event.employee_index) for event in events]
         block = {name: np.empty(sum(sizes), dtype) for name, dtype in _without_year(EVENT_COLUMNS).items()}
@@ -142,10 +72,7 @@ class OutputRecorder:
             start += size
         by_employee = block["employee_index"] if rank is None else rank[block["employee_index"]]
         order = np.argsort(by_employee, kind="stable")
-        year_events = self._events.add_year(year, start, self._events.rows + years_left * start)
-        for name, column in year_events.items():
-            np.take(block.pop(name), order, out=column)
-        del order
+        year_events = {name: np.take(block.pop(name), order) for name in _without_year(EVENT_COLUMNS)}
 
         self.event_count += start
         counts: dict[str, int] = {}
@@ -153,22 +80,79 @@ class OutputRecorder:
             if size:
                 counts[event.event_type] = counts.get(event.event_type, 0) + size
         self.year_event_counts = counts
-        if self._on_year_rows is not None:
-            # Its own employee_index: finish() points the kept one at the sorted ids, while the year
-            # may still be read.
-            self._on_year_rows(
-                YearRows(
-                    year,
-                    {**year_snapshot, "employee_index": year_snapshot["employee_index"].copy()},
-                    {**year_events, "employee_index": year_events["employee_index"].copy()},
-                    [self.census_ids, *self._hire_ids],
-                )
-            )
+        return YearRows(year, year_snapshot, year_events, [self.census_ids, *self._hire_ids])
+
+
+# Rows of employee_index pointed at the sorted ids at a time.
+REMAPPED_ROWS = 1 << 20
+# Room reserved past the rows expected: later years may have more employees and more events.
+ROOM_FACTOR = 1.5
+
+
+class _GrowingTable:
+    """A table's columns, year after year, each in memory mapped for it with room for the years to
+    come: a year's rows are copied once, into place (on this kind of machine a page's first touch
+    costs more than a copy). Room is address space, not memory, until rows fill it: it is reserved
+    generously, as a column that runs out of it is copied to a larger one."""
+
+    def __init__(self, schema: dict[str, str], years: int) -> None:
+        self.schema = schema
+        self.rows = 0
+        self.years: list[tuple[int, slice]] = []
+        self._years_expected = years
+        self._columns: dict[str, np.ndarray] = {}
+
+    def add_year(self, year: int, columns: dict[str, np.ndarray]) -> None:
+        """The year's columns (all of the schema's but simulation_year)."""
+        place = slice(self.rows, self.rows + len(columns["employee_index"]))
+        # The rows expected in all: so far, and as many as this year's in each year to come.
+        room = place.stop + (self._years_expected - len(self.years) - 1) * (place.stop - place.start)
+        for name in _without_year(self.schema):
+            column = self._columns.get(name)
+            if column is None or len(column) < place.stop:
+                grown = mapped_empty(int(max(place.stop, room) * ROOM_FACTOR), self.schema[name])
+                if column is not None:
+                    grown[: self.rows] = column[: self.rows]
+                self._columns[name] = column = grown
+            column[place] = columns[name]
+        self.rows = place.stop
+        self.years.append((year, place))
+
+    def finish(self, rank: np.ndarray) -> dict[str, np.ndarray]:
+        """The columns, simulation_year made now, employee_index pointing at the sorted ids by `rank`."""
+        columns = {name: self._columns[name][: self.rows] for name in _without_year(self.schema)}
+        years = mapped_empty(self.rows, self.schema["simulation_year"])
+        for year, place in self.years:
+            years[place] = year
+        index = columns["employee_index"]
+        # A part at a time: take() into its own input would copy all of it first.
+        for start in range(0, self.rows, REMAPPED_ROWS):
+            part = index[start : start + REMAPPED_ROWS]
+            part[...] = rank[part]
+        return {"simulation_year": years, **columns}
+
+
+class OutputCollector:
+    """Keeps the years of a projection as they come (YearRows, in year order) and answers them as one
+    SimulationOutput: a 10-million-row projection is never held twice."""
+
+    def __init__(self, start_year: int, end_year: int, seed: int) -> None:
+        self._start_year = start_year
+        self._end_year = end_year
+        self._seed = seed
+        self._snapshot = _GrowingTable(SNAPSHOT_COLUMNS, end_year - start_year + 1)
+        self._events = _GrowingTable(EVENT_COLUMNS, end_year - start_year + 1)
+        self._id_parts: list[np.ndarray] = []
+
+    def add_year(self, rows: YearRows) -> None:
+        self._snapshot.add_year(rows.year, rows.snapshot)
+        self._events.add_year(rows.year, rows.events)
+        self._id_parts = rows.employee_ids
 
     def finish(self) -> SimulationOutput:
         """The output, with employee ids sorted and rows pointing at them."""
-        employee_ids, rank = _id_ranks(self.census_ids, self._hire_ids)
-        self._hire_ids.clear()
+        census_ids, *hire_ids = self._id_parts
+        employee_ids, rank = _id_ranks(census_ids, hire_ids)
         return SimulationOutput(
             start_year=self._start_year,
             end_year=self._end_year,

@@ -17,10 +17,8 @@ from planalign.domain.census_generator import census_csv, generate_census
 from planalign.domain.census_reader import read_census
 from planalign.domain.config import SimulationConfig, resolve_config
 from planalign.domain.exports import metrics_csv
-from planalign.domain.results import RunSummary
-from planalign.domain.simulation import simulate_years
 from planalign.domain.studio_config import default_base_config, merge_studio_config, translate_studio_config
-from planalign.services.stages import run_workbook, store_summary, storing_tables
+from planalign.services.stages import run_workbook, simulate_and_store, store_summary
 
 DEFAULT_SIZES = [(10_000, 5), (60_000, 5), (250_000, 5), (1_000_000, 10)]
 START_YEAR = 2025
@@ -138,16 +136,10 @@ def _measure(employees: int, years: int, plan: str = "default") -> dict[str, Any
         lap("import")
         census = Census.from_bytes(stored)
         del stored
-        simulation = config.simulation
-        summary = RunSummary(simulation.start_year, simulation.end_year, config.irs_limits.model_dump())
-        with storing_tables(artifacts, run_folder, config) as tables:
-            for rows in simulate_years(census, config):
-                tables.add_year(rows)
-                summary.add_year(rows)
-                del rows
+        summary = simulate_and_store(artifacts, run_folder, census, config)
         del census
         row["events"] = summary.total_events
-        summary_key = store_summary(artifacts, run_folder, summary, simulation.random_seed)
+        summary_key = store_summary(artifacts, run_folder, summary, config.simulation.random_seed)
         lap("simulation")
         simulated = json.loads(artifacts.get(summary_key))
         results = {**simulated["results"], "bands": None}

@@ -11,9 +11,7 @@ from planalign.adapters.artifacts import Artifacts, run_prefix
 from planalign.adapters.store import Store, TransientStoreError
 from planalign.bench import bench_config
 from planalign.domain.census_generator import generate_census
-from planalign.domain.results import RunSummary
 from planalign.domain.run_state import Completed
-from planalign.domain.simulation import simulate_years
 from planalign.errors import RunConflict
 from planalign.services import stages, usage
 from planalign.services.runs import finish_run
@@ -31,11 +29,7 @@ def artifacts(store: Store) -> Artifacts:
 def state(store: Store, artifacts: Artifacts) -> dict[str, Any]:
     """A running run whose simulation is stored: the pipeline's input."""
     config = bench_config(2)
-    summary = RunSummary(2025, 2026)
-    with stages.storing_tables(artifacts, PREFIX, config) as tables:
-        for rows in simulate_years(generate_census(40, seed=1), config):
-            tables.add_year(rows)
-            summary.add_year(rows)
+    summary = stages.simulate_and_store(artifacts, PREFIX, generate_census(40, seed=1), config)
     output_key = stages.store_summary(artifacts, PREFIX, summary, config.simulation.random_seed)
     owned = {"tenant_id": "t1", "workspace_id": "ws_1"}
     store.create("WS", "ws_1", {"id": "ws_1", **owned})

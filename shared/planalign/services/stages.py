@@ -7,7 +7,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -232,21 +232,13 @@ def simulation_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) 
         year_began = now
 
     prefix = run_prefix(run["tenant_id"], run["workspace_id"], run["id"])
-    summary = RunSummary(
-        config.simulation.start_year, config.simulation.end_year, config.irs_limits.model_dump()
-    )
-    with storing_tables(artifacts, prefix, config) as tables:
-        try:
-            for rows in simulate_years(census, config, on_year=on_year):
-                tables.add_year(rows)
-                summary.add_year(rows)
-                del rows
-        except BaseException:
-            years.drain(raise_failure=False)  # the model's own error is the one to report
-            raise
+    try:
         # Every year's report written before the tables are final: a run cancelled or deleted during
-        # the last year stops here, and its tables go.
-        years.drain()
+        # the last year stops there, and its tables go.
+        summary = simulate_and_store(artifacts, prefix, census, config, on_year=on_year, settle=years.drain)
+    except BaseException:
+        years.drain(raise_failure=False)  # the stage's own error is the one to report
+        raise
     del census
     key = store_summary(artifacts, prefix, summary, config.simulation.random_seed)
     ensemble = plan_members(artifacts, prefix, members)
@@ -260,8 +252,32 @@ def simulation_stage(store: Store, artifacts: Artifacts, event: dict[str, Any]) 
     return Simulated(output_key=key, ensemble=ensemble).model_dump()
 
 
+def simulate_and_store(
+    artifacts: Artifacts,
+    run_folder: str,
+    census: Census,
+    config: SimulationConfig,
+    on_year: Callable[[YearProgress], None] | None = None,
+    settle: Callable[[], None] | None = None,
+) -> RunSummary:
+    """Run the model year by year, each year stored as the run's Parquet tables under `run_folder` and
+    added to its summary as the year ends; `settle` runs after the last year, before the tables are
+    final (they are deleted if it raises, or if anything before did)."""
+    summary = RunSummary(
+        config.simulation.start_year, config.simulation.end_year, config.irs_limits.model_dump()
+    )
+    with _storing_tables(artifacts, run_folder, config) as tables:
+        for rows in simulate_years(census, config, on_year=on_year):
+            tables.add_year(rows)
+            summary.add_year(rows)
+            del rows  # not held while the model runs the next year
+        if settle is not None:
+            settle()
+    return summary
+
+
 @contextlib.contextmanager
-def storing_tables(
+def _storing_tables(
     artifacts: Artifacts, run_folder: str, config: SimulationConfig
 ) -> Iterator[RunTableWriter]:
     """A writer of the run's Parquet tables under `run_folder` for the years of a simulation run inside

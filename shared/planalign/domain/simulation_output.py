@@ -107,28 +107,6 @@ def year_rows(output: SimulationOutput) -> Iterator[YearRows]:
         )
 
 
-# glibc's mallopt parameter number for the size from which blocks are mapped, and the size used.
-M_MMAP_THRESHOLD = -3
-MAPPED_BLOCK_BYTES = 1 << 20
-
-
-def map_large_blocks() -> None:
-    """Have the C allocator map each block of MAPPED_BLOCK_BYTES or more on its own and unmap it once
-    freed (glibc's M_MMAP_THRESHOLD; nothing elsewhere), for the whole process. glibc starts so at
-    128 KB but raises the threshold up to 32 MB as big blocks are freed; from then on working columns
-    of a few MB come from the heap, which keeps their pages once they are freed wherever anything lives
-    above them: the pipeline's peak at 1M employees x 10 years varied by 150 MB from run to run. Mapping
-    costs a page fault per page of each block, which the simulation's many short-lived year columns
-    would feel (+15% time): it sets nothing, and gives the heap back after each year instead
-    (release_free_memory)."""
-    try:
-        # The symbols the process has loaded, the C library's among them.
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError, TypeError):
-        return
-    mallopt(M_MMAP_THRESHOLD, MAPPED_BLOCK_BYTES)
-
-
 def release_free_memory() -> None:
     """Hand the C heap's free pages back to the system (glibc's malloc_trim; nothing elsewhere): the
     simulation's freed year columns, which would otherwise stay with the process (100-250 MB at 1M

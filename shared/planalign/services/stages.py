@@ -7,7 +7,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -266,30 +266,20 @@ def simulate_and_store(
     summary = RunSummary(
         config.simulation.start_year, config.simulation.end_year, config.irs_limits.model_dump()
     )
-    with _storing_tables(artifacts, run_folder, config) as tables:
+    auto = config.auto_enrollment
+    tables = RunTableWriter(artifacts, run_folder, auto.default_deferral_rate if auto.enabled else None)
+    try:
         for rows in simulate_years(census, config, on_year=on_year):
             tables.add_year(rows)
             summary.add_year(rows)
             del rows  # not held while the model runs the next year
         if settle is not None:
             settle()
-    return summary
-
-
-@contextlib.contextmanager
-def _storing_tables(
-    artifacts: Artifacts, run_folder: str, config: SimulationConfig
-) -> Iterator[RunTableWriter]:
-    """A writer of the run's Parquet tables under `run_folder` for the years of a simulation run inside
-    the block: stored once the block ends, deleted if it fails."""
-    auto = config.auto_enrollment
-    tables = RunTableWriter(artifacts, run_folder, auto.default_deferral_rate if auto.enabled else None)
-    try:
-        yield tables
         tables.finish()
     except BaseException:
         tables.abandon()
         raise
+    return summary
 
 
 def store_summary(artifacts: Artifacts, run_folder: str, summary: RunSummary, seed: int) -> str:

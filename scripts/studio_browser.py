@@ -7,11 +7,12 @@ upload a census through Import Data's plain upload (`POST /api/workspaces/{id}/u
 without a mapping step), rename one scenario and delete another (two remain), change Target Growth
 Rate on Configure and save it, start a run on Simulate and follow it live to its end, then the
 simulation detail, Overview, Batch (launch both scenarios), Compare, Diff and every other page of the
-Studio's navigation. A page that fails is recorded and the driver moves on. When the Studio's upload
-fails, the census goes in through our presigned form instead (a note says so; --no-api-fallback turns
-it off) so that the pages after it have something to show. Besides the pages, the driver asks the API
-directly what a page depends on: the run's WebSocket and telemetry route, links opened in a new tab
-(exports, artifacts: no Authorization header there), CORS.
+Studio's navigation, then Vesting's Annual Forfeitures report and Cost Comparison's Net of forfeitures
+view (their totals against the API's). A page that fails is recorded and the driver moves on. When
+the Studio's upload fails, the census goes in through our presigned form instead (a note says so;
+--no-api-fallback turns it off) so that the pages after it have something to show. Besides the pages,
+the driver asks the API directly what a page depends on: the run's WebSocket and telemetry route,
+links opened in a new tab (exports, artifacts: no Authorization header there), CORS.
 
 Run it with the tools virtualenv (Playwright is not a dependency of the package):
   .tools/browser/bin/python scripts/studio_browser.py --studio-url http://127.0.0.1:5173 \
@@ -180,6 +181,15 @@ def to_number(text: str | None) -> float | None:
         return None
     match = re.search(r"-?\d[\d,]*(?:\.\d+)?", text)
     return float(match.group().replace(",", "")) if match else None
+
+
+def studio_money(value: float) -> str:
+    """A dollar figure as Cost Comparison's formatCurrency shows it ($1.23M, $45.6K, $789)."""
+    if value >= 1_000_000:
+        return f"${value / 1_000_000:.2f}M"
+    if value >= 1000:
+        return f"${value / 1000:.1f}K"
+    return f"${value:.0f}"
 
 
 def detail_of(body: Any) -> str:
@@ -1257,6 +1267,103 @@ class Driver:
             elif analyze.count():
                 self.cur.notes.append("'Analyze' stays disabled")
 
+    def forfeiture_projection(self, ids: list[str]) -> dict[str, Any]:
+        """GET .../analytics/vesting/forfeitures with the Studio's defaults (5-Year Graded, no hours
+        credit, forfeitures offset employer contributions): what both forfeiture views show first."""
+        status, body = self.api.get(
+            f"/api/workspaces/{self.workspace_id}/analytics/vesting/forfeitures?scenarios={','.join(ids)}"
+            "&schedule_type=graded_5_year&require_hours_credit=false&hours_threshold=1000"
+            "&forfeiture_policy=offset_employer_contributions"
+        )
+        if status != 200 or not isinstance(body, dict):
+            self.cur.notes.append(f"API GET .../vesting/forfeitures -> {status}: {detail_of(body)[:150]}")
+            return {}
+        return body
+
+    def annual_forfeitures(self) -> None:
+        """Vesting's Annual Forfeitures tab: the report of both scenarios, its Total row against the
+        API's total_forfeited."""
+        names = [self.scenario_names["a"], self.renamed_b]
+        ids = [self.scenario_ids[k] for k in ("a", "b") if k in self.scenario_ids]
+        with self.step("annual-forfeitures", "/analytics/vesting"):
+            self.go("/analytics/vesting")
+            self.page.get_by_role("button", name="Annual Forfeitures").click()
+            self.page.locator("#forfeiture-workspace").select_option(self.workspace_id)
+            for name in names:
+                label = self.page.locator("fieldset label", has_text=re.compile(f"^{re.escape(name)}$"))
+                label.locator("input[type=checkbox]").check()
+            self.page.get_by_role("button", name="Run Report").click()
+            total = self.page.locator("tfoot tr", has_text="Total")
+            failed = self.page.locator("div.bg-danger-surface.text-danger-ink")
+            if self.first_visible(total, failed) == 1:
+                raise StepFailed(f"the report failed, the page says: {failed.first.inner_text().strip()}")
+            total.scroll_into_view_if_needed()  # the table, for the screenshot
+            columns = [t.strip() for t in self.page.locator("thead th").all_inner_texts()[1:]]
+            totals = [to_number(t) for t in total.locator("td").all_inner_texts()[1:]]
+            shown = dict(zip(columns, totals, strict=False))
+            years = self.page.locator("tbody tr").count()
+            self.cur.notes.append(f"totals shown: {shown}; {years} years")
+            body = self.forfeiture_projection(ids)
+            expected = {s["scenario_name"]: round(s["total_forfeited"], 2) for s in body.get("scenarios", [])}
+            for name in names:
+                self.check(f"Total forfeited of {name}", shown.get(name), expected.get(name))
+            self.check("years shown vs the API's years", years, len(body.get("years", [])))
+
+    def cost_comparison_net(self) -> None:
+        """Cost Comparison's 'Net of forfeitures' view: each scenario's Forfeiture offset and Net
+        employer cost totals against the API's employer cost and offsets."""
+        ids = [self.scenario_ids[k] for k in ("a", "b") if k in self.scenario_ids]
+        with self.step("cost-comparison-net", "/compare"):
+            self.go("/compare")
+            matrix = self.page.get_by_text("Multi-Year Cost Matrix")
+            failed = self.page.get_by_text("Failed to Load Data")
+            if self.first_visible(matrix, failed) == 1:
+                raise StepFailed(f"'Failed to Load Data': {self.page.locator('h3 + p').first.inner_text()}")
+            self.page.get_by_role("button", name="Net of forfeitures", exact=True).click()
+            net = self.page.get_by_text("Net employer cost")
+            problem = self.page.locator("span.text-warning-ink:has(svg)")  # the page's forfeiture error
+            if self.first_visible(net, problem) == 1:
+                raise StepFailed(f"no net figures, the page says: {problem.first.inner_text().strip()}")
+            self.settle()
+            net.last.scroll_into_view_if_needed()  # the cost matrix, for the screenshot
+            rows: list[list[str]] = (
+                self.page.locator("table")
+                .filter(has=net)
+                .locator("tbody tr")
+                .evaluate_all("rows => rows.map(r => [...r.cells].map(c => c.innerText.trim()))")
+            )
+            shown: dict[str, dict[str, str]] = {}  # scenario -> row label -> its Total cell
+            scenario = ""
+            for cells in rows:
+                if cells[0] in ("Forfeiture offset", "Net employer cost"):
+                    shown.setdefault(scenario, {})[cells[0]] = cells[-2]
+                else:
+                    scenario = re.sub(r"\s*ANCHOR$", "", cells[0], flags=re.IGNORECASE)
+            self.cur.notes.append(f"totals shown: {shown}")
+            _, compare = self.api.get(
+                f"/api/workspaces/{self.workspace_id}/analytics/dc-plan/compare?scenarios={','.join(ids)}"
+            )
+            gross = {
+                a["scenario_name"]: sum(y["total_employer_cost"] for y in a["contribution_by_year"])
+                for a in (compare.get("analytics", []) if isinstance(compare, dict) else [])
+            }
+            for series in self.forfeiture_projection(ids).get("scenarios", []):
+                name = series["scenario_name"]
+                offsets = series["employer_cost_offsets"]
+                offset = sum(r["offset_amount"] or 0 for r in offsets if r["basis_available"])
+                page = shown.get(name, {})
+                self.check(
+                    f"Forfeiture offset total of {name}",
+                    page.get("Forfeiture offset"),
+                    f"-{studio_money(offset)}" if offset else "$0",
+                )
+                self.check(
+                    f"Net employer cost total of {name} (gross - offsets)",
+                    page.get("Net employer cost"),
+                    studio_money(gross[name] - offset) if name in gross else None,
+                )
+            self.check("scenarios with net rows", len(shown), len(ids))
+
     def cors(self) -> None:
         """Not a page: what the browser needs from CORS, asked directly."""
         with self.step("cors (driver check)", "(no page)", inspect=False):
@@ -1440,6 +1547,8 @@ def main(argv: list[str] | None = None) -> int:
             driver.compare,
             driver.diff,
             driver.other_pages,
+            driver.annual_forfeitures,
+            driver.cost_comparison_net,
             driver.cors,
         ]
         for run_step in steps:

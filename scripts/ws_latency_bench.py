@@ -179,6 +179,7 @@ def main() -> None:
     parser.add_argument("--writes", type=int, default=50)
     parser.add_argument("--interval", type=float, default=0.05, help="seconds between progress writes")
     parser.add_argument("--real-run", help="EMPLOYEESxYEARS: a real run's updates instead of writes")
+    parser.add_argument("--per-update", action="store_true", help="with --real-run: each update's latencies")
     parser.add_argument("--one-process", action="store_true", help="stage functions in the stack's process")
     args = parser.parse_args()
     if args.real_run:
@@ -198,6 +199,12 @@ def main() -> None:
             f"| {employees:,} x {years} | {args.subscribers} | {min(counts)}-{max(counts)} | {len(ordered):,} | "
             f"{statistics.median(ordered) * 1000:.0f} | {p99 * 1000:.0f} | {ordered[-1] * 1000:.0f} |"
         )
+        if args.per_update and len(counts) == 1:  # every subscriber got the same updates
+            print("\n| update | p50 ms | max ms |\n|---|---|---|")
+            for index, arrivals in enumerate(zip(*per_client, strict=True)):
+                print(
+                    f"| {index + 1} | {statistics.median(arrivals) * 1000:.0f} | {max(arrivals) * 1000:.0f} |"
+                )
         return
     with tempfile.TemporaryDirectory() as data, LocalStack(data_dir=Path(data)) as stack:
         latencies, got = measure(stack, args.subscribers, args.writes, args.interval)

@@ -115,12 +115,13 @@ def recorder() -> Iterator[Recorder]:
         install(client)
         client.meta.events.register("provide-client-params", recording.record)
 
-    def post_and_record(api: ConnectionsApi, method: str, connection_id: str, body: bytes = b"") -> Any:
+    async def post_and_record(api: ConnectionsApi, method: str, connection_id: str, *args: Any) -> Any:
+        # The post runs on the sending loop's thread, in the context of the function that sent it.
         recording.add(
             "execute-api:ManageConnections",
             f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:WebSocketApi/{recording.stage}/{method}/@connections/{connection_id}",
         )
-        return post(api, method, connection_id, body)
+        return await post(api, method, connection_id, *args)
 
     def form_and_record(artifacts: Artifacts, key: str, *args: Any) -> Any:
         recording.add("s3:PutObject", f"{artifacts.bucket}/{key}")  # the form lets the browser put it

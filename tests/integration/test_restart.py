@@ -1,6 +1,7 @@
 """`planalign local` keeps workspaces, runs and artifacts across a stop and a restart, and everything
 it answered 2xx for across a kill -9."""
 
+import gc
 import json
 import os
 import signal
@@ -162,4 +163,8 @@ def test_a_stopped_stack_leaves_the_process_environment_as_it_found_it(tmp_path:
     before = dict(os.environ)
     with LocalStack(data_dir=tmp_path) as stack:
         assert os.environ["AWS_ENDPOINT_URL"] == stack.aws_endpoint
+        # What it loaded is out of the collector's full collections while it runs (their pauses
+        # stalled the pushes), and collectable again once it stopped.
+        assert gc.get_freeze_count() > 100_000
     assert dict(os.environ) == before
+    assert gc.get_freeze_count() == 0

@@ -2,6 +2,7 @@
 requests are signed as boto3 signs them (the server checks each signature), 410 means gone, throttling
 and dropped connections are retried, other refusals raise."""
 
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -35,6 +36,9 @@ class ManagementApi:
     received: list[Received] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
     drop_next: bool = False  # close the connection instead of answering
+    chunked: bool = False  # answer with a chunked body
+    close_after: bool = False  # answer with `Connection: close`, then close
+    connections: set[int] = field(default_factory=set)  # the client ports requests came from
 
 
 def signature_valid(handler: BaseHTTPRequestHandler, body: bytes) -> bool:
@@ -72,16 +76,29 @@ def management_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[ManagementApi]:
                 self.close_connection = True
                 return
             api.received.append(Received(self.command, self.path, body, signature_valid(self, body)))
+            api.connections.add(self.client_address[1])
             status = api.statuses.pop(0) if api.statuses else 200
-            answer = b'{"message": "Gone"}' if status == 410 else b""
+            answer = {410: b'{"message": "Gone"}', 403: b'{"message": "Forbidden"}'}.get(status, b"")
             self.send_response(status)
+            if api.close_after:
+                self.send_header("Connection", "close")
+                self.close_connection = True
+            if api.chunked:
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for part in [part for part in (answer[:5], answer[5:]) if part] + [b""]:
+                    self.wfile.write(f"{len(part):x}\r\n".encode() + part + b"\r\n")
+                return
             self.send_header("Content-Length", str(len(answer)))
             self.end_headers()
             self.wfile.write(answer)
 
         do_POST = do_DELETE = _answer
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 2 * push.SENDERS  # the listen backlog: a fan-out connects SENDERS at once
+
+    server = Server(("127.0.0.1", 0), Handler)
     state["api"] = ManagementApi(f"http://127.0.0.1:{server.server_address[1]}/prod")
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
@@ -156,3 +173,29 @@ def test_a_refusal_that_is_not_gone_raises(management_api: ManagementApi, status
     management_api.statuses = list(statuses)
     with pytest.raises(PushError, match=f"answered {statuses[-1]}"):
         Push(management_api.url).send("c1", {"n": 1})
+
+
+def test_a_chunked_answer_is_read_whole(management_api: ManagementApi) -> None:
+    management_api.chunked = True
+    management_api.statuses = [200, 403]
+    sender = Push(management_api.url)
+    assert sender.send("c1", {"n": 1})  # the connection is reused after a chunked answer
+    with pytest.raises(PushError, match=re.escape("""answered 403: b'{"message": "Forbidden"}'""")):
+        sender.send("c1", {"n": 2})
+    assert len(management_api.connections) == 1
+
+
+def test_a_connection_the_server_closes_is_not_reused(management_api: ManagementApi) -> None:
+    management_api.close_after = True
+    sender = Push(management_api.url)
+    assert sender.send_each({"c1": [{"n": 1}, {"n": 2}, {"n": 3}]}) == (3, [])
+    assert [r.body for r in management_api.received] == [b'{"n": 1}', b'{"n": 2}', b'{"n": 3}']
+    assert len(management_api.connections) == 3  # one a request, none of them retried
+
+
+def test_connections_are_kept_alive_between_fan_outs(management_api: ManagementApi) -> None:
+    sender = Push(management_api.url)
+    outbox = {f"c{k}": [{"n": k}] for k in range(push.SENDERS * 2)}
+    assert sender.send_each(outbox) == (len(outbox), [])
+    assert sender.send_each(outbox) == (len(outbox), [])
+    assert len(management_api.connections) <= push.SENDERS

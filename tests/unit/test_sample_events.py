@@ -106,7 +106,7 @@ def test_every_handler_answers_its_sample_event(
     template, runner = example
     posted: list[str] = []  # the connections the management API (not mocked by moto) was asked to post to
 
-    def post(api: ConnectionsApi, method: str, connection_id: str, body: bytes = b"") -> tuple[int, bytes]:
+    async def post(api: ConnectionsApi, method: str, connection_id: str, *args: Any) -> tuple[int, bytes]:
         posted.append(connection_id)
         return 200, b""
 

@@ -1,43 +1,48 @@
 """WebSocket push through API Gateway's management API: one `POST @connections/{id}` per message,
-signed with SigV4 for `execute-api`. The local gateway serves the same endpoint, so this code runs
+SigV4-signed for `execute-api`. The local gateway serves the same endpoint, so this code runs
 unchanged on the local stack.
 
-The request is signed with botocore's signer and sent on a kept-alive connection, not through
-boto3's `apigatewaymanagementapi` client: botocore's generic request pipeline costs about 0.6 ms of
-CPU per call against 0.17 ms here, and a fan-out makes one call per subscriber and message (200
-subscribers: 120 ms of the notifier's CPU for each update, 35 ms this way)."""
+A fan-out makes one call per subscriber and message: with 200 subscribers, each of a run's updates
+is 200 calls. They are made on one event loop (a thread of its own) over kept-alive connections, the
+request written and the answer read directly, signed by adapters/sigv4.py: 0.03 ms of CPU a call,
+against 0.3 ms with botocore's signer and http.client in a thread per call (`scripts/
+push_cost_bench.py`). On the local stack the notifier shares two cores with the run it reports on."""
 
-import http.client
+import asyncio
 import json
+import ssl
 import threading
-import time
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
+from collections.abc import Coroutine, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 from planalign.adapters.clients import client_environment
+from planalign.adapters.sigv4 import FrozenCredentials, signed_headers
 from planalign.settings import get_settings
 
-# The management API answers each call in milliseconds to tens of milliseconds: 200 subscribers
-# posted one after another would wait on 200 round trips. 64 at once, not 16: a real run's updates to
-# 200 subscribers on the local stack arrived at p50 175-207 ms and p99 506-645 ms against 225-405 and
-# 598-1,031 ms (three runs each, alternating); more than 64 gained nothing more there.
+# Calls in flight at once: the management API answers each in milliseconds to tens of milliseconds,
+# and 200 subscribers posted one after another would wait on 200 round trips.
 SENDERS = 64
 ATTEMPTS = 3  # as botocore's standard retry mode: throttling, server errors, dropped connections
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 BACKOFF_SECONDS = 0.05
 TIMEOUT_SECONDS = 5.0
+# Answers without a body even when they have no Content-Length.
+NO_BODY_STATUS = frozenset({204, 304})
+
+T = TypeVar("T")
 
 
 class PushError(Exception):
     """The management API refused a message for another reason than a closed connection."""
 
 
-def _credentials() -> Any:
-    """The function's credentials (refreshed by botocore when they are temporary)."""
-    return _credentials_for(client_environment())
+def _credentials() -> FrozenCredentials:
+    """The function's credentials as of now (botocore refreshes them when they are temporary)."""
+    credentials: FrozenCredentials = _credentials_for(client_environment()).get_frozen_credentials()
+    return credentials
 
 
 @lru_cache(maxsize=1)
@@ -50,67 +55,121 @@ def _credentials_for(environment: tuple[str | None, ...]) -> Any:
     return credentials
 
 
+_loop_lock = threading.Lock()
+_loop: asyncio.AbstractEventLoop | None = None
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run `coroutine` on the sending loop (started on first use) and wait for its result. One loop
+    per process: the kept-alive connections belong to it, whichever thread sends. The coroutine runs
+    in the caller's context (its context variables), as the loop schedules it from the caller."""
+    global _loop
+    with _loop_lock:
+        if _loop is None:
+            _loop = asyncio.new_event_loop()
+            threading.Thread(target=_loop.run_forever, name="push", daemon=True).start()
+    return asyncio.run_coroutine_threadsafe(coroutine, _loop).result()
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    body: bytes
+    reusable: bool  # the connection can carry the next request
+
+
+async def _read_answer(reader: asyncio.StreamReader) -> _Answer:
+    """One HTTP/1.1 response: its status, its body (by Content-Length, chunked, or up to the close)
+    and whether the connection can carry the next request."""
+    head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+    version, status_text, _ = (head[0] + " ").split(" ", 2)
+    status = int(status_text)
+    headers = {}
+    for line in head[1:-2]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip().lower()
+    reusable = version == "HTTP/1.1" and headers.get("connection") != "close"
+    if headers.get("transfer-encoding") == "chunked":
+        body = await _read_chunks(reader)
+    elif "content-length" in headers:
+        body = await reader.readexactly(int(headers["content-length"]))
+    elif status in NO_BODY_STATUS:
+        body = b""
+    else:
+        body, reusable = await reader.read(), False
+    return _Answer(status, body, reusable)
+
+
+async def _read_chunks(reader: asyncio.StreamReader) -> bytes:
+    body = b""
+    while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+        body += await reader.readexactly(size)
+        await reader.readexactly(2)  # the chunk's CRLF
+    while await reader.readuntil(b"\r\n") != b"\r\n":  # trailers, up to the empty line
+        pass
+    return body
+
+
 class ConnectionsApi:
     """The `@connections` resource of one WebSocket API stage (`https://{api}.execute-api.{region}
-    .amazonaws.com/{stage}`), with one kept-alive HTTP connection per sending thread."""
+    .amazonaws.com/{stage}`), with the kept-alive connections of the sending loop."""
 
     def __init__(self, endpoint: str, region: str) -> None:
         parts = urlsplit(endpoint)
-        self.scheme, self.host, self.base_path = parts.scheme, parts.netloc, parts.path.rstrip("/")
+        self.secure = parts.scheme == "https"
+        self.hostname = parts.hostname or ""
+        self.port = parts.port or (443 if self.secure else 80)
+        # The Host header, and what is signed: without a default port, as botocore signs it.
+        self.host = self.hostname if parts.port in (None, 443 if self.secure else 80) else parts.netloc
+        self.base_path = parts.path.rstrip("/")
         self.region = region
-        self._local = threading.local()
+        self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
 
-    def request(self, method: str, connection_id: str, body: bytes = b"") -> tuple[int, bytes]:
+    async def request(
+        self, method: str, connection_id: str, body: bytes, credentials: FrozenCredentials
+    ) -> tuple[int, bytes]:
         """The status and body of one signed request, retried on throttling, server errors and
         dropped connections."""
         path = f"{self.base_path}/@connections/{quote(connection_id, safe='')}"
         attempt = 1
         while True:
             try:
-                status, answer = self._send(method, path, body)
-                if status not in RETRYABLE_STATUS or attempt == ATTEMPTS:
-                    return status, answer
-            except (http.client.HTTPException, OSError):
-                self._forget_connection()  # e.g. a kept-alive connection the server closed
+                answer = await self._send(method, path, body, credentials)
+                if answer.status not in RETRYABLE_STATUS or attempt == ATTEMPTS:
+                    return answer.status, answer.body
+            except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+                # e.g. a kept-alive connection the server closed meanwhile (it is not reused)
                 if attempt == ATTEMPTS:
                     raise
-            time.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
+            await asyncio.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
             attempt += 1
 
-    def _send(self, method: str, path: str, body: bytes) -> tuple[int, bytes]:
-        from botocore.auth import SigV4Auth
-        from botocore.awsrequest import AWSRequest
+    async def _send(self, method: str, path: str, body: bytes, credentials: FrozenCredentials) -> _Answer:
+        headers = signed_headers(method, self.host, path, body, credentials, self.region, "execute-api")
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        request = f"{method} {path} HTTP/1.1\r\n{head}content-length: {len(body)}\r\n\r\n".encode() + body
+        async with asyncio.timeout(TIMEOUT_SECONDS):
+            reader, writer = self._idle.pop() if self._idle else await self._open()
+            try:
+                writer.write(request)
+                answer = await _read_answer(reader)
+            except BaseException:
+                writer.close()
+                raise
+        if answer.reusable:
+            self._idle.append((reader, writer))
+        else:
+            writer.close()
+        return answer
 
-        signed = AWSRequest(method, f"{self.scheme}://{self.host}{path}", data=body)
-        SigV4Auth(_credentials().get_frozen_credentials(), "execute-api", self.region).add_auth(signed)
-        connection = self._connection()
-        connection.request(method, path, body=body, headers=dict(signed.headers.items()))
-        response = connection.getresponse()
-        return response.status, response.read()
-
-    def _connection(self) -> http.client.HTTPConnection:
-        connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            kind = http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
-            connection = kind(self.host, timeout=TIMEOUT_SECONDS)
-            self._local.connection = connection
-        return connection
-
-    def _forget_connection(self) -> None:
-        connection = getattr(self._local, "connection", None)
-        if connection is not None:
-            connection.close()
-        self._local.connection = None
+    async def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        context = ssl.create_default_context() if self.secure else None
+        return await asyncio.open_connection(self.hostname, self.port, ssl=context)
 
 
 @lru_cache(maxsize=4)
 def _connections_api(endpoint: str, region: str) -> ConnectionsApi:
     return ConnectionsApi(endpoint, region)
-
-
-@lru_cache(maxsize=1)
-def _senders() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=SENDERS, thread_name_prefix="push")
 
 
 def _encode(message: Mapping[str, Any]) -> bytes:
@@ -121,10 +180,15 @@ class Push:
     def __init__(self, endpoint: str | None = None) -> None:
         self._endpoint = endpoint
 
-    def _post(self, connection_id: str, data: bytes) -> bool:
+    def _api(self) -> ConnectionsApi:
         settings = get_settings()
-        api = _connections_api(self._endpoint or settings.websocket_callback_url, settings.region)
-        status, answer = api.request("POST", connection_id, data)
+        return _connections_api(self._endpoint or settings.websocket_callback_url, settings.region)
+
+    @staticmethod
+    async def _post(
+        api: ConnectionsApi, connection_id: str, data: bytes, credentials: FrozenCredentials
+    ) -> bool:
+        status, answer = await api.request("POST", connection_id, data, credentials)
         if status == 410:  # GoneException
             return False
         if not 200 <= status < 300:
@@ -133,7 +197,7 @@ class Push:
 
     def send(self, connection_id: str, message: dict[str, Any]) -> bool:
         """Deliver one message; False when the connection is gone (410), so the caller forgets it."""
-        return self._post(connection_id, _encode(message))
+        return _run(self._post(self._api(), connection_id, _encode(message), _credentials()))
 
     def send_each(self, outbox: Mapping[str, Sequence[Mapping[str, Any]]]) -> tuple[int, list[str]]:
         """Deliver each connection's messages in their order, connections concurrently. A message
@@ -144,19 +208,32 @@ class Push:
             for message in messages:
                 if id(message) not in encoded:
                     encoded[id(message)] = _encode(message)
-
-        def post_in_order(connection_id: str) -> tuple[int, bool]:
-            for sent, message in enumerate(outbox[connection_id]):
-                if not self._post(connection_id, encoded[id(message)]):
-                    return sent, True
-            return len(outbox[connection_id]), False
-
         connection_ids = [c for c, messages in outbox.items() if messages]
-        if len(connection_ids) > 1:
-            futures = [_senders().submit(post_in_order, c) for c in connection_ids]
-            wait(futures)  # all of them, even when one raised: the next batch must not overtake any
-            results = [future.result() for future in futures]
-        else:
-            results = [post_in_order(c) for c in connection_ids]
-        gone = [c for c, (_, is_gone) in zip(connection_ids, results, strict=True) if is_gone]
-        return sum(sent for sent, _ in results), gone
+        if not connection_ids:
+            return 0, []
+        api, credentials = self._api(), _credentials()
+        results: dict[str, tuple[int, bool]] = {}
+
+        async def post_in_order(connection_id: str) -> None:
+            for sent, message in enumerate(outbox[connection_id]):
+                if not await self._post(api, connection_id, encoded[id(message)], credentials):
+                    results[connection_id] = (sent, True)
+                    return
+            results[connection_id] = (len(outbox[connection_id]), False)
+
+        async def fan_out() -> None:
+            waiting = iter(connection_ids)  # each sender takes the next connection when it is free
+
+            async def sender() -> None:
+                for connection_id in waiting:
+                    await post_in_order(connection_id)
+
+            senders = [sender() for _ in range(min(SENDERS, len(connection_ids)))]
+            # All of them, even when one raised: the next batch must not overtake any.
+            for outcome in await asyncio.gather(*senders, return_exceptions=True):
+                if isinstance(outcome, BaseException):
+                    raise outcome
+
+        _run(fan_out())
+        gone = [c for c in connection_ids if results[c][1]]
+        return sum(sent for sent, _ in results.values()), gone

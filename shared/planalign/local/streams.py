@@ -1,9 +1,12 @@
 """DynamoDB stream delivery as AWS does it: after the write, in write order, in batches. moto calls
 the stream's Lambda inside the write request that made the record (so a notifier's own DynamoDB
 calls would wait on that write), and hands it whatever records other threads added meanwhile.
-Here a write only queues its record (`record` observes moto's item changes), and one thread delivers."""
+Here a write only queues its record (`record` observes moto's item changes), and one thread delivers,
+to each function the records its event source mapping's FilterCriteria let through (moto keeps the
+criteria but does not apply them); a batch with none left invokes nothing, as in AWS."""
 
 import base64
+import functools
 import itertools
 import logging
 import queue
@@ -58,8 +61,32 @@ class StreamDelivery:
         for function_arn, mapping in shard.table.lambda_event_source_mappings.items():
             region = function_arn.split(":")[3]
             try:
+                passed = [
+                    record for record in records if matches_filters(mapping.filter_criteria, record.record)
+                ]
+                if not passed:
+                    continue
                 get_backend(shard.account_id, region).send_dynamodb_items(
-                    function_arn, records, mapping.event_source_arn
+                    function_arn, passed, mapping.event_source_arn
                 )
             except Exception:
                 logger.exception("stream delivery to %s failed", function_arn)
+
+
+def matches_filters(criteria: dict[str, Any] | None, record: dict[str, Any]) -> bool:
+    """Whether a stream record (as the function gets it) matches one of the mapping's filters, or
+    the mapping has none. Lambda's filter patterns are EventBridge's, which moto matches."""
+    if not criteria or not criteria.get("Filters"):
+        return True
+    # The matcher takes JSON: the record's one non-JSON value (a datetime; epoch seconds in the
+    # event the function gets) is left out.
+    dynamodb = {k: v for k, v in record["dynamodb"].items() if k != "ApproximateCreationDateTime"}
+    event = {**record, "dynamodb": dynamodb}
+    return any(_pattern(f["Pattern"]).matches_event(event) for f in criteria["Filters"])
+
+
+@functools.lru_cache(maxsize=16)
+def _pattern(text: str) -> Any:
+    from moto.events.models import EventPattern
+
+    return EventPattern.load(text)

@@ -63,7 +63,8 @@ class LocalTemplate:
     routes: list[Route]
     s3_triggers: list[S3Trigger]
     websocket_routes: dict[str, str]  # route key -> function
-    stream_triggers: list[str] = field(default_factory=list)  # functions fed by the table's stream
+    # The functions fed by the table's stream, each with its FilterCriteria patterns (JSON).
+    stream_triggers: dict[str, list[str]] = field(default_factory=dict)
     execution_watchers: list[str] = field(default_factory=list)  # functions fed by execution status changes
     conditions: dict[str, bool] = field(default_factory=dict)
     http_authorizer: Authorizer | None = None  # the HTTP API's default authorizer
@@ -213,7 +214,8 @@ def load_template(root: Path, parameter_overrides: dict[str, str] | None = None)
                     Route(event_props["Method"].upper(), path, logical_id, public, _route_pattern(path))
                 )
             elif event["Type"] == "DynamoDB":
-                template.stream_triggers.append(logical_id)
+                filters = event_props.get("FilterCriteria", {}).get("Filters", [])
+                template.stream_triggers[logical_id] = [f["Pattern"] for f in filters]
             elif event["Type"] == "EventBridgeRule":
                 template.execution_watchers.append(logical_id)
             elif event["Type"] == "S3":

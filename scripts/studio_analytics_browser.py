@@ -30,18 +30,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.append(str(next((ROOT / ".tools/browser/lib").glob("python3*/site-packages"))))
 from analytics_bench import wait_for  # noqa: E402  (this folder is the script's first path entry)
 from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+from studio_browser import studio_money as money  # noqa: E402
 
 YEARS = {"simulation": {"start_year": 2025, "end_year": 2027}}
 PLAN_B = {**YEARS, "dc_plan": {"match_enabled": False, "core_contribution_rate_percent": 4.0}}
-
-
-def money(value: float) -> str:
-    """The Studio's formatCurrency."""
-    if value >= 1_000_000:
-        return f"${value / 1_000_000:.2f}M"
-    if value >= 1000:
-        return f"${value / 1000:.1f}K"
-    return f"${value:.0f}"
 
 
 def run_scenarios(api: httpx.Client, employees: int) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from planalign.local.lambda_runner import BACKGROUND_NICENESS
 from planalign.local.stack import LocalStack
 from websockets.sync.client import connect
 
@@ -42,6 +43,10 @@ def worker_pids(stack: LocalStack, function: str) -> list[int]:
     return stack.runner.pools[function].pids()
 
 
+def priorities(pids: list[int]) -> list[int]:
+    return [os.getpriority(os.PRIO_PROCESS, pid) for pid in pids]
+
+
 def ready_workspace(api: httpx.Client, census: bytes) -> str:
     workspace_id = make_workspace(api)
     assert upload(api, workspace_id, census).status_code == 204
@@ -65,6 +70,11 @@ def test_the_state_machines_functions_and_the_notifier_run_in_worker_processes(s
     assert set(stack.runner.pools) == FUNCTIONS
     pids = wait_for(lambda: worker_pids(stack, "SimulationFunction"))  # warmed at start
     assert os.getpid() not in pids
+    # The stages yield the CPU to the push path (the notifier, and the gateway in this process); a
+    # worker lowers its own priority once it has started.
+    wait_for(lambda: priorities(pids) == [os.nice(0) + BACKGROUND_NICENESS] * len(pids))
+    notifier = wait_for(lambda: worker_pids(stack, "NotifierFunction"))
+    assert priorities(notifier) == [os.nice(0)] * len(notifier)
 
 
 def test_a_run_completes_through_a_worker_that_replaces_a_dead_one(

@@ -25,7 +25,12 @@ def handler(event, context):
         time.sleep(event.get("seconds", 30))
     if event["do"] == "exit":
         os._exit(3)
-    return {"pid": os.getpid(), "remaining_ms": context.get_remaining_time_in_millis(), "env": os.environ.get("GIVEN")}
+    return {
+        "pid": os.getpid(),
+        "remaining_ms": context.get_remaining_time_in_millis(),
+        "env": os.environ.get("GIVEN"),
+        "niceness": os.nice(0),
+    }
 """
 
 
@@ -47,6 +52,17 @@ def test_a_worker_answers_in_a_process_of_its_own_with_the_stacks_environment(po
     assert answer["env"] == "the stack's environment"
     assert 0 < answer["remaining_ms"] <= 2000
     assert pool.invoke({"do": "answer"})["pid"] == answer["pid"]  # warm: the same worker again
+
+
+def test_a_background_pools_workers_run_at_a_lower_cpu_priority_than_the_stack(
+    pool: WorkerPool,
+) -> None:
+    background = WorkerPool(pool.spec, max_workers=1, niceness=10)
+    try:
+        assert background.invoke({"do": "answer"})["niceness"] == os.nice(0) + 10
+    finally:
+        background.close()
+    assert pool.invoke({"do": "answer"})["niceness"] == os.nice(0)
 
 
 def test_a_handlers_error_keeps_its_class_and_its_worker(pool: WorkerPool) -> None:

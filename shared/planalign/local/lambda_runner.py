@@ -1,7 +1,7 @@
 """Runs the template's Lambda handlers with a Lambda-shaped event and context, and patches moto so
 that its Invoke (state machine tasks, S3 notifications) lands here instead of Docker. Handlers run in
 this process, except the functions named `isolated`, which get worker processes of their own
-(`lambda_workers`)."""
+(`lambda_workers`); of those, the `background` ones run at a lower CPU priority."""
 
 import json
 import logging
@@ -19,14 +19,30 @@ logger = logging.getLogger(__name__)
 # At most this many worker processes of one function at once: one a core (each loads NumPy and Arrow,
 # 150-250 MB), at least two so that two runs' stages overlap.
 WORKERS_PER_FUNCTION = max(2, os.cpu_count() or 2)
+# The background functions' niceness. On AWS each function has CPU of its own; here a simulating stage
+# shares a laptop's cores with the gateway and the notifier pushing its progress, and at equal
+# priority it takes what they need to deliver an update within 100 ms. Lowered, it still gets every
+# cycle they leave idle (a run with no subscribers is as fast), and yields the rest to them (README,
+# Benchmarks: push at 200 subscribers during a real run).
+BACKGROUND_NICENESS = 10
 
 
 class LambdaRunner:
-    def __init__(self, functions: dict[str, FunctionSpec], isolated: Collection[str] = ()) -> None:
+    def __init__(
+        self,
+        functions: dict[str, FunctionSpec],
+        isolated: Collection[str] = (),
+        background: Collection[str] = (),
+    ) -> None:
         self.functions = functions
         self._handlers: dict[str, Handler] = {}
         self._lock = threading.Lock()
-        self.pools = {name: WorkerPool(functions[name], WORKERS_PER_FUNCTION) for name in isolated}
+        self.pools = {
+            name: WorkerPool(
+                functions[name], WORKERS_PER_FUNCTION, BACKGROUND_NICENESS if name in background else 0
+            )
+            for name in isolated
+        }
 
     def handler(self, name: str) -> Handler:
         with self._lock:

@@ -31,14 +31,17 @@ logger = logging.getLogger(__name__)
 STOP = None  # what the stack sends a worker to end it
 
 
-def _serve(spec: FunctionSpec, environment: dict[str, str], connection: Connection) -> None:
-    """A worker's life: take the stack's environment, load the handler, answer invocations."""
+def _serve(spec: FunctionSpec, environment: dict[str, str], niceness: int, connection: Connection) -> None:
+    """A worker's life: take the stack's environment and CPU priority, load the handler, answer
+    invocations."""
     # Ctrl-C in `planalign local`'s terminal reaches the whole process group: the stack ends its
     # workers itself, after its own shutdown, so a worker ignores it (and prints no traceback).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.clear()
     os.environ.update(environment)
     quiet_disabled_metrics()
+    if niceness:
+        os.nice(niceness)
     try:
         handler = load_handler(spec)
     except Exception as error:  # every invocation fails as Lambda's does when the module cannot load
@@ -63,12 +66,12 @@ def _next_event(connection: Connection) -> Any:
 
 
 class Worker:
-    def __init__(self, spec: FunctionSpec) -> None:
+    def __init__(self, spec: FunctionSpec, niceness: int = 0) -> None:
         self.spec = spec
         self.connection, child_end = _CONTEXT.Pipe()
         self.process = _CONTEXT.Process(
             target=_serve,
-            args=(spec, dict(os.environ), child_end),
+            args=(spec, dict(os.environ), niceness, child_end),
             name=f"lambda-{spec.logical_id}",
             daemon=True,
         )
@@ -127,11 +130,13 @@ class Worker:
 class WorkerPool:
     """One function's warm workers: an idle one serves an invocation, else a new one starts, up to
     `max_workers`; past that an invocation waits for one to be free (an ensemble's members would
-    otherwise start a process each, on a laptop's few cores)."""
+    otherwise start a process each, on a laptop's few cores). `niceness` lowers the workers' CPU
+    priority (os.nice) below the stack's."""
 
-    def __init__(self, spec: FunctionSpec, max_workers: int) -> None:
+    def __init__(self, spec: FunctionSpec, max_workers: int, niceness: int = 0) -> None:
         self.spec = spec
         self.max_workers = max_workers
+        self.niceness = niceness
         self._idle: list[Worker] = []
         self._all: list[Worker] = []
         self._changed = threading.Condition()
@@ -141,7 +146,7 @@ class WorkerPool:
         """Start one worker ahead of the first invocation (provisioned concurrency of one)."""
         with self._changed:
             if not self._all and not self._closed:
-                worker = Worker(self.spec)
+                worker = Worker(self.spec, self.niceness)
                 self._all.append(worker)
                 self._idle.append(worker)
 
@@ -169,7 +174,7 @@ class WorkerPool:
                     self._all.remove(worker)  # died while idle (killed, out of memory): Lambda replaces it
                     worker.stop(kill=True)
                 if len(self._all) < self.max_workers:
-                    worker = Worker(self.spec)
+                    worker = Worker(self.spec, self.niceness)
                     self._all.append(worker)
                     return worker
                 self._changed.wait()

@@ -99,8 +99,9 @@ class LocalStack:
     ) -> None:
         self.root = root
         # The functions that work off the request path (the state machine's tasks and the stream's
-        # consumer) in worker processes of their own, as Lambda isolates them (lambda_workers); off,
-        # everything runs in this process and tests can patch a stage.
+        # consumer) in worker processes of their own, as Lambda isolates them (lambda_workers), the
+        # stages at a lower CPU priority than the push path; off, everything runs in this process and
+        # tests can patch a stage.
         self.isolated = isolated
         self.parameters = {"StageName": LOCAL_STAGE, **source_parameters(root), **(parameters or {})}
         self.journal = Journal(data_dir) if data_dir else None
@@ -181,9 +182,11 @@ class LocalStack:
                 "JWT_AUDIENCE": "",
             }
         )
+        stages = self.template.stage_functions()
         self.runner = LambdaRunner(
             self.template.functions,
-            [*self.template.stage_functions(), *self.template.stream_triggers] if self.isolated else (),
+            [*stages, *self.template.stream_triggers] if self.isolated else (),
+            background=stages,
         )
         self.runner.install_moto_patch()
         streams = StreamDelivery()

@@ -154,6 +154,17 @@ def test_each_connection_gets_its_messages_in_order(management_api: ManagementAp
         assert bodies == [f'{{"n": {n}}}'.encode() for n in range(5)]
 
 
+def test_every_connection_gets_a_message_before_any_gets_the_next(management_api: ManagementApi) -> None:
+    """A batch's first message (a run's update) reaches the last subscriber before the second (its
+    milestone) reaches anyone: each waits for one message to every subscriber, not for all of them."""
+    messages = [{"n": n} for n in range(3)]
+    sent, gone = Push(management_api.url).send_each({f"c{k}": messages for k in range(100)})
+    assert (sent, gone) == (300, [])
+    assert [r.body for r in management_api.received] == [
+        f'{{"n": {n}}}'.encode() for n in range(3) for _ in range(100)
+    ]
+
+
 def test_throttling_and_server_errors_are_retried(management_api: ManagementApi) -> None:
     management_api.statuses = [429, 503]
     assert Push(management_api.url).send("c1", {"n": 1}) is True

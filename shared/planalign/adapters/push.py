@@ -202,38 +202,44 @@ class Push:
     def send_each(self, outbox: Mapping[str, Sequence[Mapping[str, Any]]]) -> tuple[int, list[str]]:
         """Deliver each connection's messages in their order, connections concurrently. A message
         shared by many connections is encoded once. Returns the messages sent and the connections
-        that are gone (410); a connection gets nothing after its 410."""
+        that are gone (410); a connection gets nothing after its 410.
+
+        In rounds: every connection's first message, then every connection's second, and so on. A
+        batch of a run's update and its milestone to 200 subscribers is 400 posts; connection by
+        connection, the last subscriber would get the update after all 400, in rounds after 200."""
         encoded: dict[int, bytes] = {}
         for messages in outbox.values():
             for message in messages:
                 if id(message) not in encoded:
                     encoded[id(message)] = _encode(message)
-        connection_ids = [c for c, messages in outbox.items() if messages]
-        if not connection_ids:
+        if not any(outbox.values()):
             return 0, []
         api, credentials = self._api(), _credentials()
-        results: dict[str, tuple[int, bool]] = {}
+        sent = 0
+        gone: set[str] = set()
 
-        async def post_in_order(connection_id: str) -> None:
-            for sent, message in enumerate(outbox[connection_id]):
-                if not await self._post(api, connection_id, encoded[id(message)], credentials):
-                    results[connection_id] = (sent, True)
-                    return
-            results[connection_id] = (len(outbox[connection_id]), False)
-
-        async def fan_out() -> None:
+        async def post_round(index: int) -> None:
+            connection_ids = [c for c, messages in outbox.items() if index < len(messages) and c not in gone]
             waiting = iter(connection_ids)  # each sender takes the next connection when it is free
 
             async def sender() -> None:
+                nonlocal sent
                 for connection_id in waiting:
-                    await post_in_order(connection_id)
+                    message = outbox[connection_id][index]
+                    if await self._post(api, connection_id, encoded[id(message)], credentials):
+                        sent += 1
+                    else:
+                        gone.add(connection_id)
 
             senders = [sender() for _ in range(min(SENDERS, len(connection_ids)))]
-            # All of them, even when one raised: the next batch must not overtake any.
+            # All of them, even when one raised: the next round or batch must not overtake any.
             for outcome in await asyncio.gather(*senders, return_exceptions=True):
                 if isinstance(outcome, BaseException):
                     raise outcome
 
+        async def fan_out() -> None:
+            for index in range(max(len(messages) for messages in outbox.values())):
+                await post_round(index)
+
         _run(fan_out())
-        gone = [c for c in connection_ids if results[c][1]]
-        return sum(sent for sent, _ in results.values()), gone
+        return sent, [c for c in outbox if c in gone]

@@ -22,8 +22,8 @@ WORKERS_PER_FUNCTION = max(2, os.cpu_count() or 2)
 # The background functions' niceness. On AWS each function has CPU of its own; here a simulating stage
 # shares a laptop's cores with the gateway and the notifier pushing its progress, and at equal
 # priority it takes what they need to deliver an update within 100 ms. Lowered, it still gets every
-# cycle they leave idle (a run with no subscribers is as fast), and yields the rest to them (README,
-# Benchmarks: push at 200 subscribers during a real run).
+# cycle they leave idle and yields the rest to them (README, Benchmarks: push at 200 subscribers
+# during a real run).
 BACKGROUND_NICENESS = 10
 
 

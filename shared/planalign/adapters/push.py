@@ -206,7 +206,9 @@ class Push:
 
         In rounds: every connection's first message, then every connection's second, and so on. A
         batch of a run's update and its milestone to 200 subscribers is 400 posts; connection by
-        connection, the last subscriber would get the update after all 400, in rounds after 200."""
+        connection, the last subscriber would get the update after all 400, in rounds after 200. A
+        round waits for its slowest post: a management API answers each in milliseconds whatever the
+        client does (API Gateway, and the local gateway, which buffers the frame)."""
         encoded: dict[int, bytes] = {}
         for messages in outbox.values():
             for message in messages:

@@ -1,5 +1,5 @@
 """`planalign local` keeps workspaces, runs and artifacts across a stop and a restart, and everything
-it answered 2xx for across a kill -9."""
+it answered 2xx for across a kill -9; a stop lets what is being delivered finish."""
 
 import gc
 import json
@@ -7,6 +7,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -168,3 +170,36 @@ def test_a_stopped_stack_leaves_the_process_environment_as_it_found_it(tmp_path:
         assert gc.get_freeze_count() > 100_000
     assert dict(os.environ) == before
     assert gc.get_freeze_count() == 0
+
+
+def test_the_gateway_serves_until_the_stream_batch_in_delivery_is_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A notifier invocation the stream thread is finishing at a stop still posts to the gateway's
+    @connections: the gateway stops after it (before, the posts met a closed port)."""
+    from planalign.local.stack import LocalStack
+    from planalign.local.streams import StreamDelivery
+
+    delivering, release = threading.Event(), threading.Event()
+    deliver = StreamDelivery._deliver
+
+    def held(shard: object, records: list[object]) -> None:
+        delivering.set()
+        release.wait(10)
+        deliver(shard, records)
+
+    monkeypatch.setattr(StreamDelivery, "_deliver", staticmethod(held))
+    stack = LocalStack(data_dir=tmp_path, no_auth=True).start()
+    api = httpx.Client(base_url=stack.api_url, timeout=10)
+    make_workspace(api)  # its item's stream record is now held in delivery
+    assert delivering.wait(10)
+    stopping = threading.Thread(target=stack.stop)
+    stopping.start()
+    time.sleep(0.3)
+    try:
+        answer = api.get("/api/health")
+    finally:
+        release.set()
+        stopping.join(30)
+    assert answer.status_code == 200
+    assert not stopping.is_alive()

@@ -124,6 +124,7 @@ class LocalStack:
         self.template: LocalTemplate | None = None
         self.runner: LambdaRunner | None = None
         self._server: Any = None
+        self._gateway_thread: threading.Thread | None = None
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
         self._environment_before: dict[str, str] = {}
@@ -229,10 +230,12 @@ class LocalStack:
     def stop(self) -> None:
         gc.unfreeze()  # collected again once this stack's objects are garbage (tests start many)
         self._stopping.set()
-        if self._server is not None:
-            self._server.should_exit = True
+        # The gateway last: a notifier invocation the stream thread is finishing still posts to it.
         for thread in self._threads:
             thread.join(timeout=10)
+        if self._gateway_thread is not None:
+            self._server.should_exit = True
+            self._gateway_thread.join(timeout=10)
         if self.runner is not None:
             self.runner.close()
         self.moto.stop()
@@ -454,7 +457,8 @@ class LocalStack:
             ws_per_message_deflate=False,  # API Gateway WebSocket APIs do not compress messages
         )
         self._server = uvicorn.Server(config)
-        self._spawn(self._server.run, "gateway")
+        self._gateway_thread = threading.Thread(target=self._server.run, name="gateway", daemon=True)
+        self._gateway_thread.start()
         deadline = time.monotonic() + 15
         while not self._server.started:
             if time.monotonic() > deadline:

@@ -1,6 +1,6 @@
 """The simulation stage writes its years' progress and tables in the background, but keeps nothing
 for a run that ended meanwhile: a run cancelled (or deleted) during its last year, or whose model
-fails, leaves no tables behind."""
+fails, leaves no tables behind; nor does a summary (added beside the model) that fails."""
 
 from typing import Any
 
@@ -10,6 +10,7 @@ from planalign.adapters.artifacts import Artifacts, run_prefix
 from planalign.adapters.store import Store
 from planalign.bench import bench_config
 from planalign.domain.census_generator import generate_census
+from planalign.domain.results import RunSummary
 from planalign.errors import RunConflict
 from planalign.services import stages
 
@@ -107,4 +108,23 @@ def test_a_table_that_cannot_be_stored_fails_the_stage_and_leaves_no_tables(
     monkeypatch.setattr(artifacts, "put", put_but_2026s_events)
     with pytest.raises(OSError, match="disk full"):
         stages.simulation_stage(store, artifacts, running(store, artifacts, years=3))
+    assert stored_keys(artifacts) == []
+
+
+def test_a_summary_failing_beside_the_model_fails_the_stage_and_leaves_no_tables(
+    store: Store, artifacts: Artifacts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_year = RunSummary.add_year
+    summarized: list[int] = []
+
+    def add_but_2026(summary: RunSummary, rows: Any) -> None:
+        if rows.year == 2026:
+            raise ModelFailed("summary of 2026")
+        add_year(summary, rows)
+        summarized.append(rows.year)
+
+    monkeypatch.setattr(RunSummary, "add_year", add_but_2026)
+    with pytest.raises(ModelFailed, match="summary of 2026"):
+        stages.simulation_stage(store, artifacts, running(store, artifacts, years=3))
+    assert summarized == [2025]
     assert stored_keys(artifacts) == []

@@ -8,6 +8,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -268,17 +269,25 @@ def simulate_and_store(
     )
     auto = config.auto_enrollment
     tables = RunTableWriter(artifacts, run_folder, auto.default_deferral_rate if auto.enabled else None)
-    try:
-        for rows in simulate_years(census, config, on_year=on_year):
-            tables.add_year(rows)
-            summary.add_year(rows)
-            del rows  # not held while the model runs the next year
-        if settle is not None:
-            settle()
-        tables.finish()
-    except BaseException:
-        tables.abandon()
-        raise
+    # The summary of a year is added beside the model's next year (the model's thread is the run's
+    # critical path); one year at a time, so no more than one year waits for it.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="run-summary") as summarizing:
+        summarized: Future[None] | None = None
+        try:
+            for rows in simulate_years(census, config, on_year=on_year):
+                tables.add_year(rows)
+                if summarized is not None:
+                    summarized.result()
+                summarized = summarizing.submit(summary.add_year, rows)
+                del rows  # not held here while the model runs the next year
+            if summarized is not None:
+                summarized.result()
+            if settle is not None:
+                settle()
+            tables.finish()
+        except BaseException:
+            tables.abandon()
+            raise
     return summary
 
 

@@ -111,20 +111,21 @@ def test_a_table_that_cannot_be_stored_fails_the_stage_and_leaves_no_tables(
     assert stored_keys(artifacts) == []
 
 
+@pytest.mark.parametrize("failing_year", [2025, 2026, 2027])
 def test_a_summary_failing_beside_the_model_fails_the_stage_and_leaves_no_tables(
-    store: Store, artifacts: Artifacts, monkeypatch: pytest.MonkeyPatch
+    store: Store, artifacts: Artifacts, monkeypatch: pytest.MonkeyPatch, failing_year: int
 ) -> None:
     add_year = RunSummary.add_year
     summarized: list[int] = []
 
-    def add_but_2026(summary: RunSummary, rows: Any) -> None:
-        if rows.year == 2026:
-            raise ModelFailed("summary of 2026")
+    def add_but_one(summary: RunSummary, rows: Any) -> None:
+        if rows.year == failing_year:
+            raise ModelFailed(f"summary of {failing_year}")
         add_year(summary, rows)
         summarized.append(rows.year)
 
-    monkeypatch.setattr(RunSummary, "add_year", add_but_2026)
-    with pytest.raises(ModelFailed, match="summary of 2026"):
+    monkeypatch.setattr(RunSummary, "add_year", add_but_one)
+    with pytest.raises(ModelFailed, match=f"summary of {failing_year}"):
         stages.simulation_stage(store, artifacts, running(store, artifacts, years=3))
-    assert summarized == [2025]
+    assert summarized == list(range(2025, failing_year))
     assert stored_keys(artifacts) == []

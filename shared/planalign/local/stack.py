@@ -457,8 +457,9 @@ class LocalStack:
             ws_per_message_deflate=False,  # API Gateway WebSocket APIs do not compress messages
         )
         self._server = uvicorn.Server(config)
-        self._gateway_thread = threading.Thread(target=self._server.run, name="gateway", daemon=True)
-        self._gateway_thread.start()
+        gateway = threading.Thread(target=self._server.run, name="gateway", daemon=True)
+        gateway.start()
+        self._gateway_thread = gateway  # only a started one: stop() joins it
         deadline = time.monotonic() + 15
         while not self._server.started:
             if time.monotonic() > deadline:

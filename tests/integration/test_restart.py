@@ -176,7 +176,8 @@ def test_the_gateway_serves_until_the_stream_batch_in_delivery_is_done(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A notifier invocation the stream thread is finishing at a stop still posts to the gateway's
-    @connections: the gateway stops after it (before, the posts met a closed port)."""
+    @connections: the gateway stops after it (before, the posts met a closed port). Meanwhile it
+    takes no new work: an API request answers 503, saying why."""
     from planalign.local.stack import LocalStack
     from planalign.local.streams import StreamDelivery
 
@@ -200,13 +201,16 @@ def test_the_gateway_serves_until_the_stream_batch_in_delivery_is_done(
             # Uvicorn closes within 0.1-0.2 s of being told to: a second of answers shows it was not.
             answers = []
             for _ in range(10):
-                answers.append(api.get("/api/health").status_code)
+                answers.append(api.get("/api/health"))
                 time.sleep(0.1)
+            refused = api.post("/api/workspaces", json={"name": "too late"})
     finally:
         release.set()
         if stopping.is_alive():
             stopping.join(30)
         else:
             stack.stop()
-    assert answers == [200] * 10
+    assert [answer.status_code for answer in answers] == [503] * 10
+    assert refused.status_code == 503
+    assert refused.json() == {"detail": "the local stack is stopping: send this again once it has restarted"}
     assert not stopping.is_alive()

@@ -5,6 +5,7 @@ Gateway v2 event; WebSockets on the Studio's paths are rewritten as the front do
 import base64
 import json
 import re
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -67,12 +68,16 @@ class HttpGateway:
         auth: LocalAuth,
         studio_dir: Path | None = None,
         origins: tuple[str, ...] = (),
+        stopping: threading.Event | None = None,
     ) -> None:
         self.routes = routes
         self.runner = runner
         self.auth = auth
         self.studio_dir = studio_dir.resolve() if studio_dir is not None else None
         self.origins = origins
+        # Set when the stack stops: the gateway still delivers what is in flight (@connections), but
+        # takes no new work, whose answer would promise what the stopping stack cannot finish.
+        self.stopping = stopping or threading.Event()
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         for route in self.routes:
@@ -99,6 +104,11 @@ class HttpGateway:
                 return self.studio_file(request)
             return JSONResponse({"detail": "Not Found"}, status_code=404)
         route, path_parameters = matched
+        if self.stopping.is_set():
+            return JSONResponse(
+                {"detail": "the local stack is stopping: send this again once it has restarted"},
+                status_code=503,
+            )
         # As API Gateway: a route without an authorizer (Auth: NONE) gets no authorizer context.
         tenant = None
         if not route.public:

@@ -445,7 +445,9 @@ class LocalStack:
         )
         self.auth = LocalAuth(self.auth.tokens, self.auth.open_tenant, None if self.no_auth else authorizer)
         origins = tuple(o for o in self.template.parameters.get("StudioOrigins", "").split(",") if o)
-        http = HttpGateway(self.template.routes, self.runner, self.auth, self.studio_dir, origins)
+        http = HttpGateway(
+            self.template.routes, self.runner, self.auth, self.studio_dir, origins, self._stopping
+        )
         websocket = WebSocketGateway(self.template.websocket_routes, self.runner, self.auth, self.signer)
         config = uvicorn.Config(
             build_app(http, websocket),

@@ -4,12 +4,15 @@ when the docs are asked for (cold start)."""
 
 from typing import Any
 
-from planalign.api.app import create_app, lambda_handler
-from planalign.api.session import router as session_router
-from planalign.api.system import router
-from planalign.api.templates import router as templates_router
+from planalign.api.cold_start import collector_paused
 
-app = create_app(router, templates_router, session_router)
+with collector_paused():
+    from planalign.api.app import create_app, lambda_handler
+    from planalign.api.session import router as session_router
+    from planalign.api.system import router
+    from planalign.api.templates import router as templates_router
+
+    app = create_app(router, templates_router, session_router)
 
 
 def openapi_of_all_routes() -> dict[str, Any]:

@@ -4,9 +4,12 @@ Parquet tables with Arrow, which its routes load on their first request (cold st
 its own so that each analysis function's cold start imports fewer routers (see the README's cold start
 table)."""
 
-from planalign.api.app import create_app, lambda_handler
-from planalign.api.ndt import router as ndt_router
-from planalign.api.vesting import router as vesting_router
+from planalign.api.cold_start import collector_paused
 
-app = create_app(vesting_router, ndt_router)
+with collector_paused():
+    from planalign.api.app import create_app, lambda_handler
+    from planalign.api.ndt import router as ndt_router
+    from planalign.api.vesting import router as vesting_router
+
+    app = create_app(vesting_router, ndt_router)
 handler = lambda_handler(app)

@@ -2,8 +2,10 @@
 function's handler imports no NumPy, no Arrow, no census reader and no Studio config (its routes import
 them on first use), nor do the analysis functions' handlers load NumPy, Arrow or the Studio config (their
 routes import the run-table services on first use), and the engine's config models are built when first used (`defer_build`), not when
-a handler imports them."""
+a handler imports them. A handler imports with the garbage collector paused, and what it imported is
+frozen out of later collections."""
 
+import gc
 import json
 import subprocess
 import sys
@@ -14,13 +16,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 LOADED = """
-import importlib.util, json, sys
+import gc, importlib.util, json, sys
 spec = importlib.util.spec_from_file_location("app", "functions/{folder}/app.py")
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
 config = sys.modules.get("planalign.domain.config")
 built = config and config.SimulationConfig.__pydantic_complete__
-print(json.dumps({{"modules": sorted(sys.modules), "config_built": built}}))
+collector = {{"enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}}
+print(json.dumps({{"modules": sorted(sys.modules), "config_built": built, "collector": collector}}))
 """
 
 
@@ -78,3 +81,30 @@ def test_config_models_are_built_on_first_use_not_at_import() -> None:
 
     assert SimulationConfig().simulation.start_year == resolve_config({}).simulation.start_year
     assert SimulationConfig.__pydantic_complete__
+
+
+API_FOLDERS = ["system_api", "workspaces_api", "runs_api", "census_api", "analytics_api", "vesting_ndt_api"]
+
+
+@pytest.mark.parametrize("folder", API_FOLDERS)
+def test_a_handler_imports_with_the_collector_paused_then_frozen_out_of_it(folder: str) -> None:
+    collector = _cold_start(folder)["collector"]
+    assert collector["enabled"]
+    assert collector["frozen"] > 50_000  # FastAPI, pydantic and the routes: out of every later collection
+
+
+def test_the_paused_collector_comes_back_as_it_was() -> None:
+    from planalign.api.cold_start import collector_paused
+
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()  # this test process's objects: collectable again

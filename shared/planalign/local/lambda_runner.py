@@ -11,7 +11,13 @@ import traceback
 from collections.abc import Collection
 from typing import Any
 
-from planalign.local.lambda_runtime import Handler, LambdaError, ensure_event_loop, load_handler, new_context
+from planalign.local.lambda_runtime import (
+    Handler,
+    LambdaError,
+    invocation_event_loop,
+    load_handler,
+    new_context,
+)
 from planalign.local.lambda_workers import WorkerPool
 from planalign.local.template import FunctionSpec
 
@@ -55,9 +61,9 @@ class LambdaRunner:
         pool = self.pools.get(name)
         if pool is not None:
             return pool.invoke(event)  # the worker logs a failure's traceback
-        ensure_event_loop()
         try:
-            return self.handler(name)(event, new_context(self.functions[name]))
+            with invocation_event_loop():
+                return self.handler(name)(event, new_context(self.functions[name]))
         except Exception as error:
             logger.warning("function %s failed:\n%s", name, traceback.format_exc())
             raise LambdaError(type(error).__name__, str(error)) from error

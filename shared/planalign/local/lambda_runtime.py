@@ -7,7 +7,8 @@ import sys
 import time
 import uuid
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -60,11 +61,25 @@ def quiet_disabled_metrics() -> None:
 
 
 def ensure_event_loop() -> None:
-    """A Lambda runtime's thread has an event loop (Mangum uses it); the gateway's worker threads don't."""
+    """A Lambda runtime's thread has an event loop (Mangum uses it): a worker process's, for its life."""
     try:
         asyncio.get_event_loop()
     except RuntimeError:
         asyncio.set_event_loop(asyncio.new_event_loop())
+
+
+@contextmanager
+def invocation_event_loop() -> Iterator[None]:
+    """An event loop for one invocation in the stack's process, on whichever thread makes it (the
+    gateway's worker threads come and go), closed after it: a loop left to the garbage collector was
+    finalized after its own self-pipe at times ('Invalid file descriptor: -1' in its __del__)."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        yield
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
 
 
 def load_handler(spec: FunctionSpec) -> Handler:

@@ -11,4 +11,4 @@ with collector_paused():
     from planalign.api.timeline import router as timeline_router
 
     app = create_app(analytics_router, evidence_pack_router, timeline_router)
-handler = lambda_handler(app)
+    handler = lambda_handler(app)

@@ -12,4 +12,4 @@ with collector_paused():
     from planalign.api.promotion_hazard import router as promotion_hazard_router
 
     app = create_app(imports_router, files_router, bands_router, promotion_hazard_router)
-handler = lambda_handler(app)
+    handler = lambda_handler(app)

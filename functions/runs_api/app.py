@@ -10,4 +10,4 @@ with collector_paused():
     from planalign.api.simulations import router as simulations_router
 
     app = create_app(simulations_router, runs_router, batches_router)
-handler = lambda_handler(app)
+    handler = lambda_handler(app)

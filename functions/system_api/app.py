@@ -2,17 +2,18 @@
 (/api/signin, /api/session). The docs describe every route, but the other routers are imported only
 when the docs are asked for (cold start)."""
 
-from typing import Any
-
 from planalign.api.cold_start import collector_paused
 
 with collector_paused():
+    from typing import Any
+
     from planalign.api.app import create_app, lambda_handler
     from planalign.api.session import router as session_router
     from planalign.api.system import router
     from planalign.api.templates import router as templates_router
 
     app = create_app(router, templates_router, session_router)
+    handler = lambda_handler(app)
 
 
 def openapi_of_all_routes() -> dict[str, Any]:
@@ -54,4 +55,3 @@ def openapi_of_all_routes() -> dict[str, Any]:
 
 
 app.openapi = openapi_of_all_routes
-handler = lambda_handler(app)

@@ -12,4 +12,4 @@ with collector_paused():
     from planalign.api.vesting import router as vesting_router
 
     app = create_app(vesting_router, ndt_router)
-handler = lambda_handler(app)
+    handler = lambda_handler(app)

@@ -9,4 +9,4 @@ with collector_paused():
     from planalign.api.workspaces import router as workspaces_router
 
     app = create_app(workspaces_router, scenarios_router, workspace_batches_router)
-handler = lambda_handler(app)
+    handler = lambda_handler(app)

@@ -70,9 +70,19 @@ def ensure_event_loop() -> None:
 
 @contextmanager
 def invocation_event_loop() -> Iterator[None]:
-    """An event loop for one invocation in the stack's process, on whichever thread makes it (the
-    gateway's worker threads come and go), closed after it: a loop left to the garbage collector was
-    finalized after its own self-pipe at times ('Invalid file descriptor: -1' in its __del__)."""
+    """An event loop for one invocation in the stack's process. The gateway's worker threads come and
+    go without one: such a thread gets a loop of its own, closed after the invocation (a loop left to
+    the garbage collector was finalized after its own self-pipe at times: 'Invalid file descriptor: -1'
+    in its __del__). A thread that has a loop (the main thread of a test or a command) keeps it."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # Python 3.12+, a thread without a loop
+            asyncio.get_event_loop()
+    except RuntimeError:
+        pass
+    else:
+        yield
+        return
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:

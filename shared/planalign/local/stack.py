@@ -228,7 +228,6 @@ class LocalStack:
         return self
 
     def stop(self) -> None:
-        gc.unfreeze()  # collected again once this stack's objects are garbage (tests start many)
         self._stopping.set()
         # The gateway last: a notifier invocation the stream thread is finishing still posts to it.
         for thread in self._threads:
@@ -250,6 +249,9 @@ class LocalStack:
         os.environ.clear()
         os.environ.update(self._environment_before)
         forget_clients()
+        # Last, after anything that could still freeze (a handler's first load while the gateway
+        # drained): this stack's objects are collected again once they are garbage (tests start many).
+        gc.unfreeze()
 
     def __enter__(self) -> "LocalStack":
         return self.start()

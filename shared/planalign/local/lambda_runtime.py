@@ -74,10 +74,10 @@ def invocation_event_loop() -> Iterator[None]:
     go without one: such a thread gets a loop of its own, closed after the invocation (a loop left to
     the garbage collector was finalized after its own self-pipe at times: 'Invalid file descriptor: -1'
     in its __del__). A thread that has a loop (the main thread of a test or a command) keeps it."""
+    # Not under warnings.catch_warnings: it swaps the process's filters, a race between the gateway's
+    # threads. (A worker thread without a loop raises here; only the main thread's first call warns.)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # Python 3.12+, a thread without a loop
-            asyncio.get_event_loop()
+        asyncio.get_event_loop()
     except RuntimeError:
         pass
     else:
